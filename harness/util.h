@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Small helpers shared by every part of mmstall.
+ *
+ * Error convention (as in liburing and the kernel selftests): internal
+ * functions return 0 or a negative errno.  Library-specific codes
+ * (libcgroup's ECG*, jansson's json_error_t) are converted at the call site,
+ * once.  User-facing messages go through err()/warnx-style helpers below and
+ * always name the object that failed and, where possible, what to do.
+ */
+#ifndef MMSTALL_UTIL_H
+#define MMSTALL_UTIL_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>	/* mode_t */
+#include <time.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_MSEC 1000000ULL
+#define NSEC_PER_USEC 1000ULL
+
+/* Exit codes shared by every subcommand. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,	  /* the run failed or a check did not pass */
+	EXIT_USAGE = 2,	  /* bad command line or bad input */
+	EXIT_SKIP = 77,	  /* a needed kernel feature is missing (tests) */
+	EXIT_UNTESTABLE = 125, /* could not test (git bisect run "skip") */
+};
+
+extern int mm_verbose;
+extern const char *mm_progname;
+
+void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* The text of the last msg_err(), so a result file can say what went wrong. */
+const char *msg_last_error(void);
+
+static inline uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * NSEC_PER_SEC + ts.tv_nsec;
+}
+
+/* Sleep until an absolute CLOCK_MONOTONIC time; returns early only on error. */
+void sleep_until_ns(uint64_t deadline_ns);
+
+/* Wall-clock time as ISO 8601 UTC ("2026-11-22T03:50:00Z") into buf. */
+void iso8601_now(char *buf, size_t len);
+/* Compact timestamp for directory names ("20261122-035000"). */
+void stamp_now(char *buf, size_t len);
+
+/* Read a whole (small, e.g. /proc or /sys) file; NUL-terminated, caller frees. */
+int read_file(const char *path, char **out, size_t *len_out);
+/* Write a string to an existing file (cgroup knobs, /sys). */
+int write_file(const char *path, const char *s);
+/* Read one unsigned integer (e.g. memory.max: "max" gives UINT64_MAX). */
+int read_u64_file(const char *path, uint64_t *out);
+
+/*
+ * Write a file atomically: data goes to a temporary file in the same
+ * directory, is fsync()ed and renamed over the target.  On any error the
+ * temporary file is removed and the target is untouched.
+ */
+int write_file_atomic(const char *path, const void *data, size_t len);
+
+int mkdir_p(const char *path, mode_t mode);
+int rm_rf(const char *path);
+bool path_exists(const char *path);
+bool is_dir(const char *path);
+
+/* Parse "30", "30s", "500ms", "2m" into nanoseconds; -EINVAL on junk. */
+int parse_duration_ns(const char *s, uint64_t *out);
+/* Parse "64M", "1G", "4096", "4k" (powers of 1024) into bytes. */
+int parse_size(const char *s, uint64_t *out);
+/* Parse an unsigned integer in [min, max]. */
+int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Human-readable latency ("812ns", "12.3us", "4.56ms", "1.20s"). */
+void fmt_ns(char *buf, size_t len, double ns);
+
+/* Run a command (argv) and wait; stdout/stderr to the given fds (-1: inherit, -2: /dev/null). */
+int run_cmd(char *const argv[], int out_fd, int err_fd);
+/* Run a command, capture its stdout (NUL-terminated, caller frees). Returns exit status or -errno. */
+int run_cmd_capture(char *const argv[], char **out);
+/* Is an executable called name on $PATH (or an absolute path that exists)? */
+bool have_program(const char *name);
+
+/* Cache directory: $MMSTALL_CACHE, else $XDG_CACHE_HOME/mmstall, else ~/.cache/mmstall. */
+const char *cache_dir(void);
+
+#endif
