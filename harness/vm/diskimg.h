@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest's disks: the cached, read-only data disk (ext4 holding lo.dat
+ * and hi.dat) and the per-run results disk (a raw file the guest writes a
+ * tar of its /out onto).
+ */
+#ifndef MMSTALL_VM_DISKIMG_H
+#define MMSTALL_VM_DISKIMG_H
+
+#include <stdint.h>
+
+/*
+ * Path (caller frees) of the data disk for these file sizes, built in the
+ * cache if missing.  Messages on failure.
+ */
+int diskimg_data(uint64_t lo_size, uint64_t hi_size, char **path_out);
+
+/* A sparse raw file of size bytes, for the guest's results. */
+int diskimg_results_create(const char *path, uint64_t size);
+
+/*
+ * Unpack the tar the guest wrote on the results disk into dir.  -ENODATA
+ * if the guest never wrote one; errout (caller frees) gets tar's message.
+ */
+int diskimg_results_extract(const char *img, const char *dir, char **errout);
+
+#endif
