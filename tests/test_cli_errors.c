@@ -1,0 +1,208 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Bad input and hostile environments: each case runs the real mmstall
+ * binary and checks the exit code, that the message names the input and
+ * what would be accepted, and that nothing was left behind (no cgroup, no
+ * QEMU, no temporary file).  Table-driven: one line per case.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup/cg.h"
+#include "harness/util.h"
+#include "tests/test_util.h"
+
+static const char *mmstall;
+static char tmpdir[] = "/tmp/mmstall-test-cli-XXXXXX";
+
+struct cli_case {
+	const char *name;
+	const char *args[12];	/* after "mmstall"; "@" is replaced by the temp dir */
+	uid_t uid;		/* 0: as we are; else drop to this uid */
+	const char *path_env;	/* PATH for the command; NULL: inherit */
+	int exit_code;
+	const char *needles[4];	/* all must appear in stderr (or stdout) */
+};
+
+/* Run mmstall with args; returns exit code, output in *out (stderr + stdout). */
+static int run(const struct cli_case *c, char **out)
+{
+	char *argv[16], buf[12][PATH_MAX];
+	int pfd[2], status, i;
+	size_t len = 0, cap = 1 << 16;
+	pid_t pid;
+
+	argv[0] = (char *)mmstall;
+	for (i = 0; c->args[i]; i++) {
+		const char *at = strchr(c->args[i], '@');
+
+		if (at)
+			snprintf(buf[i], sizeof(buf[i]), "%.*s%s%s", (int)(at - c->args[i]), c->args[i], tmpdir,
+				 at + 1);
+		else
+			snprintf(buf[i], sizeof(buf[i]), "%s", c->args[i]);
+		argv[i + 1] = buf[i];
+	}
+	argv[i + 1] = NULL;
+	if (pipe(pfd))
+		return -1;
+	pid = fork();
+	if (pid == 0) {
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		close(pfd[0]);
+		if (c->path_env)
+			setenv("PATH", c->path_env, 1);
+		if (c->uid && (setgid(c->uid) || setuid(c->uid)))
+			_exit(99);
+		execv(mmstall, argv);
+		_exit(98);
+	}
+	close(pfd[1]);
+	*out = malloc(cap);
+	for (;;) {
+		ssize_t n = read(pfd[0], *out + len, cap - len - 1);
+
+		if (n <= 0)
+			break;
+		len += n;
+	}
+	(*out)[len] = '\0';
+	close(pfd[0]);
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* Nothing left behind: no mmstall cgroup, no QEMU of ours, no temp file. */
+static void check_clean(const char *name)
+{
+	char mount[PATH_MAX], *out = NULL;
+	char *ps[] = { "sh", "-c", NULL, NULL };
+	char cmd[PATH_MAX + 64];
+
+	TEST_CONTEXT("%s: nothing left behind", name);
+	if (!cg_find_mount(mount, sizeof(mount))) {
+		snprintf(cmd, sizeof(cmd), "ls -d %s/mmstall-* 2>/dev/null", mount);
+		ps[2] = cmd;
+		run_cmd_capture(ps, &out);
+		CHECK_STR("", out);
+		free(out);
+	}
+	snprintf(cmd, sizeof(cmd), "pgrep -af '[q]emu-system' | grep -F '%s' || true", tmpdir);
+	ps[2] = cmd;
+	run_cmd_capture(ps, &out);
+	CHECK_STR("", out);
+	free(out);
+	snprintf(cmd, sizeof(cmd), "find %s -name '*.tmp.*' 2>/dev/null", tmpdir);
+	ps[2] = cmd;
+	run_cmd_capture(ps, &out);
+	CHECK_STR("", out);
+	free(out);
+	TEST_CONTEXT_CLEAR();
+}
+
+static void run_case(const struct cli_case *c)
+{
+	char *out = NULL;
+	int code, i;
+
+	code = run(c, &out);
+	TEST_CONTEXT("%s", c->name);
+	if (!CHECK_INT(c->exit_code, code))
+		fprintf(stderr, "  output was:\n%s\n", out);
+	for (i = 0; c->needles[i]; i++) {
+		if (!CHECK(strstr(out, c->needles[i]) != NULL))
+			fprintf(stderr, "  expected the output to contain: %s\n  output was:\n%s\n", c->needles[i],
+				out);
+	}
+	TEST_CONTEXT_CLEAR();
+	free(out);
+	check_clean(c->name);
+}
+
+static const struct cli_case cases[] = {
+	{ "unknown command", { "frob" }, 0, NULL, 2, { "unknown command 'frob'", "run, vm, report" } },
+	{ "run: not root", { "run", "--duration", "1s" }, 65534, NULL, 2, { "needs root", "mmstall vm" } },
+	{ "run: bad duration", { "run", "--duration", "abc" }, 0, NULL, 2,
+	  { "invalid value 'abc' for --duration", "expected a duration" } },
+	{ "run: out of range", { "run", "--faulters", "999" }, 0, NULL, 2,
+	  { "'999' for --faulters", "a whole number from 1 to 256" } },
+	{ "run: bad enum", { "run", "--throttle", "io.fast" }, 0, NULL, 2,
+	  { "'io.fast' for --throttle", "one of: auto io.latency io.max none" } },
+	{ "run: unknown option", { "run", "--frobnicate" }, 0, NULL, 2, { "frobnicate", "mmstall run --help" } },
+	{ "run: stray argument", { "run", "maps" }, 0, NULL, 2, { "unexpected argument 'maps'" } },
+	{ "run: file too small for memory.max", { "run", "--file-size", "64M", "--lo-memory-max", "64M" }, 0,
+	  NULL, 2, { "--file-size", "at least twice --lo-memory-max" } },
+	{ "report: missing path", { "report", "@/nope" }, 0, NULL, 2, { "no such result file or directory", "/nope" } },
+	{ "report: not a result", { "report", "@/foreign.json" }, 0, NULL, 2, { "not an mmstall result" } },
+	{ "report: broken JSON", { "report", "@/broken.json" }, 0, NULL, 2, { "broken.json:1:" } },
+	{ "report: failed run", { "report", "@/failed.json" }, 0, NULL, 1, { "FAILED: guest did not finish" } },
+	{ "report: empty dir", { "report", "@/emptydir" }, 0, NULL, 2, { "no result files" } },
+};
+
+/* The host's cgroup2 lacks controllers (bound to v1): say which and where. */
+static void test_controllers_missing(void)
+{
+	static const char *const needed[] = { "io", "memory", NULL };
+	struct cli_case c = { "run: controllers missing on cgroup2", { "run", "--duration", "1s" }, 0, NULL, 2,
+			      { "controller is not available on cgroup2" } };
+	char mount[PATH_MAX], err[2048], v1[PATH_MAX];
+
+	if (geteuid() != 0 || cg_find_mount(mount, sizeof(mount)) ||
+	    !cg_check_controllers(mount, needed, err, sizeof(err))) {
+		printf("skip: %s (needs root and a cgroup2 without io/memory)\n", c.name);
+		return;
+	}
+	/* Where the kernel bound memory to v1, the message must say so. */
+	snprintf(v1, sizeof(v1), "bound to a cgroup v1 hierarchy");
+	if (strstr(err, v1))
+		c.needles[1] = "bound to a cgroup v1 hierarchy";
+	run_case(&c);
+}
+
+static void make_fixtures(void)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/foreign.json", tmpdir);
+	write_file_atomic(p, "{\"a\": 1}\n", 9);
+	snprintf(p, sizeof(p), "%s/broken.json", tmpdir);
+	write_file_atomic(p, "{\"a\": ", 6);
+	snprintf(p, sizeof(p), "%s/failed.json", tmpdir);
+	const char *failed = "{\"format_version\": 1, \"status\": \"failed\", "
+			     "\"error\": \"guest did not finish within 180 s (timeout)\", \"probes\": {}}";
+	write_file_atomic(p, failed, strlen(failed));
+	snprintf(p, sizeof(p), "%s/emptydir", tmpdir);
+	mkdir(p, 0755);
+}
+
+int main(void)
+{
+	size_t i;
+
+	mmstall = getenv("MMSTALL");
+	if (!mmstall || access(mmstall, X_OK)) {
+		fprintf(stderr, "set MMSTALL to the mmstall binary\n");
+		return 77;
+	}
+	if (!mkdtemp(tmpdir))
+		return 1;
+	make_fixtures();
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		if (cases[i].uid && geteuid() != 0) {
+			printf("skip: %s (needs root to drop privileges)\n", cases[i].name);
+			continue;
+		}
+		run_case(&cases[i]);
+	}
+	test_controllers_missing();
+	rm_rf(tmpdir);
+	return test_summary();
+}

@@ -1,0 +1,453 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * End to end: 'mmstall vm' boots a Debian 6.12 kernel under QEMU and runs
+ * the scenario in it; the result file must show the inversion's moving
+ * parts (probes sampled, lo faulting through the throttle) and the run
+ * must leave nothing behind (no QEMU, no temporary directory, no cgroup).
+ *
+ * Cheaper cases first check the VM plumbing alone with --guest-cmd: a
+ * hand-made result comes back; a failing guest command, a hung guest
+ * (timeout), a guest kernel panic and SIGINT each end as documented.
+ *
+ * Usage: test_vm_e2e [PATH-TO-MMSTALL]   (else $MMSTALL)
+ * Exit: 0 pass, 1 fail, 77 skip (no QEMU or no apt here).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <jansson.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/util.h"
+#include "tests/test_util.h"
+
+#define KERNEL "6.12=deb:linux-image-6.12"
+#define SMALL_DISK "--file-size", "64M", "--lo-memory-max", "16M", "--hi-file-size", "8M"
+
+enum op {
+	OP_GT0,		/* a number > 0 */
+	OP_EQ,		/* a string equal to arg, or an integer equal to atoll(arg) */
+	OP_ONE_OF,	/* a string among the '|'-separated words of arg */
+	OP_HAS,		/* a non-empty string */
+	OP_CONTAINS,	/* a string containing arg */
+	OP_PREFIX,	/* a string starting with arg */
+	OP_EMPTY,	/* an empty array */
+};
+
+/* path: keys separated by '.'; '*' means every member (at least one). */
+struct expect {
+	const char *path;
+	enum op op;
+	const char *arg;
+};
+
+struct vm_case {
+	const char *name;
+	const char *args[24];	/* after "mmstall vm --kernel KERNEL --results DIR" */
+	int exit_code;
+	bool interrupt;		/* SIGINT once the guest runs its command */
+	unsigned int timeout_s;	/* hard limit for the whole command */
+	const struct expect *expects;
+};
+
+static const struct expect expect_transfer[] = {
+	{ "format_version", OP_EQ, "1" },
+	{ "status", OP_EQ, "ok" },
+	{ "marker", OP_EQ, "mmstall-e2e" },
+	{ "guest_release", OP_PREFIX, "6.12" },
+	{ "vm.label", OP_EQ, "6.12" },
+	{ "vm.kernel_release", OP_PREFIX, "6.12" },
+	{ "vm.package", OP_PREFIX, "linux-image-6.12" },
+	{ "vm.package_version", OP_HAS, NULL },
+	{ "vm.accelerator", OP_ONE_OF, "tcg|kvm" },
+	{ "vm.accelerator_reason", OP_HAS, NULL },
+	{ "vm.qemu_version", OP_HAS, NULL },
+	{ "vm.qemu_argv.*", OP_HAS, NULL },
+	{ "vm.console_log", OP_EQ, "6.12.console.log" },
+	{ "vm.guest_exit_code", OP_EQ, "0" },
+	{ "vm.timings.wall_s", OP_GT0, NULL },
+	{ "vm.timings.boot_to_result_s", OP_GT0, NULL },
+	{ .path = NULL },
+};
+
+static const struct expect expect_guest_fails[] = {
+	{ "format_version", OP_EQ, "1" },
+	{ "status", OP_EQ, "failed" },
+	{ "error", OP_CONTAINS, "status 3" },
+	{ "error", OP_CONTAINS, "boom" },
+	{ "vm.guest_exit_code", OP_EQ, "3" },
+	{ "vm.accelerator", OP_ONE_OF, "tcg|kvm" },
+	{ .path = NULL },
+};
+
+static const struct expect expect_timeout[] = {
+	{ "format_version", OP_EQ, "1" },
+	{ "status", OP_EQ, "failed" },
+	{ "error", OP_CONTAINS, "timeout" },
+	{ "error", OP_CONTAINS, "last console lines" },
+	{ "vm.label", OP_EQ, "6.12" },
+	{ .path = NULL },
+};
+
+static const struct expect expect_panic[] = {
+	{ "status", OP_EQ, "failed" },
+	{ "error", OP_CONTAINS, "guest kernel panicked" },
+	{ "error", OP_CONTAINS, "sysrq triggered crash" },
+	{ .path = NULL },
+};
+
+static const struct expect expect_interrupt[] = {
+	{ "status", OP_EQ, "failed" },
+	{ "error", OP_CONTAINS, "interrupt" },
+	{ .path = NULL },
+};
+
+static const struct expect expect_full[] = {
+	{ "format_version", OP_EQ, "1" },
+	{ "status", OP_EQ, "ok" },
+	{ "probes.*.corrected.count", OP_GT0, NULL },
+	{ "probes.*.service.count", OP_GT0, NULL },
+	{ "cgroups.lo.memory_stat.pgmajfault", OP_GT0, NULL },
+	{ "cgroups.lo.io_stat.rios", OP_GT0, NULL },
+	{ "throttle.kind", OP_HAS, NULL },
+	{ "vm.accelerator", OP_ONE_OF, "tcg|kvm" },
+	{ "vm.kernel_release", OP_PREFIX, "6.12" },
+	{ "vm.guest_exit_code", OP_EQ, "0" },
+	{ "vm.guest_kernel_warnings", OP_EMPTY, NULL },
+	{ "vm.timings.overhead_s", OP_GT0, NULL },
+	{ .path = NULL },
+};
+
+static const struct vm_case cases[] = {
+	{ "transfer",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd",
+	    "printf '{\"format_version\": 1, \"status\": \"ok\", \"marker\": \"mmstall-e2e\", "
+	    "\"guest_release\": \"%s\"}' \"$(uname -r)\" >/out/result.json" },
+	  0, false, 1200, expect_transfer },
+	{ "guest-fails",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd", "echo boom >&2; exit 3" },
+	  1, false, 300, expect_guest_fails },
+	{ "timeout",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--timeout-margin", "5s", "--guest-cmd",
+	    "sleep 600" },
+	  1, false, 300, expect_timeout },
+	{ "panic",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd", "echo c >/proc/sysrq-trigger" },
+	  1, false, 300, expect_panic },
+	{ "interrupt",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd", "sleep 600" },
+	  130, true, 300, expect_interrupt },
+	{ "scenario",
+	  { "--duration", "8s", "--warmup", "2s" },
+	  0, false, 1800, expect_full },
+};
+
+static const char *mmstall;
+
+/* ---- JSON paths ---- */
+
+static const char *op_name(enum op op)
+{
+	static const char *const names[] = {
+		"a number > 0", "equal to", "one of", "a non-empty string", "a string containing",
+		"a string starting with", "an empty array",
+	};
+
+	return names[op];
+}
+
+static bool leaf_ok(const json_t *v, const struct expect *e)
+{
+	const char *s = json_is_string(v) ? json_string_value(v) : NULL;
+
+	switch (e->op) {
+	case OP_GT0:
+		return json_is_number(v) && json_number_value(v) > 0;
+	case OP_EQ:
+		if (json_is_integer(v))
+			return json_integer_value(v) == atoll(e->arg);
+		return s && !strcmp(s, e->arg);
+	case OP_ONE_OF: {
+		size_t n = s ? strlen(s) : 0;
+		const char *w = e->arg;
+
+		for (; s && w; w = strchr(w, '|') ? strchr(w, '|') + 1 : NULL)
+			if (!strncmp(w, s, n) && (w[n] == '|' || !w[n]))
+				return true;
+		return false;
+	}
+	case OP_HAS:
+		return s && *s;
+	case OP_CONTAINS:
+		return s && strstr(s, e->arg);
+	case OP_PREFIX:
+		return s && !strncmp(s, e->arg, strlen(e->arg));
+	case OP_EMPTY:
+		return json_is_array(v) && !json_array_size(v);
+	}
+	return false;
+}
+
+static void report_leaf(const char *where, const json_t *v, const struct expect *e)
+{
+	char *found = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+	test_report(false, __FILE__, __LINE__);
+	fprintf(stderr, "%s: expected %s%s%s, found %.300s\n", where, op_name(e->op), e->arg ? " " : "",
+		e->arg ? e->arg : "", found ? found : "(missing)");
+	free(found);
+}
+
+/* Walk path from v; every leaf reached must pass. */
+static void check_path(const json_t *v, const char *path, char *where, size_t wlen, const struct expect *e)
+{
+	const char *dot = strchr(path, '.');
+	size_t klen = dot ? (size_t)(dot - path) : strlen(path), used = strlen(where), i;
+	char key[128];
+	const char *k;
+	json_t *child;
+
+	if (!*path) {
+		if (leaf_ok(v, e))
+			test_report(true, __FILE__, __LINE__);
+		else
+			report_leaf(where, v, e);
+		return;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)klen, path);
+	if (strcmp(key, "*")) {
+		snprintf(where + used, wlen - used, "%s%s", used ? "." : "", key);
+		check_path(json_object_get(v, key), dot ? dot + 1 : "", where, wlen, e);
+		where[used] = '\0';
+		return;
+	}
+	if (!json_object_size(v) && !json_array_size(v)) {
+		report_leaf(where, v, e);
+		return;
+	}
+	json_object_foreach((json_t *)v, k, child) {
+		snprintf(where + used, wlen - used, "%s%s", used ? "." : "", k);
+		check_path(child, dot ? dot + 1 : "", where, wlen, e);
+	}
+	json_array_foreach(v, i, child) {
+		snprintf(where + used, wlen - used, "[%zu]", i);
+		check_path(child, dot ? dot + 1 : "", where, wlen, e);
+	}
+	where[used] = '\0';
+}
+
+static void check_result(const char *file, const struct expect *expects)
+{
+	json_error_t je;
+	json_t *root = json_load_file(file, 0, &je);
+	char where[512];
+
+	if (!root) {
+		test_report(false, __FILE__, __LINE__);
+		fprintf(stderr, "%s: expected a JSON result, found none (%s)\n", file, je.text);
+		return;
+	}
+	for (; expects->path; expects++) {
+		where[0] = '\0';
+		check_path(root, expects->path, where, sizeof(where), expects);
+	}
+	json_decref(root);
+}
+
+/* ---- running mmstall ---- */
+
+static bool console_shows(const char *path, const char *text)
+{
+	char *s = NULL;
+	bool yes = !read_file(path, &s, NULL) && strstr(s, text);
+
+	free(s);
+	return yes;
+}
+
+/* Run the case; returns the exit code (128+sig if killed), -1 on a test-side error. */
+static int run_case(const struct vm_case *c, const char *dir, pid_t *pid_out)
+{
+	char *argv[40], console[PATH_MAX + 32];
+	uint64_t deadline = now_ns() + c->timeout_s * NSEC_PER_SEC;
+	bool signalled = false;
+	int n = 0, i, status;
+	pid_t pid;
+
+	argv[n++] = (char *)mmstall;
+	argv[n++] = "vm";
+	argv[n++] = "--kernel";
+	argv[n++] = KERNEL;
+	argv[n++] = "--results";
+	argv[n++] = (char *)dir;
+	for (i = 0; c->args[i]; i++)
+		argv[n++] = (char *)c->args[i];
+	argv[n] = NULL;
+	snprintf(console, sizeof(console), "%s/6.12.console.log", dir);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		execv(mmstall, argv);
+		_exit(127);
+	}
+	*pid_out = pid;
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		if (now_ns() > deadline) {
+			fprintf(stderr, "%s: mmstall vm still running after %u s: killed\n", c->name,
+				c->timeout_s);
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			return -1;
+		}
+		if (c->interrupt && !signalled && console_shows(console, "mmstall-init: run start")) {
+			kill(pid, SIGINT);
+			signalled = true;
+		}
+		usleep(100 * 1000);
+	}
+	return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+/* ---- nothing left behind ---- */
+
+static void check_no_qemu(const char *dir)
+{
+	struct dirent *de;
+	DIR *d = opendir("/proc");
+	char path[300], *cmd;
+	size_t len, i;
+	bool ok = true;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/cmdline", de->d_name);
+		if (read_file(path, &cmd, &len))
+			continue;
+		for (i = 0; i + 1 < len; i++)
+			if (!cmd[i])
+				cmd[i] = ' ';
+		if (strstr(cmd, "qemu-system") && strstr(cmd, dir)) {
+			ok = false;
+			fprintf(stderr, "no QEMU of this run left: expected none, found pid %s: %.200s\n",
+				de->d_name, cmd);
+			kill(atoi(de->d_name), SIGKILL);
+		}
+		free(cmd);
+	}
+	if (d)
+		closedir(d);
+	test_report(ok, __FILE__, __LINE__);
+}
+
+/* mmstall vm's private directories are named mmstall-vm.<pid>.XXXXXX. */
+static void check_no_workdir(pid_t pid)
+{
+	const char *base = getenv("TMPDIR") && *getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp";
+	char prefix[64];
+	struct dirent *de;
+	DIR *d = opendir(base);
+	bool ok = true;
+
+	snprintf(prefix, sizeof(prefix), "mmstall-vm.%d.", (int)pid);
+	while (d && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		ok = false;
+		fprintf(stderr, "no temporary directory left: expected none, found %s/%s\n", base, de->d_name);
+	}
+	if (d)
+		closedir(d);
+	test_report(ok, __FILE__, __LINE__);
+}
+
+static int find_cgroups(const char *dir, int depth)
+{
+	struct dirent *de;
+	DIR *d = opendir(dir);
+	char sub[PATH_MAX];
+	int found = 0;
+
+	while (d && (de = readdir(d))) {
+		if (de->d_type != DT_DIR || de->d_name[0] == '.')
+			continue;
+		if (snprintf(sub, sizeof(sub), "%s/%s", dir, de->d_name) >= (int)sizeof(sub))
+			continue;
+		if (!strncmp(de->d_name, "mmstall-", 8)) {
+			fprintf(stderr, "no mmstall cgroup left: expected none, found %s\n", sub);
+			found++;
+		} else if (depth < 3) {
+			found += find_cgroups(sub, depth + 1);
+		}
+	}
+	if (d)
+		closedir(d);
+	return found;
+}
+
+static void check_clean(const char *dir, pid_t pid)
+{
+	check_no_qemu(dir);
+	check_no_workdir(pid);
+	test_report(!find_cgroups("/sys/fs/cgroup", 0), __FILE__, __LINE__);
+}
+
+static void one_case(const struct vm_case *c, const char *top)
+{
+	char dir[PATH_MAX], file[PATH_MAX + 16];
+	pid_t pid = 0;
+	int code;
+
+	snprintf(dir, sizeof(dir), "%s/%s", top, c->name);
+	TEST_CONTEXT("%s", c->name);
+	fprintf(stderr, "--- %s\n", c->name);
+	code = run_case(c, dir, &pid);
+	if (!check_i64(c->exit_code, code, "exit code of mmstall vm", __FILE__, __LINE__))
+		fprintf(stderr, "    (results and console log kept in %s)\n", dir);
+	snprintf(file, sizeof(file), "%s/6.12.json", dir);
+	check_result(file, c->expects);
+	if (pid)
+		check_clean(dir, pid);
+	TEST_CONTEXT_CLEAR();
+}
+
+int main(int argc, char **argv)
+{
+	char top[] = "/tmp/mmstall-test-vm-XXXXXX";
+	unsigned long failed_before;
+	size_t i;
+
+	mmstall = argc > 1 ? argv[1] : getenv("MMSTALL");
+	if (!mmstall || access(mmstall, X_OK)) {
+		fprintf(stderr, "usage: test_vm_e2e PATH-TO-MMSTALL (or set MMSTALL)\n");
+		return 1;
+	}
+	if (!have_program("qemu-system-x86_64")) {
+		printf("SKIP: qemu-system-x86_64 is not installed (apt-get install qemu-system-x86)\n");
+		return 77;
+	}
+	if (!have_program("apt-get")) {
+		printf("SKIP: no apt-get: the test boots a Debian kernel package\n");
+		return 77;
+	}
+	if (!mkdtemp(top)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		one_case(&cases[i], top);
+	failed_before = test_failed;
+	if (!failed_before)
+		rm_rf(top);
+	else
+		fprintf(stderr, "results kept in %s\n", top);
+	return test_summary();
+}
