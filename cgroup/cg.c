@@ -273,7 +273,7 @@ int cg_session_create(struct cg_session *s, const char *const *controllers, char
 
 int cg_group_apply(struct cg_session *s, struct cg_group *g, char *err, size_t errlen)
 {
-	static const char *const ctrls[] = { "io", "memory", NULL };
+	static const char *const ctrls[] = { "io", "memory", "cpu", NULL };
 	char rel[256];
 	struct cgroup *cg;
 	int i, ret;

@@ -7,6 +7,8 @@
 #define MMSTALL_THROTTLE_H
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
 
 #include "cgroup/cg.h"
 #include "workloads/scenario.h"
@@ -20,6 +22,11 @@ struct throttle_plan {
 	char file[32];			/* "io.max" */
 	char value[256];		/* what was written */
 	char reason[256];		/* why this kind (auto fallbacks) */
+	/* io.cost changes the root's knobs: what they were, to restore them */
+	char root_path[PATH_MAX];	/* cgroup2 mount */
+	char saved_qos[512], saved_model[512];
+	bool root_changed;
+	char extra[640];		/* io.cost: the model and weights, for the record */
 };
 
 /* The whole disk (not partition) holding path, as "MAJ:MIN" and its name. */
@@ -32,5 +39,12 @@ int throttle_device_for_path(const char *path, struct throttle_plan *tp, char *e
 int throttle_apply(const struct scenario *sc, struct cg_session *s, struct throttle_plan *tp, char *err,
 		   size_t errlen);
 json_t *throttle_to_json(const struct throttle_plan *tp);
+/*
+ * Undo the throttle: lift the group's limit (call before the groups are
+ * removed) and restore what was changed outside them (io.cost on the root).
+ */
+void throttle_undo(struct throttle_plan *tp, const struct cg_session *s);
+/* Controllers a scenario's throttle needs enabled, NULL-terminated. */
+const char *const *throttle_controllers(const struct scenario *sc);
 
 #endif

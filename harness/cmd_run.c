@@ -58,7 +58,8 @@ struct run_ctx {
 	struct throttle_plan tp;
 	struct run_shared *sh;
 	pid_t lo_pid, hi_pid;
-	char lo_file[PATH_MAX + 16], hi_file[PATH_MAX + 16];
+	char lo_file[PATH_MAX + 16], hi_file[PATH_MAX + 16], swap_file[PATH_MAX + 16];
+	bool swap_on;
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
 	bool sampled_start, sampled_end;
 	json_t *root;
@@ -96,16 +97,16 @@ static void usage(FILE *f)
 		"  --label NAME          name of this run in reports [run]\n"
 		"  --kernel-config FILE  kernel .config to record [/proc/config.gz or /boot/config-$(uname -r)]\n"
 		"  -v, --verbose         more messages\n"
-		"  -h, --help            this text\n"
-		"\n");
+		"  -h, --help            this text\n");
+	scenario_cli_help(f);
+	fprintf(f, "\n");
 	scenario_print_help(f);
 	fprintf(f, "\nExit status: 0 success, 1 the run failed, 2 bad input or environment, 130/143 interrupted.\n");
 }
 
-/* getopt_long table: our options followed by every scenario key. */
-enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG, OPT_KEY_BASE = 2000 };
+enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG };
 
-static struct option *build_longopts(void)
+static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option own[] = {
 		{ "data-dir", required_argument, NULL, OPT_DATA_DIR },
@@ -115,25 +116,13 @@ static struct option *build_longopts(void)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct option *lo = calloc(ARRAY_SIZE(own) + scenario_nr_keys + 1, sizeof(*lo));
-	size_t i;
-
-	if (!lo)
-		return NULL;
-	memcpy(lo, own, sizeof(own));
-	for (i = 0; i < scenario_nr_keys; i++)
-		lo[ARRAY_SIZE(own) + i] = (struct option){ scenario_keys[i].name, required_argument, NULL,
-							    OPT_KEY_BASE + (int)i };
-	return lo;
-}
-
-static int parse_opts(int argc, char **argv, struct run_opts *o)
-{
-	struct option *longopts = build_longopts();
-	char err[512];
+	struct option *longopts = scenario_longopts(own, ARRAY_SIZE(own));
+	struct scenario_cli cli = { 0 };
+	char err[1024];
 	int c, ret = 0;
 
-	scenario_defaults(&o->sc);
+	if (!longopts)
+		return -ENOMEM;
 	snprintf(o->data_dir, sizeof(o->data_dir), "/var/tmp/mmstall");
 	snprintf(o->label, sizeof(o->label), "run");
 	optind = 1;
@@ -159,12 +148,10 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			ret = 1;
 			break;
 		default:
-			if (c >= OPT_KEY_BASE && c < OPT_KEY_BASE + (int)scenario_nr_keys) {
-				if (scenario_set(&o->sc, scenario_keys[c - OPT_KEY_BASE].name, optarg, err,
-						 sizeof(err))) {
+			if (scenario_cli_is_opt(c)) {
+				ret = scenario_cli_record(&cli, c, optarg, err, sizeof(err));
+				if (ret)
 					msg_err("%s", err);
-					ret = -EINVAL;
-				}
 				break;
 			}
 			fprintf(stderr, "Try 'mmstall run --help'.\n");
@@ -177,7 +164,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			argv[optind]);
 		ret = -EINVAL;
 	}
-	if (!ret && scenario_validate(&o->sc, err, sizeof(err))) {
+	if (!ret && scenario_cli_finish(&cli, &o->sc, err, sizeof(err))) {
 		msg_err("%s", err);
 		ret = -EINVAL;
 	}
@@ -220,7 +207,7 @@ static int prepare_output(struct run_opts *o)
 
 static int preflight(struct run_opts *o, char *mount, size_t mlen)
 {
-	static const char *const needed[] = { "io", "memory", NULL };
+	const char *const *needed = throttle_controllers(&o->sc);
 	char err[2048];
 	int ret;
 
@@ -240,8 +227,23 @@ static int preflight(struct run_opts *o, char *mount, size_t mlen)
 		msg_err("%s", err);
 		return ret;
 	}
-	(void)o;
 	return 0;
+}
+
+/* "always [madvise] never" -> "madvise" */
+static json_t *thp_mode(void)
+{
+	char *s, *b, *e;
+	json_t *v = json_null();
+
+	if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", &s, NULL))
+		return v;
+	b = strchr(s, '[');
+	e = b ? strchr(b, ']') : NULL;
+	if (b && e)
+		v = json_stringn(b + 1, e - b - 1);
+	free(s);
+	return v;
 }
 
 static json_t *kernel_json(const struct run_opts *o)
@@ -256,6 +258,7 @@ static json_t *kernel_json(const struct run_opts *o)
 	json_object_set_new(k, "release", json_string(u.release));
 	json_object_set_new(k, "version", json_string(u.version));
 	json_object_set_new(k, "machine", json_string(u.machine));
+	json_object_set_new(k, "transparent_hugepage", thp_mode());
 	if (o->kernel_config[0]) {
 		snprintf(src, sizeof(src), "%s", o->kernel_config);
 		ret = kconfig_load_file(src, &kc);
@@ -370,6 +373,26 @@ static int reap(pid_t *pid, uint64_t timeout_ns)
 	return status;
 }
 
+static json_t *probe_json(const struct run_ctx *r, int i, uint64_t ctl_p99)
+{
+	const struct probe_record *rec = &r->sh->probes[i];
+	uint64_t p99 = hist_percentile(&rec->corrected, 99.0);
+	bool ratio_ok = ctl_p99 && rec->corrected.count >= hist_samples_needed(99.0);
+	json_t *p = json_object();
+
+	json_object_set_new(p, "what", json_string(probe_list[i].what));
+	json_object_set_new(p, "mmap_lock_of", json_string(probe_list[i].lock));
+	json_object_set_new(p, "control", json_boolean(probe_list[i].control));
+	json_object_set_new(p, "interval_ns", json_integer((json_int_t)r->o->sc.probe_interval_ns));
+	json_object_set_new(p, "errors", json_integer((json_int_t)rec->errors));
+	json_object_set_new(p, "first_error", rec->errors ? json_string(strerror(rec->first_errno)) : json_null());
+	json_object_set_new(p, "late_samples", json_integer((json_int_t)rec->late));
+	json_object_set_new(p, "p99_ratio_to_control", ratio_ok ? json_real((double)p99 / (double)ctl_p99) : json_null());
+	json_object_set_new(p, "corrected", hist_to_json(&rec->corrected));
+	json_object_set_new(p, "service", hist_to_json(&rec->service));
+	return p;
+}
+
 static json_t *probes_json(const struct run_ctx *r)
 {
 	int ctl = probe_control_index(), i;
@@ -378,42 +401,33 @@ static json_t *probes_json(const struct run_ctx *r)
 
 	if (ctl >= 0 && r->sh->probes[ctl].corrected.count >= hist_samples_needed(99.0))
 		ctl_p99 = hist_percentile(&r->sh->probes[ctl].corrected, 99.0);
-	for (i = 0; i < probe_count; i++) {
-		const struct probe_record *rec = &r->sh->probes[i];
-		uint64_t p99 = hist_percentile(&rec->corrected, 99.0);
-		bool ratio_ok = ctl_p99 && rec->corrected.count >= hist_samples_needed(99.0);
-		json_t *p = json_object();
-
-		json_object_set_new(p, "what", json_string(probe_list[i].what));
-		json_object_set_new(p, "mmap_lock_of", json_string(probe_list[i].lock));
-		json_object_set_new(p, "control", json_boolean(probe_list[i].control));
-		json_object_set_new(p, "interval_ns", json_integer((json_int_t)r->o->sc.probe_interval_ns));
-		json_object_set_new(p, "errors", json_integer((json_int_t)rec->errors));
-		json_object_set_new(p, "first_error", rec->errors ? json_string(strerror(rec->first_errno))
-								   : json_null());
-		json_object_set_new(p, "late_samples", json_integer((json_int_t)rec->late));
-		json_object_set_new(p, "p99_ratio_to_control",
-				    ratio_ok ? json_real((double)p99 / (double)ctl_p99) : json_null());
-		json_object_set_new(p, "corrected", hist_to_json(&rec->corrected));
-		json_object_set_new(p, "service", hist_to_json(&rec->service));
-		json_object_set_new(o, probe_list[i].name, p);
-	}
+	for (i = 0; i < probe_count; i++)
+		if (probe_selected(r->o->sc.probes, i))
+			json_object_set_new(o, probe_list[i].name, probe_json(r, i, ctl_p99));
 	return o;
 }
 
 static json_t *lo_json(const struct run_ctx *r)
 {
-	struct hist faults;
-	uint64_t touches = 0, i;
+	struct hist faults, writers;
+	uint64_t touches = 0, ops = 0, i;
+	const struct run_shared *sh = r->sh;
 
 	hist_init(&faults);
-	for (i = 0; i < r->o->sc.faulters; i++) {
-		hist_merge(&faults, &r->sh->faults[i]);
-		touches += r->sh->touches[i];
+	hist_init(&writers);
+	for (i = 0; i < r->o->sc.faulters && r->o->sc.fault_mode != FAULT_NONE; i++) {
+		hist_merge(&faults, &sh->faults[i]);
+		touches += sh->touches[i];
 	}
-	return json_pack("{s:I,s:o,s:I,s:o}", "touches", (json_int_t)touches, "touch", hist_to_json(&faults),
-			 "writer_ops", (json_int_t)r->sh->writer_ops, "writer_mprotect",
-			 hist_to_json(&r->sh->writer));
+	for (i = 0; i < r->o->sc.writers && r->o->sc.writer != WRITER_NONE; i++) {
+		hist_merge(&writers, &sh->writer[i]);
+		ops += sh->writer_ops[i];
+	}
+	return json_pack("{s:s,s:I,s:o,s:s,s:I,s:o,s:I,s:o}", "fault_mode", fault_mode_names[r->o->sc.fault_mode],
+			 "touches", (json_int_t)touches, "touch", hist_to_json(&faults), "writer",
+			 writer_names[r->o->sc.writer], "writer_ops", (json_int_t)ops, "writer_op",
+			 hist_to_json(&writers), "writer_errors", (json_int_t)sh->writer_errors, "writer_first_error",
+			 sh->writer_errors ? json_string(strerror(sh->writer_first_errno)) : json_null());
 }
 
 static json_t *cgroups_json(const struct run_ctx *r)
@@ -458,9 +472,13 @@ static void teardown(struct run_ctx *r)
 		kill(r->hi_pid, SIGKILL);
 	if (r->lo_pid > 0)
 		kill(r->lo_pid, SIGKILL);
+	throttle_undo(&r->tp, &r->cg);
 	reap(&r->hi_pid, DRAIN_TIMEOUT_NS);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
 	cg_session_destroy(&r->cg);
+	if (r->swap_on)
+		swapfile_off(r->swap_file);
+	r->swap_on = false;
 	cg_sample_free(&r->lo_start);
 	cg_sample_free(&r->lo_end);
 	cg_sample_free(&r->hi_start);
@@ -512,7 +530,6 @@ static int setup(struct run_ctx *r, const char *mount)
 {
 	struct run_opts *o = r->o;
 	char err[1024], val[32];
-	static const char *const controllers[] = { "io", "memory", NULL };
 	int ret;
 
 	ret = mkdir_p(o->data_dir, 0755);
@@ -526,6 +543,7 @@ static int setup(struct run_ctx *r, const char *mount)
 	}
 	snprintf(r->lo_file, sizeof(r->lo_file), "%s/lo.dat", o->data_dir);
 	snprintf(r->hi_file, sizeof(r->hi_file), "%s/hi.dat", o->data_dir);
+	snprintf(r->swap_file, sizeof(r->swap_file), "%s/swap.img", o->data_dir);
 	if (datafile_ensure(r->lo_file, o->sc.file_size, o->sc.seed, err, sizeof(err)) ||
 	    datafile_ensure(r->hi_file, o->sc.hi_file_size, o->sc.seed + 1, err, sizeof(err))) {
 		msg_err("%s", err);
@@ -533,17 +551,35 @@ static int setup(struct run_ctx *r, const char *mount)
 	}
 	datafile_evict(r->lo_file);
 	datafile_evict(r->hi_file);
+	if (o->sc.swap_size) {
+		ret = swapfile_on(r->swap_file, o->sc.swap_size, err, sizeof(err));
+		if (ret) {
+			msg_err("%s", err);
+			return ret;
+		}
+		r->swap_on = true;
+	}
 
 	cg_reap_stale(mount);
 	cg_session_init(&r->cg, mount);
 	snprintf(val, sizeof(val), "%" PRIu64, o->sc.lo_memory_max);
 	cg_group_set(&r->cg.lo, "memory", "memory.max", val);
-	ret = cg_session_create(&r->cg, controllers, err, sizeof(err));
-	if (ret) {
-		msg_err("%s", err);
-		return ret;
+	if (o->sc.lo_memory_high) {
+		snprintf(val, sizeof(val), "%" PRIu64, o->sc.lo_memory_high);
+		cg_group_set(&r->cg.lo, "memory", "memory.high", val);
 	}
-	ret = throttle_apply(&o->sc, &r->cg, &r->tp, err, sizeof(err));
+	ret = cg_session_create(&r->cg, throttle_controllers(&o->sc), err, sizeof(err));
+	if (ret)
+		msg_err("%s", err);
+	return ret;
+}
+
+/* After lo has filled its memory: a throttle would make the fill crawl. */
+static int apply_throttle(struct run_ctx *r)
+{
+	char err[1024];
+	int ret = throttle_apply(&r->o->sc, &r->cg, &r->tp, err, sizeof(err));
+
 	if (ret) {
 		msg_err("%s", err);
 		return ret;
@@ -555,6 +591,8 @@ static int setup(struct run_ctx *r, const char *mount)
 
 static int start_workers(struct run_ctx *r)
 {
+	int ret;
+
 	r->sh = mmap(NULL, sizeof(*r->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (r->sh == MAP_FAILED) {
 		r->sh = NULL;
@@ -569,6 +607,9 @@ static int start_workers(struct run_ctx *r)
 			r->sh->lo_error[0] ? r->sh->lo_error : "no answer");
 		return -ECHILD;
 	}
+	ret = apply_throttle(r);
+	if (ret)
+		return ret;
 	r->hi_pid = spawn(r, &r->cg.hi, hi_child);
 	if (r->hi_pid < 0)
 		return r->hi_pid;
@@ -636,11 +677,11 @@ int cmd_run(int argc, char **argv)
 	install_signals();
 
 	ret = setup(&r, mount);
-	json_object_set_new(r.root, "throttle", throttle_to_json(&r.tp));
 	if (!ret)
 		ret = save(&r);
 	if (!ret)
 		ret = start_workers(&r);
+	json_object_set_new(r.root, "throttle", throttle_to_json(&r.tp));
 	if (!ret)
 		ret = measure(&r);
 

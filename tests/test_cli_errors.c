@@ -28,7 +28,7 @@ struct cli_case {
 	uid_t uid;		/* 0: as we are; else drop to this uid */
 	const char *path_env;	/* PATH for the command; NULL: inherit */
 	int exit_code;
-	const char *needles[4];	/* all must appear in stderr (or stdout) */
+	const char *needles[6];	/* all must appear in the output; NULL-terminated */
 };
 
 /* Run mmstall with args; returns exit code, output in *out (stderr + stdout). */
@@ -135,11 +135,24 @@ static const struct cli_case cases[] = {
 	{ "run: out of range", { "run", "--faulters", "999" }, 0, NULL, 2,
 	  { "'999' for --faulters", "a whole number from 1 to 256" } },
 	{ "run: bad enum", { "run", "--throttle", "io.fast" }, 0, NULL, 2,
-	  { "'io.fast' for --throttle", "one of: auto io.latency io.max none" } },
+	  { "'io.fast' for --throttle", "one of: auto io.latency io.max io.cost cpu.max none" } },
 	{ "run: unknown option", { "run", "--frobnicate" }, 0, NULL, 2, { "frobnicate", "mmstall run --help" } },
 	{ "run: stray argument", { "run", "maps" }, 0, NULL, 2, { "unexpected argument 'maps'" } },
 	{ "run: file too small for memory.max", { "run", "--file-size", "64M", "--lo-memory-max", "64M" }, 0,
 	  NULL, 2, { "--file-size", "at least twice --lo-memory-max" } },
+	{ "run: unknown scenario", { "run", "--scenario", "nope" }, 0, NULL, 2,
+	  { "unknown scenario 'nope'", "mkwrite", "mmstall scenarios" } },
+	{ "run: --set without =", { "run", "--set", "duration" }, 0, NULL, 2, { "--set takes KEY=VALUE" } },
+	{ "run: --set unknown key", { "run", "--set", "colour=blue" }, 0, NULL, 2, { "unknown setting 'colour'" } },
+	{ "run: unknown probe", { "run", "--probes", "maps,ps" }, 0, NULL, 2,
+	  { "unknown probe 'ps'", "smaps_rollup" } },
+	{ "run: anon without swap", { "run", "--fault-mode", "anon" }, 0, NULL, 2, { "--swap-size must be at least" } },
+	{ "run: bad scenario file", { "run", "--scenario", "@/bad-scenario.json" }, 0, NULL, 2,
+	  { "bad-scenario.json:3:", "settings.faulters", "from 1 to 256" } },
+	{ "vm: unknown scenario", { "vm", "--scenario", "nope" }, 0, NULL, 2, { "unknown scenario 'nope'" } },
+	{ "scenario show: unknown", { "scenario", "show", "nope" }, 0, NULL, 2, { "unknown scenario 'nope'" } },
+	{ "scenarios: lists all", { "scenarios" }, 0, NULL, 0,
+	  { "ps-latency", "mkwrite", "swap", "same-vma" } },
 	{ "report: missing path", { "report", "@/nope" }, 0, NULL, 2, { "no such result file or directory", "/nope" } },
 	{ "report: not a result", { "report", "@/foreign.json" }, 0, NULL, 2, { "not an mmstall result" } },
 	{ "report: broken JSON", { "report", "@/broken.json" }, 0, NULL, 2, { "broken.json:1:" } },
@@ -179,6 +192,9 @@ static void make_fixtures(void)
 	const char *failed = "{\"format_version\": 1, \"status\": \"failed\", "
 			     "\"error\": \"guest did not finish within 180 s (timeout)\", \"probes\": {}}";
 	write_file_atomic(p, failed, strlen(failed));
+	snprintf(p, sizeof(p), "%s/bad-scenario.json", tmpdir);
+	const char *bad = "{\n  \"name\": \"bad\", \"settings\": {\n    \"faulters\": 0\n  }\n}\n";
+	write_file_atomic(p, bad, strlen(bad));
 	snprintf(p, sizeof(p), "%s/emptydir", tmpdir);
 	mkdir(p, 0755);
 }

@@ -155,7 +155,7 @@ static void test_scenario_json(void)
 	CHECK_INT(0, scenario_set(&sc, "writer-interval", "2ms", err, sizeof(err)));
 	CHECK_INT(0, scenario_set(&sc, "lo-memory-max", "32M", err, sizeof(err)));
 	o = reparse(scenario_to_json(&sc));
-	CHECK_STR("ps-latency", json_string_value(json_object_get(o, "scenario")));
+	CHECK_STR("ps-latency", json_string_value(json_object_get(o, "name")));
 	CHECK_STR("io.max", json_string_value(json_object_get(o, "throttle")));
 	CHECK_U64(30 * NSEC_PER_SEC, json_integer_value(json_object_get(o, "duration_ns")));
 	CHECK_U64(2 * NSEC_PER_MSEC, json_integer_value(json_object_get(o, "writer_interval_ns")));
@@ -217,8 +217,8 @@ static void test_scenario_errors(void)
 	expect_error("faulters", "0", -ERANGE, "a whole number from 1 to 256");
 	expect_error("faulters", "-3", -EINVAL, "a whole number from 1 to 256");
 	expect_error("file-size", "12Q", -EINVAL, "suffix K, M, G, T");
-	expect_error("throttle", "bogus", -EINVAL, "one of: auto io.latency io.max none");
-	expect_error("scenario", "nope", -EINVAL, "one of: ps-latency");
+	expect_error("throttle", "bogus", -EINVAL, "one of: auto io.latency io.max io.cost cpu.max none");
+	expect_error("fault-mode", "mmap", -EINVAL, "one of: read-shared read-private write-shared anon shmem thp none");
 
 	scenario_defaults(&sc);
 	scenario_set(&sc, "file-size", "64M", err, sizeof(err));

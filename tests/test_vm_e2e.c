@@ -124,6 +124,44 @@ static const struct expect expect_full[] = {
 	{ .path = NULL },
 };
 
+/*
+ * Every named scenario, briefly, as a user runs it: complete result, the
+ * scenario's throttle applied, lo faulting and writing (but in control).
+ */
+#define SCENARIO_EXPECTS(id, name, throttle, ...)                                  \
+	static const struct expect expect_##id[] = {                               \
+		{ "status", OP_EQ, "ok" },                                          \
+		{ "scenario.name", OP_EQ, name },                                   \
+		{ "probes.*.corrected.count", OP_GT0, NULL },                       \
+		{ "probes.maps.corrected.count", OP_GT0, NULL },                    \
+		{ "throttle.kind", OP_EQ, throttle },                               \
+		{ "vm.guest_kernel_warnings", OP_EMPTY, NULL },                     \
+		__VA_ARGS__                                                         \
+		{ .path = NULL },                                                   \
+	}
+#define LO_BUSY { "lo.touches", OP_GT0, NULL }, { "lo.writer_ops", OP_GT0, NULL },
+SCENARIO_EXPECTS(ps_latency, "ps-latency", "io.max", LO_BUSY { "cgroups.lo.io_stat.rios", OP_GT0, NULL },);
+SCENARIO_EXPECTS(mkwrite, "mkwrite", "io.max", LO_BUSY { "lo.fault_mode", OP_EQ, "write-shared" },);
+SCENARIO_EXPECTS(reclaim, "reclaim", "io.max", LO_BUSY);
+SCENARIO_EXPECTS(swap, "swap", "io.cost", LO_BUSY { "cgroups.lo.memory_stat.pgmajfault", OP_GT0, NULL },);
+SCENARIO_EXPECTS(cpu_throttle, "cpu-throttle", "cpu.max", LO_BUSY);
+SCENARIO_EXPECTS(same_vma, "same-vma", "io.max", LO_BUSY { "lo.writer", OP_EQ, "mprotect-faulted" },);
+/* each THP fault over memory.high may sleep 2 s: a 3 s window can hold no completed touch */
+SCENARIO_EXPECTS(thp_high, "thp-high", "none", { "lo.fault_mode", OP_EQ, "thp" },
+		 { "kernel.transparent_hugepage", OP_HAS, NULL },);
+SCENARIO_EXPECTS(control, "control", "none", { "lo.touches", OP_EQ, "0" },);
+
+/* A throttle the kernel lacks is refused, by name, and the variant fails. */
+static const struct expect expect_no_iolatency[] = {
+	{ "status", OP_EQ, "failed" },
+	{ "error", OP_CONTAINS, "io.latency" },
+	{ "error", OP_CONTAINS, "CONFIG_BLK_CGROUP_IOLATENCY" },
+	{ .path = NULL },
+};
+
+#define SCENARIO_CASE(name, id) \
+	{ "scenario " name, { "--scenario", name, "--duration", "3s", "--warmup", "1s" }, 0, false, 900, expect_##id }
+
 static const struct vm_case cases[] = {
 	{ "transfer",
 	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd",
@@ -146,6 +184,17 @@ static const struct vm_case cases[] = {
 	{ "scenario",
 	  { "--duration", "8s", "--warmup", "2s" },
 	  0, false, 1800, expect_full },
+	SCENARIO_CASE("ps-latency", ps_latency),
+	SCENARIO_CASE("mkwrite", mkwrite),
+	SCENARIO_CASE("reclaim", reclaim),
+	SCENARIO_CASE("swap", swap),
+	SCENARIO_CASE("cpu-throttle", cpu_throttle),
+	SCENARIO_CASE("same-vma", same_vma),
+	SCENARIO_CASE("thp-high", thp_high),
+	SCENARIO_CASE("control", control),
+	{ "throttle the kernel lacks",
+	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--throttle", "io.latency" },
+	  1, false, 300, expect_no_iolatency },
 };
 
 static const char *mmstall;

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/swap.h>
 #include <unistd.h>
 
 #include "harness/util.h"
@@ -81,4 +82,41 @@ int datafile_evict(const char *path)
 	ret = ret ? ret : -posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
 	close(fd);
 	return ret;
+}
+
+int swapfile_on(const char *path, uint64_t size, char *err, size_t errlen)
+{
+	unsigned char hdr[4096] = { 0 };
+	uint32_t version = 1, last_page = (uint32_t)(size / 4096 - 1);
+	int fd, ret;
+
+	ret = datafile_ensure(path, size, 3, err, errlen);
+	if (ret)
+		return ret;
+	/* struct swap_header: version and last_page after 1 KiB of boot bits, magic at the end. */
+	memcpy(hdr + 1024, &version, sizeof(version));
+	memcpy(hdr + 1028, &last_page, sizeof(last_page));
+	memcpy(hdr + sizeof(hdr) - 10, "SWAPSPACE2", 10);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0 || pwrite(fd, hdr, sizeof(hdr), 0) != sizeof(hdr) || fsync(fd)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot write the swap header of %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	close(fd);
+	if (swapon(path, 0) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "swapon %s failed: %s%s", path, strerror(errno),
+			 errno == EINVAL ? " (swap files need a file system that supports them, e.g. ext4)" : "");
+		return ret;
+	}
+	return 0;
+}
+
+void swapfile_off(const char *path)
+{
+	if (swapoff(path) < 0 && errno != EINVAL)
+		msg_warn("swapoff %s failed: %s", path, strerror(errno));
 }

@@ -16,4 +16,12 @@ int datafile_ensure(const char *path, uint64_t size, uint64_t seed, char *err, s
 /* Drop the file's pages from the page cache so the run starts cold. */
 int datafile_evict(const char *path);
 
+/*
+ * A swap file of size bytes at path (made like a data file, then given a
+ * swap header: mkswap's format, written here so no tool is needed) and
+ * swapon()ed.  swapfile_off() undoes it.
+ */
+int swapfile_on(const char *path, uint64_t size, char *err, size_t errlen);
+void swapfile_off(const char *path);
+
 #endif

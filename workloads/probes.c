@@ -73,8 +73,11 @@ static void proc_teardown(void *state)
 		return proc_setup(env, state, #file, err, errlen);                                \
 	}
 PROC_PROBE_SETUP(maps)
+PROC_PROBE_SETUP(smaps_rollup)
 PROC_PROBE_SETUP(cmdline)
+PROC_PROBE_SETUP(environ)
 PROC_PROBE_SETUP(status)
+PROC_PROBE_SETUP(stat)
 
 /* --- mmap + touch + munmap in hi's own address space --- */
 
@@ -97,6 +100,45 @@ static int mmap_sample(void *state)
 		return -errno;
 	p[0] = 1;
 	return munmap((void *)p, 4096) ? -errno : 0;
+}
+
+/* --- mprotect() in hi's own address space: hi's mmap_lock for write --- */
+
+struct mprotect_probe {
+	void *vma;
+	int k;
+};
+
+static int mprotect_setup(const struct probe_env *env, void **state, char *err, size_t errlen)
+{
+	struct mprotect_probe *p = calloc(1, sizeof(*p));
+
+	(void)env;
+	if (!p)
+		return -ENOMEM;
+	p->vma = mmap(NULL, 2 * 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->vma == MAP_FAILED) {
+		snprintf(err, errlen, "mprotect probe: mmap failed: %s", strerror(errno));
+		free(p);
+		return -ENOMEM;
+	}
+	*state = p;
+	return 0;
+}
+
+static int mprotect_sample(void *state)
+{
+	struct mprotect_probe *p = state;
+
+	return mprotect(p->vma, 2 * 4096, ++p->k & 1 ? PROT_READ : PROT_READ | PROT_WRITE) ? -errno : 0;
+}
+
+static void mprotect_teardown(void *state)
+{
+	struct mprotect_probe *p = state;
+
+	munmap(p->vma, 2 * 4096);
+	free(p);
 }
 
 static void nop_teardown(void *state)
@@ -190,16 +232,40 @@ static void io_teardown(void *state)
 const struct probe_ops probe_list[] = {
 	{ "maps", "read all of /proc/<lo>/maps (mmap_read_lock_killable of lo's mm)", "lo", false,
 	  setup_maps, NULL, proc_sample, proc_teardown },
+	{ "smaps_rollup", "read /proc/<lo>/smaps_rollup (mmap_read_lock of lo's mm, walks every VMA)", "lo", false,
+	  setup_smaps_rollup, NULL, proc_sample, proc_teardown },
 	{ "cmdline", "read /proc/<lo>/cmdline (access_remote_vm under lo's mmap_lock)", "lo", false,
 	  setup_cmdline, NULL, proc_sample, proc_teardown },
+	{ "environ", "read /proc/<lo>/environ (access_remote_vm under lo's mmap_lock)", "lo", false,
+	  setup_environ, NULL, proc_sample, proc_teardown },
 	{ "status", "read /proc/<lo>/status (no mmap_lock: the noise floor)", "none", true,
 	  setup_status, NULL, proc_sample, proc_teardown },
+	{ "stat", "read /proc/<lo>/stat (no mmap_lock)", "none", false,
+	  setup_stat, NULL, proc_sample, proc_teardown },
 	{ "mmap", "mmap()+touch+munmap() of one page in hi's own mm", "hi", false,
 	  mmap_setup, NULL, mmap_sample, nop_teardown },
+	{ "mprotect", "mprotect() of a VMA of hi's own (hi's mmap_lock for write)", "hi", false,
+	  mprotect_setup, NULL, mprotect_sample, mprotect_teardown },
 	{ "io", "4 KiB random O_DIRECT read of hi's own file through io_uring", "none", false,
 	  io_setup, io_prepare, io_sample, io_teardown },
 };
 const int probe_count = ARRAY_SIZE(probe_list);
+_Static_assert(ARRAY_SIZE(probe_list) <= MAX_PROBES, "raise MAX_PROBES in shared.h");
+
+bool probe_selected(const char *list, int idx)
+{
+	size_t n = strlen(probe_list[idx].name);
+	const char *p = list;
+
+	if (probe_list[idx].control)
+		return true;
+	while ((p = strstr(p, probe_list[idx].name))) {
+		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
+			return true;
+		p += n;
+	}
+	return false;
+}
 
 int probe_control_index(void)
 {
@@ -220,6 +286,7 @@ struct probe_thread {
 	void *state;
 	uint64_t interval_ns;
 	struct run_shared *sh;
+	bool running;
 };
 
 /*
@@ -270,13 +337,15 @@ static void *probe_fn(void *arg)
 
 int hi_main(const struct scenario *sc, const char *hi_file, struct run_shared *sh)
 {
-	struct probe_thread pt[MAX_PROBES];
-	int i, started = 0;
+	struct probe_thread pt[MAX_PROBES] = { 0 };
+	int i;
 
 	prctl(PR_SET_NAME, "mmstall-hi");
 	/* Wake up on time: the default 50 us timer slack would blur short probes. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
 	for (i = 0; i < probe_count; i++) {
+		if (!probe_selected(sc->probes, i))
+			continue;
 		struct probe_env env = { .lo_pid = sh->lo_pid, .hi_file = hi_file,
 					 .hi_file_size = sc->hi_file_size, .seed = sc->seed, .idx = i };
 		char err[200];
@@ -295,12 +364,14 @@ int hi_main(const struct scenario *sc, const char *hi_file, struct run_shared *s
 				 probe_list[i].name);
 			break;
 		}
-		started++;
+		pt[i].running = true;
 	}
 	if (sh->hi_error[0])
 		shared_store(&sh->stop, 1);
 	shared_store(&sh->hi_ready, 1);
-	for (i = 0; i < started; i++) {
+	for (i = 0; i < probe_count; i++) {
+		if (!pt[i].running)
+			continue;
 		pthread_join(pt[i].tid, NULL);
 		probe_list[i].teardown(pt[i].state);
 	}

@@ -35,6 +35,8 @@ struct probe_ops {
 
 extern const struct probe_ops probe_list[];
 extern const int probe_count;
+/* Is probe idx in the comma-separated list?  The control probe always is. */
+bool probe_selected(const char *list, int idx);
 /* Index of the control probe in probe_list[]. */
 int probe_control_index(void);
 

@@ -7,42 +7,67 @@
 #include "workloads/scenario.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <inttypes.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/util.h"
+#include "workloads/probes.h"
 
-const char *const throttle_names[] = { "auto", "io.latency", "io.max", "none", NULL };
-static const char *const scenario_names[] = { "ps-latency", NULL };
+const char *const throttle_names[] = { "auto", "io.latency", "io.max", "io.cost", "cpu.max", "none", NULL };
+const char *const fault_mode_names[] = { "read-shared", "read-private", "write-shared", "anon", "shmem", "thp", "none",
+					 NULL };
+const char *const writer_names[] = { "mprotect-own", "mprotect-faulted", "mmap-churn", "fork", "none", NULL };
 
 #define OFF(f) offsetof(struct scenario, f)
 #define GiB (1ULL << 30)
 #define MiB (1ULL << 20)
+#define SEC NSEC_PER_SEC
+#define MSEC NSEC_PER_MSEC
+#define USEC NSEC_PER_USEC
 
 const struct scenario_key scenario_keys[] = {
-	{ "scenario", KEY_ENUM, OFF(name), 0, 0, "ps-latency", scenario_names,
-	  "named scenario; ps-latency: lo faults a file mapping while a writer mprotect()s, hi reads /proc/<lo>/maps" },
-	{ "duration", KEY_DURATION, OFF(duration_ns), NSEC_PER_SEC, 24 * 3600 * NSEC_PER_SEC, "30s", NULL,
+	{ "name", KEY_STRING, OFF(name), 0, 0, "ps-latency", NULL,
+	  "name the result records for this scenario (scenario files set it)" },
+	{ "duration", KEY_DURATION, OFF(duration_ns), 1 * SEC, 24 * 3600 * SEC, "30s", NULL,
 	  "measured time, after the warm-up" },
-	{ "warmup", KEY_DURATION, OFF(warmup_ns), 0, 3600 * NSEC_PER_SEC, "5s", NULL,
+	{ "warmup", KEY_DURATION, OFF(warmup_ns), 0, 3600 * SEC, "5s", NULL,
 	  "time before measuring; samples due in it are discarded" },
+	{ "fault-mode", KEY_ENUM, OFF(fault_mode), 0, 0, "read-shared", fault_mode_names,
+	  "how lo's faulters touch memory: read faults on a MAP_SHARED or MAP_PRIVATE file mapping, "
+	  "write faults on MAP_SHARED (->page_mkwrite), anonymous or shmem memory pushed to swap, "
+	  "fresh transparent huge page faults (thp: with lo-memory-high), or none" },
 	{ "faulters", KEY_UINT, OFF(faulters), 1, 256, "4", NULL,
-	  "faulter threads in lo, each touching random pages of the mapping" },
-	{ "writer-interval", KEY_DURATION, OFF(writer_interval_ns), 100 * NSEC_PER_USEC, 10 * NSEC_PER_SEC, "5ms", NULL,
-	  "period of lo's writer thread calling mprotect() (takes mmap_lock for write)" },
-	{ "probe-interval", KEY_DURATION, OFF(probe_interval_ns), 100 * NSEC_PER_USEC, 10 * NSEC_PER_SEC, "10ms", NULL,
+	  "faulter threads in lo, each touching random pages of the working set" },
+	{ "writer", KEY_ENUM, OFF(writer), 0, 0, "mprotect-own", writer_names,
+	  "what lo's writers do to take mmap_lock for write: mprotect() of their own VMA or of the "
+	  "faulted one, mmap()+munmap(), fork(), or nothing" },
+	{ "writers", KEY_UINT, OFF(writers), 1, 64, "1", NULL, "writer threads in lo" },
+	{ "writer-interval", KEY_DURATION, OFF(writer_interval_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
+	  "period of each writer" },
+	{ "probes", KEY_STRING, OFF(probes), 0, 0, "maps,cmdline,status,mmap,io", NULL,
+	  "comma-separated hi probes: maps, smaps_rollup, cmdline, environ, status, stat, mmap, "
+	  "mprotect, io (status is the control and is always run)" },
+	{ "probe-interval", KEY_DURATION, OFF(probe_interval_ns), 100 * USEC, 10 * SEC, "10ms", NULL,
 	  "period of each hi probe; a late probe's delay counts against it" },
 	{ "file-size", KEY_SIZE, OFF(file_size), 16 * MiB, 1024 * GiB, "512M", NULL,
-	  "size of lo's mapped data file; keep it several times lo-memory-max" },
+	  "lo's working set: the mapped data file, or the anonymous/shmem region; keep it several "
+	  "times lo-memory-max" },
 	{ "hi-file-size", KEY_SIZE, OFF(hi_file_size), 1 * MiB, 64 * GiB, "64M", NULL,
 	  "size of hi's file for the I/O probe" },
 	{ "lo-memory-max", KEY_SIZE, OFF(lo_memory_max), 8 * MiB, 1024 * GiB, "64M", NULL,
-	  "memory.max of lo, well below file-size so faults keep missing the page cache" },
+	  "memory.max of lo, well below file-size so faults keep missing memory" },
+	{ "lo-memory-high", KEY_SIZE, OFF(lo_memory_high), 0, 1024 * GiB, "0", NULL,
+	  "memory.high of lo (0: not set); over it, a large charge such as a THP reclaims and sleeps in the fault" },
+	{ "swap-size", KEY_SIZE, OFF(swap_size), 0, 64 * GiB, "0", NULL,
+	  "swap file made in the data directory for the run (0: none); anon and shmem need it" },
 	{ "throttle", KEY_ENUM, OFF(throttle), 0, 0, "auto", throttle_names,
-	  "io.latency (target on hi), io.max (limits on lo), none, or auto: io.latency if the kernel has it, else io.max" },
-	{ "io-latency-target", KEY_DURATION, OFF(io_latency_target_ns), 100 * NSEC_PER_USEC, 10 * NSEC_PER_SEC, "5ms", NULL,
+	  "io.latency (target on hi), io.max (limits on lo), io.cost (model and qos on the root, "
+	  "io.weight per group), cpu.max (on lo), none, or auto: io.latency if the kernel has it, "
+	  "else io.max" },
+	{ "io-latency-target", KEY_DURATION, OFF(io_latency_target_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
 	  "io.latency target set on hi" },
 	{ "io-max-riops", KEY_UINT, OFF(io_max_riops), 0, 10000000, "100", NULL,
 	  "io.max read IOPS limit on lo (0: no limit)" },
@@ -52,6 +77,22 @@ const struct scenario_key scenario_keys[] = {
 	  "io.max write IOPS limit on lo (0: no limit)" },
 	{ "io-max-wbps", KEY_SIZE, OFF(io_max_wbps), 0, 1024 * GiB, "0", NULL,
 	  "io.max write bytes/s limit on lo (0: no limit)" },
+	{ "io-cost-rbps", KEY_SIZE, OFF(io_cost_rbps), 4096, 1024 * GiB, "4M", NULL,
+	  "io.cost.model read bytes/s: how fast io.cost believes the device is" },
+	{ "io-cost-riops", KEY_UINT, OFF(io_cost_riops), 1, 10000000, "200", NULL,
+	  "io.cost.model read IOPS (sequential and random)" },
+	{ "io-cost-wbps", KEY_SIZE, OFF(io_cost_wbps), 4096, 1024 * GiB, "4M", NULL,
+	  "io.cost.model write bytes/s" },
+	{ "io-cost-wiops", KEY_UINT, OFF(io_cost_wiops), 1, 10000000, "200", NULL,
+	  "io.cost.model write IOPS (sequential and random)" },
+	{ "io-cost-latency", KEY_DURATION, OFF(io_cost_latency_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
+	  "io.cost.qos read and write latency target (95th percentile)" },
+	{ "io-weight-lo", KEY_UINT, OFF(io_weight_lo), 1, 10000, "1", NULL, "io.weight of lo under io.cost" },
+	{ "io-weight-hi", KEY_UINT, OFF(io_weight_hi), 1, 10000, "10000", NULL, "io.weight of hi under io.cost" },
+	{ "cpu-max-quota", KEY_DURATION, OFF(cpu_max_quota_ns), 1 * MSEC, 10 * SEC, "5ms", NULL,
+	  "cpu.max quota of lo per period (throttle cpu.max)" },
+	{ "cpu-max-period", KEY_DURATION, OFF(cpu_max_period_ns), 1 * MSEC, 10 * SEC, "100ms", NULL,
+	  "cpu.max period" },
 	{ "seed", KEY_UINT, OFF(seed), 0, UINT64_MAX, "1", NULL,
 	  "seed of the faulters' and the I/O probe's random offsets (recorded; same seed, same pattern)" },
 };
@@ -112,16 +153,17 @@ int scenario_set(struct scenario *sc, const char *key, const char *value, char *
 	field = (char *)sc + k->offset;
 	switch (k->type) {
 	case KEY_STRING:
-		snprintf(field, 64, "%s", value);
+		if (strlen(value) >= SCENARIO_STR) {
+			snprintf(err, errlen, "value of --%s is longer than %d characters", key, SCENARIO_STR - 1);
+			return -ERANGE;
+		}
+		snprintf(field, SCENARIO_STR, "%s", value);
 		return 0;
 	case KEY_ENUM:
 		for (i = 0; k->words[i]; i++) {
 			if (strcmp(k->words[i], value))
 				continue;
-			if (k->offset == offsetof(struct scenario, name))
-				snprintf(sc->name, sizeof(sc->name), "%s", value);
-			else
-				*(uint64_t *)field = i;
+			*(uint64_t *)field = i;
 			return 0;
 		}
 		ret = -EINVAL;
@@ -160,9 +202,51 @@ void scenario_defaults(struct scenario *sc)
 			abort(); /* a default outside its own range is a bug in the table */
 }
 
+static int validate_probes(const struct scenario *sc, char *err, size_t errlen)
+{
+	char buf[SCENARIO_STR], *tok, *save;
+	int i;
+
+	snprintf(buf, sizeof(buf), "%s", sc->probes);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		for (i = 0; i < probe_count; i++)
+			if (!strcmp(probe_list[i].name, tok))
+				break;
+		if (i == probe_count) {
+			size_t n = snprintf(err, errlen, "unknown probe '%s' in --probes: expected a comma-separated list of", tok);
+
+			for (i = 0; i < probe_count && n < errlen; i++)
+				n += snprintf(err + n, errlen - n, " %s", probe_list[i].name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
 {
-	if (sc->lo_memory_max * 2 > sc->file_size) {
+	bool anon = sc->fault_mode == FAULT_ANON || sc->fault_mode == FAULT_SHMEM;
+
+	if (validate_probes(sc, err, errlen))
+		return -EINVAL;
+	if (anon && sc->swap_size + sc->lo_memory_max < sc->file_size + sc->file_size / 8) {
+		snprintf(err, errlen,
+			 "--fault-mode %s keeps --file-size (%" PRIu64 " bytes) of memory in lo, which has only "
+			 "--lo-memory-max (%" PRIu64 ") of RAM: --swap-size must be at least %" PRIu64
+			 " bytes or lo is OOM-killed",
+			 fault_mode_names[sc->fault_mode], sc->file_size, sc->lo_memory_max,
+			 sc->file_size + sc->file_size / 8 - sc->lo_memory_max);
+		return -EINVAL;
+	}
+	if (sc->fault_mode == FAULT_THP) {
+		if (!sc->lo_memory_high || sc->lo_memory_high * 2 > sc->file_size) {
+			snprintf(err, errlen, "--fault-mode thp needs --lo-memory-high set, and --file-size at least "
+				 "twice it, so lo's huge page faults keep going over memory.high");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (sc->fault_mode != FAULT_NONE && sc->lo_memory_max * 2 > sc->file_size) {
 		snprintf(err, errlen,
 			 "--file-size (%" PRIu64 " bytes) must be at least twice --lo-memory-max (%" PRIu64
 			 " bytes), or lo's faults would be served from the page cache",
@@ -186,10 +270,7 @@ static void format_value(const struct scenario *sc, const struct scenario_key *k
 		snprintf(buf, len, "%s", (const char *)sc + k->offset);
 		break;
 	case KEY_ENUM:
-		if (k->offset == offsetof(struct scenario, name))
-			snprintf(buf, len, "%s", sc->name);
-		else
-			snprintf(buf, len, "%s", k->words[v]);
+		snprintf(buf, len, "%s", k->words[v]);
 		break;
 	case KEY_DURATION:
 		snprintf(buf, len, "%" PRIu64 "ns", v);
@@ -290,4 +371,233 @@ char **scenario_to_argv(const struct scenario *sc, int *argc_out)
 	}
 	*argc_out = (int)scenario_nr_keys;
 	return argv;
+}
+
+/* --- scenario files --- */
+
+/* Where "key" first appears in text, as 1-based line and column. */
+static void locate(const char *text, const char *key, int *line, int *col)
+{
+	char needle[80];
+	const char *p, *q;
+
+	snprintf(needle, sizeof(needle), "\"%s\"", key);
+	*line = 0;
+	*col = 0;
+	p = strstr(text, needle);
+	if (!p)
+		return;
+	*line = 1;
+	for (q = text; q < p; q++)
+		if (*q == '\n')
+			*line += 1;
+	for (q = p; q > text && q[-1] != '\n'; q--)
+		;
+	*col = (int)(p - q) + 1;
+}
+
+static const char *const file_keys[] = { "name", "description", "path", "expect", "measured", "settings", NULL };
+
+static int load_text(struct scenario *sc, const char *what, const char *text, char *err, size_t errlen)
+{
+	json_t *root, *settings, *v;
+	const char *key;
+	json_error_t je;
+	int line, col, ret = 0, i;
+
+	root = json_loads(text, JSON_REJECT_DUPLICATES, &je);
+	if (!root) {
+		snprintf(err, errlen, "%s:%d:%d: %s", what, je.line, je.column, je.text);
+		return -EINVAL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "%s: a scenario is a JSON object with \"name\", \"description\" and \"settings\"",
+			 what);
+		json_decref(root);
+		return -EINVAL;
+	}
+	json_object_foreach(root, key, v) {
+		for (i = 0; file_keys[i] && strcmp(file_keys[i], key); i++)
+			;
+		if (!file_keys[i]) {
+			locate(text, key, &line, &col);
+			snprintf(err, errlen, "%s:%d:%d: unknown field \"%s\": a scenario has name, description, "
+				 "path, expect, measured and settings", what, line, col, key);
+			json_decref(root);
+			return -EINVAL;
+		}
+	}
+	v = json_object_get(root, "name");
+	settings = json_object_get(root, "settings");
+	if (!json_is_string(v) || !json_is_object(settings)) {
+		snprintf(err, errlen, "%s: needs \"name\" (a string) and \"settings\" (an object of key: value)", what);
+		json_decref(root);
+		return -EINVAL;
+	}
+	snprintf(sc->name, sizeof(sc->name), "%s", json_string_value(v));
+	json_object_foreach(settings, key, v) {
+		const struct scenario_key *k = scenario_key_find(key);
+		char val[64], msg[512];
+
+		locate(text, key, &line, &col);
+		if (k && json_is_integer(v) && k->type != KEY_DURATION) {
+			snprintf(val, sizeof(val), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+			ret = scenario_set(sc, key, val, msg, sizeof(msg));
+		} else if (k && json_is_string(v)) {
+			ret = scenario_set(sc, key, json_string_value(v), msg, sizeof(msg));
+		} else if (k) {
+			snprintf(msg, sizeof(msg), "the value of %s must be a string%s", key,
+				 k->type == KEY_DURATION ? " with a unit, e.g. \"10ms\"" : " or a whole number");
+			ret = -EINVAL;
+		} else {
+			ret = scenario_set(sc, key, "", msg, sizeof(msg));
+		}
+		if (ret) {
+			snprintf(err, errlen, "%s:%d:%d: settings.%s: %s", what, line, col, key, msg);
+			break;
+		}
+	}
+	json_decref(root);
+	return ret;
+}
+
+int scenario_load(struct scenario *sc, const char *name_or_file, char *err, size_t errlen)
+{
+	const struct scenario_builtin *b;
+	char *text;
+	int ret;
+
+	for (b = scenario_builtins; b->name; b++)
+		if (!strcmp(b->name, name_or_file))
+			return load_text(sc, b->name, b->json, err, errlen);
+	if (!strchr(name_or_file, '/') && !strstr(name_or_file, ".json")) {
+		size_t n = snprintf(err, errlen, "unknown scenario '%s': built-in scenarios are", name_or_file);
+
+		for (b = scenario_builtins; b->name && n < errlen; b++)
+			n += snprintf(err + n, errlen - n, " %s", b->name);
+		if (n < errlen)
+			snprintf(err + n, errlen - n, " (see 'mmstall scenarios'), or give the path of a .json file");
+		return -ENOENT;
+	}
+	ret = read_file(name_or_file, &text, NULL);
+	if (ret) {
+		snprintf(err, errlen, "cannot read scenario file %s: %s", name_or_file, strerror(-ret));
+		return ret;
+	}
+	ret = load_text(sc, name_or_file, text, err, errlen);
+	free(text);
+	return ret;
+}
+
+int scenario_set_pair(struct scenario *sc, const char *pair, char *err, size_t errlen)
+{
+	const char *eq = strchr(pair, '=');
+	char key[64];
+
+	if (!eq || eq == pair || (size_t)(eq - pair) >= sizeof(key)) {
+		snprintf(err, errlen, "--set takes KEY=VALUE, got '%s'", pair);
+		return -EINVAL;
+	}
+	snprintf(key, sizeof(key), "%.*s", (int)(eq - pair), pair);
+	return scenario_set(sc, key, eq + 1, err, errlen);
+}
+
+static const char *description_of(const char *json)
+{
+	static char buf[256];
+	json_t *root = json_loads(json, 0, NULL);
+	const char *d = json_string_value(json_object_get(root, "description"));
+
+	snprintf(buf, sizeof(buf), "%s", d ? d : "");
+	json_decref(root);
+	return buf;
+}
+
+void scenario_list(FILE *f)
+{
+	const struct scenario_builtin *b;
+
+	for (b = scenario_builtins; b->name; b++)
+		fprintf(f, "%-14s %s\n", b->name, description_of(b->json));
+}
+
+void scenario_print(FILE *f, const struct scenario *sc)
+{
+	size_t i;
+
+	for (i = 0; i < scenario_nr_keys; i++) {
+		char buf[SCENARIO_STR + 32];
+
+		format_value(sc, &scenario_keys[i], buf, sizeof(buf));
+		if (scenario_keys[i].type == KEY_DURATION)
+			fmt_ns(buf, sizeof(buf), (double)*(const uint64_t *)((const char *)sc + scenario_keys[i].offset));
+		fprintf(f, "%-18s = %s\n", scenario_keys[i].name, buf);
+	}
+}
+
+/* --- the shared command-line layer --- */
+
+struct option *scenario_longopts(const struct option *own, size_t n_own)
+{
+	struct option *lo = calloc(n_own + 2 + scenario_nr_keys + 1, sizeof(*lo));
+	size_t i;
+
+	if (!lo)
+		return NULL;
+	memcpy(lo, own, n_own * sizeof(*own));
+	lo[n_own] = (struct option){ "scenario", required_argument, NULL, SCENARIO_OPT_SCENARIO };
+	lo[n_own + 1] = (struct option){ "set", required_argument, NULL, SCENARIO_OPT_SET };
+	for (i = 0; i < scenario_nr_keys; i++)
+		lo[n_own + 2 + i] = (struct option){ scenario_keys[i].name, required_argument, NULL,
+						     SCENARIO_OPT_BASE + (int)i };
+	return lo;
+}
+
+bool scenario_cli_is_opt(int c)
+{
+	return c == SCENARIO_OPT_SCENARIO || c == SCENARIO_OPT_SET ||
+	       (c >= SCENARIO_OPT_BASE && c < SCENARIO_OPT_BASE + (int)scenario_nr_keys);
+}
+
+int scenario_cli_record(struct scenario_cli *cli, int c, const char *arg, char *err, size_t errlen)
+{
+	if (c == SCENARIO_OPT_SCENARIO) {
+		cli->scenario = arg;
+		return 0;
+	}
+	if (cli->nr == SCENARIO_MAX_OVERRIDES) {
+		snprintf(err, errlen, "too many settings on the command line (at most %d)", SCENARIO_MAX_OVERRIDES);
+		return -E2BIG;
+	}
+	cli->ov[cli->nr].key = c == SCENARIO_OPT_SET ? NULL : scenario_keys[c - SCENARIO_OPT_BASE].name;
+	cli->ov[cli->nr].value = c == SCENARIO_OPT_SET ? NULL : arg;
+	cli->ov[cli->nr].pair = c == SCENARIO_OPT_SET ? arg : NULL;
+	cli->nr++;
+	return 0;
+}
+
+int scenario_cli_finish(const struct scenario_cli *cli, struct scenario *sc, char *err, size_t errlen)
+{
+	int i, ret;
+
+	scenario_defaults(sc);
+	if (cli->scenario) {
+		ret = scenario_load(sc, cli->scenario, err, errlen);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < cli->nr; i++) {
+		ret = cli->ov[i].key ? scenario_set(sc, cli->ov[i].key, cli->ov[i].value, err, errlen)
+				     : scenario_set_pair(sc, cli->ov[i].pair, err, errlen);
+		if (ret)
+			return ret;
+	}
+	return scenario_validate(sc, err, errlen);
+}
+
+void scenario_cli_help(FILE *f)
+{
+	fprintf(f, "  --scenario NAME|FILE  a built-in scenario (see 'mmstall scenarios') or a scenario file;\n"
+		   "                        settings given after it on the command line override it\n"
+		   "  --set KEY=VALUE       set any scenario setting (same as --KEY VALUE)\n");
 }

@@ -9,6 +9,7 @@
 #define MMSTALL_SCENARIO_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -16,25 +17,64 @@ enum throttle_kind {
 	THROTTLE_AUTO,		/* io.latency if the kernel has it, else io.max */
 	THROTTLE_IO_LATENCY,	/* target on hi; peers (lo) get throttled */
 	THROTTLE_IO_MAX,	/* bps/iops limits on lo */
+	THROTTLE_IO_COST,	/* io.cost model+qos on the root, io.weight per group */
+	THROTTLE_CPU_MAX,	/* cpu.max on lo */
 	THROTTLE_NONE,
 };
 
+/* How lo's faulters touch memory; see kernel-notes.md for each path. */
+enum fault_mode {
+	FAULT_READ_SHARED,	/* read faults on a MAP_SHARED file mapping */
+	FAULT_READ_PRIVATE,	/* read faults on a MAP_PRIVATE file mapping */
+	FAULT_WRITE_SHARED,	/* write faults on MAP_SHARED: ->page_mkwrite, dirty pages */
+	FAULT_ANON,		/* anonymous memory pushed to swap, read back */
+	FAULT_SHMEM,		/* shared anonymous (shmem) memory pushed to swap */
+	FAULT_THP,		/* fresh THP faults on anonymous memory over memory.high */
+	FAULT_NONE,		/* no faulting at all: the control scenario */
+};
+
+/* What lo's writer threads do to take mmap_lock for write. */
+enum writer_mode {
+	WRITER_MPROTECT_OWN,	/* mprotect() of a VMA of its own */
+	WRITER_MPROTECT_FAULTED,/* mprotect() of the VMA being faulted (per-VMA locks don't help) */
+	WRITER_MMAP_CHURN,	/* mmap()+munmap() of a page */
+	WRITER_FORK,		/* fork() (dup_mmap write-locks the parent's mm) */
+	WRITER_NONE,
+};
+
+#define SCENARIO_STR 128
+
 struct scenario {
-	char name[64];
+	char name[SCENARIO_STR];	/* recorded name (set by a scenario file) */
+	char probes[SCENARIO_STR];	/* comma-separated probe names */
 	uint64_t duration_ns;		/* measured part, after warm-up */
 	uint64_t warmup_ns;		/* samples whose intended start is earlier are dropped */
+	uint64_t fault_mode;		/* enum fault_mode */
 	uint64_t faulters;		/* faulter threads in lo */
-	uint64_t writer_interval_ns;	/* lo's mprotect() period */
+	uint64_t writer;		/* enum writer_mode */
+	uint64_t writers;		/* writer threads in lo */
+	uint64_t writer_interval_ns;	/* each writer's period */
 	uint64_t probe_interval_ns;	/* each probe's period */
-	uint64_t file_size;		/* lo's data file */
+	uint64_t file_size;		/* lo's working set: data file or anonymous memory */
 	uint64_t hi_file_size;		/* hi's file for the I/O probe */
 	uint64_t lo_memory_max;		/* lo's memory.max */
+	uint64_t lo_memory_high;	/* lo's memory.high (0: not set) */
+	uint64_t swap_size;		/* swap file made for the run (0: none) */
 	uint64_t throttle;		/* enum throttle_kind */
 	uint64_t io_latency_target_ns;	/* io.latency target on hi */
 	uint64_t io_max_riops;		/* io.max on lo (0 = no limit) */
 	uint64_t io_max_rbps;
 	uint64_t io_max_wiops;
 	uint64_t io_max_wbps;
+	uint64_t io_cost_rbps;		/* io.cost.model: the device as io.cost should see it */
+	uint64_t io_cost_riops;
+	uint64_t io_cost_wbps;
+	uint64_t io_cost_wiops;
+	uint64_t io_cost_latency_ns;	/* io.cost.qos rlat/wlat */
+	uint64_t io_weight_lo;		/* io.weight of lo and hi under io.cost */
+	uint64_t io_weight_hi;
+	uint64_t cpu_max_quota_ns;	/* cpu.max on lo */
+	uint64_t cpu_max_period_ns;
 	uint64_t seed;
 };
 
@@ -59,9 +99,31 @@ struct scenario_key {
 extern const struct scenario_key scenario_keys[];
 extern const size_t scenario_nr_keys;
 extern const char *const throttle_names[];
+extern const char *const fault_mode_names[];
+extern const char *const writer_names[];
 
 /* Fill with defaults. */
 void scenario_defaults(struct scenario *sc);
+
+/*
+ * Apply a scenario: a built-in name (workloads/scenarios/NAME.json, built
+ * into the binary) or a path to a JSON file.  Its "settings" go through
+ * scenario_set(); errors name the file, the line and column, the key and
+ * what is accepted.  The scenario's name is recorded in sc->name.
+ */
+int scenario_load(struct scenario *sc, const char *name_or_file, char *err, size_t errlen);
+/* Parse "key=value" (--set) into scenario_set(). */
+int scenario_set_pair(struct scenario *sc, const char *pair, char *err, size_t errlen);
+/* The built-in scenarios: name and JSON text, NULL-terminated. */
+struct scenario_builtin {
+	const char *name;
+	const char *json;
+};
+extern const struct scenario_builtin scenario_builtins[];
+/* Print "name  description" for each built-in scenario. */
+void scenario_list(FILE *f);
+/* Print the resolved settings, one "key = value" a line. */
+void scenario_print(FILE *f, const struct scenario *sc);
 /*
  * Set one key from text.  On error returns -EINVAL/-ERANGE/-ENOENT and
  * writes a message naming the key, the value and what is accepted into
@@ -80,5 +142,35 @@ void scenario_print_man(FILE *f);
 json_t *scenario_to_json(const struct scenario *sc);
 /* The settings as "--key=value" arguments (for the guest's command line). */
 char **scenario_to_argv(const struct scenario *sc, int *argc_out);
+
+/*
+ * Command-line layer shared by 'run' and 'vm': --scenario NAME|FILE,
+ * --set KEY=VALUE and --KEY VALUE for every key.  Options are recorded as
+ * they come and applied by scenario_cli_finish() in a fixed order:
+ * defaults, then the scenario, then each override in command-line order.
+ */
+#define SCENARIO_OPT_BASE 2000
+#define SCENARIO_OPT_SCENARIO (SCENARIO_OPT_BASE - 1)
+#define SCENARIO_OPT_SET (SCENARIO_OPT_BASE - 2)
+#define SCENARIO_MAX_OVERRIDES 128
+
+struct option;
+struct scenario_cli {
+	const char *scenario;
+	int nr;
+	struct {
+		const char *key;
+		const char *value;	/* NULL: value is in pair, "key=value" */
+		const char *pair;
+	} ov[SCENARIO_MAX_OVERRIDES];
+};
+
+/* own[] (n_own entries) followed by --scenario, --set and every key; caller frees. */
+struct option *scenario_longopts(const struct option *own, size_t n_own);
+bool scenario_cli_is_opt(int c);
+int scenario_cli_record(struct scenario_cli *cli, int c, const char *arg, char *err, size_t errlen);
+int scenario_cli_finish(const struct scenario_cli *cli, struct scenario *sc, char *err, size_t errlen);
+/* --help text for --scenario and --set. */
+void scenario_cli_help(FILE *f);
 
 #endif

@@ -14,7 +14,8 @@
 #include "harness/hist.h"
 
 #define MAX_FAULTERS 256
-#define MAX_PROBES 8
+#define MAX_PROBES 16
+#define MAX_WRITERS 64
 
 struct probe_record {
 	struct hist corrected;	/* end - intended start (coordinated omission corrected) */
@@ -36,8 +37,10 @@ struct run_shared {
 	char lo_error[256], hi_error[256];
 
 	struct probe_record probes[MAX_PROBES];
-	struct hist writer;		/* lo's mprotect() service time */
-	uint64_t writer_ops;
+	struct hist writer[MAX_WRITERS];	/* lo's writer operations, per writer */
+	uint64_t writer_ops[MAX_WRITERS];
+	uint64_t writer_errors;
+	int writer_first_errno;
 	struct hist faults[MAX_FAULTERS]; /* lo's page-touch time, per faulter */
 	uint64_t touches[MAX_FAULTERS];
 };

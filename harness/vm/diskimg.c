@@ -90,10 +90,10 @@ static int run_mkfs(const char *stage, const char *img, uint64_t size)
 	return ret;
 }
 
-static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t hi_size)
+static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t hi_size, uint64_t spare)
 {
 	/* files + 10% + 64 MiB: room for ext4's metadata and journal */
-	uint64_t size = lo_size + hi_size, img_size = (size + size / 10 + 64 * MiB + MiB - 1) & ~(MiB - 1);
+	uint64_t size = lo_size + hi_size + spare, img_size = (size + size / 10 + 64 * MiB + MiB - 1) & ~(MiB - 1);
 	char stage[PATH_MAX], tmp[PATH_MAX + 32];
 	int ret;
 
@@ -112,14 +112,16 @@ static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t h
 	return ret;
 }
 
-int diskimg_data(uint64_t lo_size, uint64_t hi_size, char **path_out)
+int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out)
 {
 	char *dir = NULL, *path = NULL;
 	int ret;
 
 	if (asprintf(&dir, "%s/disks", cache_dir()) < 0)
 		return -ENOMEM;
-	if (asprintf(&path, "%s/data-v%d-%" PRIu64 "-%" PRIu64 ".ext4", dir, DATA_LAYOUT, lo_size, hi_size) < 0) {
+	/* "%.0" PRIu64 prints nothing for 0: images without spare room keep their old names */
+	if (asprintf(&path, "%s/data-v%d-%" PRIu64 "-%" PRIu64 "%s%.0" PRIu64 ".ext4", dir, DATA_LAYOUT, lo_size,
+		     hi_size, spare ? "-spare" : "", spare) < 0) {
 		free(dir);
 		return -ENOMEM;
 	}
@@ -129,7 +131,7 @@ int diskimg_data(uint64_t lo_size, uint64_t hi_size, char **path_out)
 			 " MiB), once per pair of sizes", lo_size / MiB, hi_size / MiB);
 		ret = mkdir_p(dir, 0755);
 		if (!ret)
-			ret = build(dir, path, lo_size, hi_size);
+			ret = build(dir, path, lo_size, hi_size, spare);
 		if (ret && ret != -EINTR && !vm_error[0])
 			vm_err("cannot build the data disk %s: %s%s", path, strerror(-ret),
 				ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE elsewhere)" : "");

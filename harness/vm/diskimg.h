@@ -10,10 +10,11 @@
 #include <stdint.h>
 
 /*
- * Path (caller frees) of the data disk for these file sizes, built in the
- * cache if missing.  Messages on failure.
+ * Path (caller frees) of the data disk for these file sizes, with spare
+ * bytes of free space (a run's swap file), built in the cache if missing.
+ * Messages on failure.
  */
-int diskimg_data(uint64_t lo_size, uint64_t hi_size, char **path_out);
+int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out);
 
 /* A sparse raw file of size bytes, for the guest's results. */
 int diskimg_results_create(const char *path, uint64_t size);
