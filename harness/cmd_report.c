@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* mmstall report: re-render stored results without re-running anything. */
-#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,127 +9,136 @@
 #include "harness/cmds.h"
 #include "harness/report.h"
 #include "harness/result.h"
+#include "harness/runs.h"
+#include "harness/summary.h"
 #include "harness/util.h"
 
-#define MAX_RESULTS 256
 
 static void usage(FILE *f)
 {
-	fprintf(f, "Usage: mmstall report [-h] PATH...\n"
-		   "\n"
-		   "Print the latency table of stored results.  PATH is a result file (*.json)\n"
-		   "or a results directory (every *.json in it, in name order).\n"
-		   "\n"
-		   "Exit status: 0 all results ok, 1 some run failed, 2 bad input.\n");
+	fprintf(f,
+		"Usage: mmstall report [OPTIONS] PATH...\n"
+		"\n"
+		"Render stored results again, from the files alone.  PATH is a result file\n"
+		"(*.json) or a results directory (every *.json in it, in name order).  Several\n"
+		"PATHs merge (e.g. compares run on several machines); a label found under more\n"
+		"than one PATH becomes LABEL@HOST (or LABEL@DIRECTORY) so runs of different\n"
+		"machines or kernels are never pooled.\n"
+		"\n"
+		"Options:\n"
+		"  --format FMT           text   the terminal table: per run when every variant\n"
+		"                                has one run, else the comparison (median of the\n"
+		"                                repetitions, 95%% CI, ratio to the baseline, p,\n"
+		"                                verdict, the control probe beside) [default]\n"
+		"                         mail   the comparison in at most 80 columns, with the\n"
+		"                                kernels, scenario, machine and accelerator\n"
+		"                         json   the comparison for machines (every cell's values,\n"
+		"                                median, CI, ratio, p, verdict)\n"
+		"                         html   a self-contained page with inline SVG plots\n"
+		"                                (latency CDFs, p99 per repetition); no network\n"
+		"  --baseline LABEL       the variant the others are compared with [the\n"
+		"                         compare's baseline, else the first variant]\n"
+		"  --max-regression PCT   verdict threshold, as for 'mmstall gate' [20%%]\n"
+		"  --alpha P              level of the Mann-Whitney test [0.05]\n"
+		"  -o, --output FILE      write there instead of standard output\n"
+		"  -h, --help             this text\n"
+		"\n"
+		"Exit status: 0 all runs ok, 1 some run failed (still reported), 2 bad input.\n");
 }
 
-static int cmp_str(const void *a, const void *b)
+struct report_opts {
+	enum report_format format;
+	const char *baseline, *output;
+	struct stats_rule rule;
+};
+
+static int parse(int argc, char **argv, struct report_opts *o)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool is_result_name(const char *n)
-{
-	size_t l = strlen(n);
-
-	return l > 5 && !strcmp(n + l - 5, ".json") && n[0] != '.' && !strstr(n, ".tmp.");
-}
-
-/* Collect result files of a directory, sorted. */
-static int list_dir(const char *dir, char **paths, int *n)
-{
-	char *names[MAX_RESULTS];
-	struct dirent *de;
-	int k = 0, i;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return -1;
-	while ((de = readdir(d)) && k < MAX_RESULTS)
-		if (is_result_name(de->d_name))
-			names[k++] = strdup(de->d_name);
-	closedir(d);
-	qsort(names, k, sizeof(char *), cmp_str);
-	for (i = 0; i < k; i++) {
-		if (*n < MAX_RESULTS && asprintf(&paths[*n], "%s/%s", dir, names[i]) >= 0)
-			(*n)++;
-		free(names[i]);
-	}
-	return k;
-}
-
-static char *label_of(json_t *res, const char *path)
-{
-	const char *l = json_string_value(json_object_get(json_object_get(res, "vm"), "label"));
-	const char *base;
-	char *s;
-
-	if (!l)
-		l = json_string_value(json_object_get(res, "label"));
-	if (l)
-		return strdup(l);
-	base = strrchr(path, '/');
-	s = strdup(base ? base + 1 : path);
-	s[strcspn(s, ".")] = '\0';
-	return s;
-}
-
-int cmd_report(int argc, char **argv)
-{
-	static const struct option longopts[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
-	char *paths[MAX_RESULTS], *labels[MAX_RESULTS], err[1024];
-	json_t *res[MAX_RESULTS];
-	int c, i, n = 0, loaded = 0, code = EXIT_OK;
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "baseline", required_argument, NULL, 'b' },
+		SUMMARY_RULE_LONGOPTS,
+		{ "output", required_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c, ret;
 
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-		if (c == 'h') {
+	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			ret = report_format_parse(optarg);
+			if (ret < 0) {
+				msg_err("invalid --format '%s': expected text, mail, json or html", optarg);
+				return -EINVAL;
+			}
+			o->format = (enum report_format)ret;
+			break;
+		case 'b':
+			o->baseline = optarg;
+			break;
+		SUMMARY_RULE_CASES(&o->rule);
+		case 'o':
+			o->output = optarg;
+			break;
+		case 'h':
 			usage(stdout);
-			return EXIT_OK;
+			return 1;
+		default:
+			fprintf(stderr, "Try 'mmstall report --help'.\n");
+			return -EINVAL;
 		}
-		usage(stderr);
-		return EXIT_USAGE;
 	}
 	if (optind >= argc) {
 		msg_err("report needs at least one results directory or result file");
 		usage(stderr);
-		return EXIT_USAGE;
+		return -EINVAL;
 	}
-	for (i = optind; i < argc; i++) {
-		if (is_dir(argv[i])) {
-			if (list_dir(argv[i], paths, &n) <= 0) {
-				msg_err("no result files (*.json) in directory %s", argv[i]);
-				code = EXIT_USAGE;
-			}
-		} else if (path_exists(argv[i])) {
-			paths[n++] = strdup(argv[i]);
-		} else {
-			msg_err("no such result file or directory: %s", argv[i]);
-			code = EXIT_USAGE;
-		}
-	}
-	for (i = 0; i < n; i++) {
-		json_t *r = result_load(paths[i], err, sizeof(err));
-		const char *st;
+	return 0;
+}
 
-		if (!r) {
-			msg_err("%s", err);
-			code = EXIT_USAGE;
-			continue;
-		}
-		st = json_string_value(json_object_get(r, "status"));
-		if ((!st || strcmp(st, "ok")) && code == EXIT_OK)
+/* Render into memory first, so a failed render never leaves half a file. */
+static int write_output(const struct report_opts *o, const struct summary *s)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&buf, &len);
+	int ret;
+
+	if (!m)
+		return -ENOMEM;
+	ret = report_render(m, s, o->format);
+	if (fclose(m))
+		ret = ret ?: -EIO;
+	if (!ret && o->output)
+		ret = write_file_atomic(o->output, buf, len);
+	else if (!ret && fwrite(buf, 1, len, stdout) != len)
+		ret = -EIO;
+	if (ret)
+		msg_err("cannot write the report to %s: %s", o->output ?: "standard output", strerror(-ret));
+	free(buf);
+	return ret;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o = { .format = REPORT_TEXT, .rule = { .max_regression = 0.2, .alpha = STATS_ALPHA } };
+	struct runset rs;
+	struct summary s;
+	int ret, code = EXIT_OK;
+	size_t i;
+
+	ret = parse(argc, argv, &o);
+	if (ret)
+		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	if (summary_open(&s, &rs, argv + optind, argc - optind, o.baseline, &o.rule))
+		return EXIT_USAGE;
+	for (i = 0; i < rs.nr_runs; i++)
+		if (!rs.runs[i].ok)
 			code = EXIT_FAIL;
-		res[loaded] = r;
-		labels[loaded++] = label_of(r, paths[i]);
-	}
-	if (loaded)
-		report_table(stdout, res, (const char *const *)labels, loaded);
-	for (i = 0; i < loaded; i++) {
-		json_decref(res[i]);
-		free(labels[i]);
-	}
-	for (i = 0; i < n; i++)
-		free(paths[i]);
+	if (write_output(&o, &s))
+		code = EXIT_USAGE;
+	summary_close(&s, &rs);
 	return code;
 }

@@ -1,10 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "harness/report.h"
 
+#include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "harness/result.h"
+#include "harness/summary.h"
 #include "harness/util.h"
 
 static void cell_ns(char *buf, size_t len, json_t *rec, const char *key)
@@ -90,3 +93,164 @@ void report_table(FILE *f, json_t *const *results, const char *const *labels, in
 		   "n<N: fewer samples than that percentile needs. Histogram error < %.2f%%.\n",
 		HIST_REL_ERROR * 100);
 }
+
+/* ---- comparison of repetitions (mmstall compare, report, gate) ---- */
+
+static const char *verdict_cell(const struct cell *c, bool baseline)
+{
+	if (baseline)
+		return "baseline";
+	if (!c->cmp)
+		return "could not test";
+	return stats_verdict_name(c->verdict);
+}
+
+/* What a probe times, from the first run that has it; static buffer. */
+const char *report_probe_desc(const struct summary *s, size_t p)
+{
+	static char buf[256];
+	size_t i;
+
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		json_t *pr = json_object_get(json_object_get(s->rs->runs[i].res, "probes"), s->probes[p]);
+		const char *what = json_string_value(json_object_get(pr, "what"));
+
+		if (!pr)
+			continue;
+		snprintf(buf, sizeof(buf), "%s%s", what ?: "?", (int)p == s->control ? " [control]" : "");
+		return buf;
+	}
+	return "";
+}
+
+void report_puts_trimmed(FILE *f, char *line)
+{
+	size_t n = strlen(line);
+
+	while (n && line[n - 1] == ' ')
+		line[--n] = '\0';
+	fprintf(f, "%s\n", line);
+}
+
+void report_compare(FILE *f, const struct summary *s)
+{
+	const struct runset *rs = s->rs;
+	size_t p, st, v;
+	char line[256];
+
+	for (v = 0; v < rs->nr_variants; v++)
+		fprintf(f, "%-12s %s; %zu of %zu runs ok; accel %s\n", rs->variants[v], summary_kernel_desc(s, v),
+			s->ok[v], s->runs[v], summary_accel_desc(s, v));
+	for (p = 0; p < s->nr_probes; p++) {
+		fprintf(f, "\n%s: %s\n", s->probes[p], report_probe_desc(s, p));
+		snprintf(line, sizeof(line), "%-6s %-12s %5s %9s %-19s %7s %-15s %7s %-14s %9s", "stat",
+			 "variant", "runs", "median", "95% CI", "ratio", "95% CI", "p", "verdict",
+			 s->control >= 0 && (int)p != s->control ? "control" : "");
+		report_puts_trimmed(f, line);
+		for (st = 0; st < summary_nr_stats; st++) {
+			for (v = 0; v < rs->nr_variants; v++) {
+				const struct cell *c = summary_cell(s, v, p, st);
+				bool base = (int)v == s->baseline;
+				char med[16] = "-", lo[16] = "", hi[16] = "", ci[40] = "", ratio[16] = "",
+				     rci[40] = "", pv[16] = "", ctl[16] = "";
+
+				if (c->n) {
+					fmt_ns(med, sizeof(med), c->med.est);
+					fmt_ns(lo, sizeof(lo), c->med.lo);
+					fmt_ns(hi, sizeof(hi), c->med.hi);
+					snprintf(ci, sizeof(ci), "%s-%s", lo, hi);
+				}
+				if (c->cmp) {
+					snprintf(ratio, sizeof(ratio), "%.2fx", c->ratio.est);
+					snprintf(rci, sizeof(rci), "%.2fx-%.2fx", c->ratio.lo, c->ratio.hi);
+					snprintf(pv, sizeof(pv), "%.3f", c->mw.p);
+				}
+				if (s->control >= 0 && (int)p != s->control &&
+				    summary_cell(s, v, s->control, st)->n)
+					fmt_ns(ctl, sizeof(ctl), summary_cell(s, v, s->control, st)->med.est);
+				snprintf(line, sizeof(line),
+					 "%-6s %-12.12s %2zu/%-2zu %9s %-19s %7s %-15s %7s %-14s %9s",
+					 summary_stats[st].name, rs->variants[v], c->n, s->runs[v], med, ci, ratio,
+					 rci, pv, verdict_cell(c, base), ctl);
+				report_puts_trimmed(f, line);
+			}
+		}
+	}
+	fprintf(f, "\nMedian over repetitions of each run's corrected latency (from each sample's due\n"
+		   "time), 95%% bootstrap CI; ratio: median / baseline median; p: two-sided\n"
+		   "Mann-Whitney U.  regressed: ratio CI above %.2fx and p < %g; improved: below\n"
+		   "%.2fx and p < %g.  control: the control probe's median in the same variant.\n",
+		1 + s->rule.max_regression, s->rule.alpha, 1 / (1 + s->rule.max_regression), s->rule.alpha);
+}
+
+/* ---- every format ---- */
+
+int report_format_parse(const char *name)
+{
+	static const char *const names[] = { "text", "mail", "json", "html" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (!strcmp(name, names[i]))
+			return (int)i;
+	return -EINVAL;
+}
+
+/* Every variant has at most one run: the per-run table says it all. */
+static bool single_runs(const struct summary *s)
+{
+	size_t v;
+
+	for (v = 0; v < s->rs->nr_variants; v++)
+		if (s->runs[v] > 1)
+			return false;
+	return true;
+}
+
+static void per_run_table(FILE *f, const struct runset *rs)
+{
+	json_t **res = calloc(rs->nr_runs, sizeof(*res));
+	const char **labels = calloc(rs->nr_runs, sizeof(*labels));
+	size_t i;
+
+	if (!res || !labels)
+		abort();
+	for (i = 0; i < rs->nr_runs; i++) {
+		res[i] = rs->runs[i].res;
+		labels[i] = rs->variants[rs->runs[i].variant];
+	}
+	report_table(f, res, labels, (int)rs->nr_runs);
+	free(res);
+	free(labels);
+}
+
+int report_render(FILE *f, const struct summary *s, enum report_format format)
+{
+	json_t *j;
+
+	switch (format) {
+	case REPORT_TEXT:
+		if (single_runs(s))
+			per_run_table(f, s->rs);
+		else
+			report_compare(f, s);
+		return 0;
+	case REPORT_MAIL:
+		report_mail(f, s);
+		return 0;
+	case REPORT_HTML:
+		report_html(f, s);
+		return 0;
+	case REPORT_JSON:
+		j = summary_to_json(s);
+		if (json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER)) {
+			json_decref(j);
+			return -EIO;
+		}
+		fputc('\n', f);
+		json_decref(j);
+		return 0;
+	}
+	return -EINVAL;
+}
+

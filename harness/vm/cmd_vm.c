@@ -29,6 +29,7 @@
 #include "harness/vm/initramfs.h"
 #include "harness/vm/kernel.h"
 #include "harness/vm/qemu.h"
+#include "harness/vm/session.h"
 #include "workloads/scenario.h"
 
 #define RESULTS_DISK_BYTES (64ULL << 20)
@@ -52,6 +53,7 @@ struct vm_opts {
 	uint64_t mem_bytes;
 	uint64_t cpus;
 	const char *guest_cmd;	/* debugging: replaces 'mmstall run' */
+	const char *results_suffix;	/* default results directory: results/<stamp>-<suffix> */
 
 	/* found at start-up */
 	char guest_bin[PATH_MAX];
@@ -64,6 +66,8 @@ struct vm_opts {
 struct variant {
 	struct vm_opts *o;
 	struct vm_kernel *k;
+	const struct vm_run_info *ri;	/* repetition of a compare, or NULL */
+	const char *stem;	/* result file name without .json */
 	json_t *vm;		/* the "vm" object of the result */
 	json_t *timings;
 	char error[4096];	/* first reason this variant failed */
@@ -77,17 +81,9 @@ struct variant {
 	char outdir[PATH_MAX + 96], qemu_log[PATH_MAX + 96];
 };
 
-static void usage(FILE *f)
+void vm_session_print_options(FILE *f)
 {
 	fprintf(f,
-		"Usage: mmstall vm [OPTIONS] [SCENARIO SETTINGS]\n"
-		"\n"
-		"Boot each kernel variant under QEMU, run the scenario inside it (the static\n"
-		"mmstall runs 'mmstall run' as the guest's init) and write one result per\n"
-		"variant.  Needs qemu-system-x86, busybox-static, cpio and e2fsprogs; Debian\n"
-		"kernels also need apt, dpkg and kmod.\n"
-		"\n"
-		"Options:\n"
 		"  --kernel LABEL=SPEC    a kernel variant; repeat for several.  SPEC is one of\n"
 		"                           PATH[,modules=DIR][,config=FILE]\n"
 		"                             a bzImage; modules from DIR (lib/modules/<release>),\n"
@@ -98,9 +94,11 @@ static void usage(FILE *f)
 		"                             PATTERN (glob * allowed; -dbg, -unsigned, -rt and meta\n"
 		"                             packages skipped; cloud-amd64 preferred), fetched with\n"
 		"                             apt-get download into the cache\n"
+		"                           build:LABEL\n"
+		"                             a kernel built by 'mmstall kernel build --label LABEL'\n"
 		"                         default: 6.1=deb:linux-image-6.1 6.12=deb:linux-image-6.12\n"
-		"  --results DIR          where <label>.json and <label>.console.log go\n"
-		"                         [results/<YYYYmmdd-HHMMSS>-vm]\n"
+		"  --results DIR          where the result files and console logs go\n"
+		"                         [results/<YYYYmmdd-HHMMSS>-vm, -compare for compare]\n"
 		"  --timeout-margin D     time allowed beyond warm-up + duration for boot, setup\n"
 		"                         and transfer, after which QEMU is killed [120s TCG, 60s KVM]\n"
 		"  --accel auto|kvm|tcg   auto: KVM if /dev/kvm opens and a probe boot under it\n"
@@ -116,7 +114,23 @@ static void usage(FILE *f)
 		"Kernels, initramfs archives and data disks are cached in $MMSTALL_CACHE, else\n"
 		"$XDG_CACHE_HOME/mmstall, else ~/.cache/mmstall.\n"
 		"\n");
+	scenario_cli_help(f);
+	fprintf(f, "\n");
 	scenario_print_help(f);
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mmstall vm [OPTIONS] [SCENARIO SETTINGS]\n"
+		"\n"
+		"Boot each kernel variant under QEMU, run the scenario inside it (the static\n"
+		"mmstall runs 'mmstall run' as the guest's init) and write <label>.json and\n"
+		"<label>.console.log per variant.  Needs qemu-system-x86, busybox-static, cpio\n"
+		"and e2fsprogs; Debian kernels also need apt, dpkg and kmod.\n"
+		"\n"
+		"Options:\n");
+	vm_session_print_options(f);
 	fprintf(f, "\nExit status: 0 every variant succeeded, 1 a variant failed, 2 bad input or\n"
 		   "environment (nothing was run), 130/143 interrupted (QEMU is stopped and\n"
 		   "temporary files removed first).\n");
@@ -132,10 +146,10 @@ enum {
 	OPT_MEM,
 	OPT_CPUS,
 	OPT_GUEST_CMD,
-	OPT_KEY_BASE = 2000,
+	OPT_EXTRA_BASE = 3000,	/* above the scenario layer's codes (SCENARIO_OPT_BASE...) */
 };
 
-static struct option *build_longopts(void)
+static struct option *build_longopts(const struct vm_extra_opts *x)
 {
 	static const struct option own[] = {
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
@@ -148,15 +162,18 @@ static struct option *build_longopts(void)
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 	};
-	struct option *lo = calloc(ARRAY_SIZE(own) + scenario_nr_keys + 1, sizeof(*lo));
-	size_t i;
+	size_t nx = x ? x->nr : 0, i, n = ARRAY_SIZE(own) + 2 + scenario_nr_keys;
+	struct option *base = scenario_longopts(own, ARRAY_SIZE(own));
+	struct option *lo = base ? realloc(base, (n + nx + 1) * sizeof(*lo)) : NULL;
 
-	if (!lo)
+	if (!lo) {
+		free(base);
 		return NULL;
-	memcpy(lo, own, sizeof(own));
-	for (i = 0; i < scenario_nr_keys; i++)
-		lo[ARRAY_SIZE(own) + i] = (struct option){ scenario_keys[i].name, required_argument, NULL,
-							    OPT_KEY_BASE + (int)i };
+	}
+	/* --scenario, --set and every key come from the shared scenario layer */
+	for (i = 0; i < nx; i++)
+		lo[n + i] = (struct option){ x->opts[i].name, x->opts[i].has_arg, NULL, OPT_EXTRA_BASE + (int)i };
+	memset(&lo[n + nx], 0, sizeof(*lo));
 	return lo;
 }
 
@@ -235,10 +252,12 @@ static int parse_own(struct vm_opts *o, int c, const char *arg)
 }
 
 /* Returns 0, 1 for --help, or -EINVAL. */
-static int parse_opts(int argc, char **argv, struct vm_opts *o)
+static int parse_opts(int argc, char **argv, struct vm_opts *o, const struct vm_extra_opts *x)
 {
-	struct option *longopts = build_longopts();
-	char err[512];
+	const char *cmd = x ? x->cmd : "vm";
+	struct option *longopts = build_longopts(x);
+	struct scenario_cli cli = { 0 };
+	char err[1024];
 	int c, ret = 0;
 
 	if (!longopts)
@@ -248,27 +267,31 @@ static int parse_opts(int argc, char **argv, struct vm_opts *o)
 		if (c == 'v') {
 			mm_verbose++;
 		} else if (c == 'h') {
-			usage(stdout);
+			if (x)
+				x->usage(stdout);
+			else
+				usage(stdout);
 			ret = 1;
-		} else if (c >= OPT_KEY_BASE && c < OPT_KEY_BASE + (int)scenario_nr_keys) {
-			if (scenario_set(&o->sc, scenario_keys[c - OPT_KEY_BASE].name, optarg, err, sizeof(err))) {
+		} else if (x && c >= OPT_EXTRA_BASE && c < OPT_EXTRA_BASE + (int)x->nr) {
+			ret = x->parse(x->arg, c - OPT_EXTRA_BASE, optarg);
+		} else if (scenario_cli_is_opt(c)) {
+			ret = scenario_cli_record(&cli, c, optarg, err, sizeof(err));
+			if (ret)
 				msg_err("%s", err);
-				ret = -EINVAL;
-			}
-		} else if (c >= OPT_KERNEL && c < OPT_KEY_BASE) {
+		} else if (c >= OPT_KERNEL && c <= OPT_GUEST_CMD) {
 			ret = parse_own(o, c, optarg);
 		} else {
-			fprintf(stderr, "Try 'mmstall vm --help'.\n");
+			fprintf(stderr, "Try 'mmstall %s --help'.\n", cmd);
 			ret = -EINVAL;
 		}
 	}
 	free(longopts);
 	if (!ret && optind < argc) {
 		msg_err("unexpected argument '%s' (kernels are given as --kernel LABEL=SPEC, settings as "
-			"--KEY VALUE; see 'mmstall vm --help')", argv[optind]);
+			"--KEY VALUE; see 'mmstall %s --help')", argv[optind], cmd);
 		ret = -EINVAL;
 	}
-	if (!ret && scenario_validate(&o->sc, err, sizeof(err))) {
+	if (!ret && scenario_cli_finish(&cli, &o->sc, err, sizeof(err))) {
 		msg_err("%s", err);
 		ret = -EINVAL;
 	}
@@ -330,7 +353,8 @@ static int prepare_results_dir(struct vm_opts *o)
 
 	if (!o->results[0]) {
 		stamp_now(stamp, sizeof(stamp));
-		snprintf(o->results, sizeof(o->results), "results/%s-vm", stamp);
+		snprintf(o->results, sizeof(o->results), "results/%s-%s", stamp,
+			 o->results_suffix ? o->results_suffix : "vm");
 	}
 	o->results_made = !is_dir(o->results);
 	ret = mkdir_p(o->results, 0755);
@@ -813,6 +837,27 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+/* The machine that ran QEMU: a guest's "machine" is the guest. */
+static json_t *host_record(void)
+{
+	char host[256] = "";
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+	char *osrel = NULL;
+	json_t *h = json_object();
+
+	gethostname(host, sizeof(host) - 1);
+	read_file("/proc/sys/kernel/osrelease", &osrel, NULL);
+	if (osrel)
+		osrel[strcspn(osrel, "\n")] = '\0';
+	json_object_set_new(h, "hostname", json_string(host));
+	json_object_set_new(h, "cpus", json_integer(cpus));
+	json_object_set_new(h, "memory_bytes", json_integer((json_int_t)pages * psize));
+	json_object_set_new(h, "kernel_release", str_or_null(osrel));
+	free(osrel);
+	return h;
+}
+
 /* The "vm" object: what was booted and how, then what the boot left (v->vm). */
 static json_t *vm_record(struct variant *v)
 {
@@ -844,6 +889,13 @@ static json_t *vm_record(struct variant *v)
 	json_object_set_new(vm, "guest_exit_code",
 			    v->guest_exit >= 0 ? json_integer(v->guest_exit) : json_null());
 	json_object_set_new(vm, "host_command_line", cmd);
+	json_object_set_new(vm, "host", host_record());
+	if (v->ri) {
+		json_object_set_new(vm, "repetition", json_integer(v->ri->rep));
+		json_object_set_new(vm, "repetitions", json_integer(v->ri->reps));
+		json_object_set_new(vm, "variant_index", json_integer(v->ri->variant_index));
+		json_object_set_new(vm, "baseline", str_or_null(v->ri->baseline));
+	}
 	json_object_set(vm, "timings", v->timings);
 	json_object_update(vm, v->vm);
 	return vm;
@@ -874,7 +926,7 @@ static int save_result(struct variant *v, json_t *root)
 		json_object_set_new(root, "error", json_string(v->error));
 	}
 	json_object_set_new(root, "vm", vm_record(v));
-	ret = vm_path(path, sizeof(path), "%s/%s.json", v->o->results, v->k->label);
+	ret = vm_path(path, sizeof(path), "%s/%s.json", v->o->results, v->stem);
 	if (!ret)
 		ret = result_save(path, root);
 	json_decref(root);
@@ -886,7 +938,7 @@ static int save_result(struct variant *v, json_t *root)
 
 static void set_paths(struct variant *v)
 {
-	const char *w = v->o->workdir, *l = v->k->label;
+	const char *w = v->o->workdir, *l = v->stem;
 
 	snprintf(v->console, sizeof(v->console), "%s/%s.console.log", v->o->results, l);
 	snprintf(v->initrd, sizeof(v->initrd), "%s/%s.initrd", w, l);
@@ -934,13 +986,40 @@ static void set_times(struct variant *v, const struct qemu_outcome *oc, uint64_t
 	json_object_set_new(v->timings, "boot_s", oc->mark_ns ? json_real(secs(oc->mark_ns)) : json_null());
 	json_object_set_new(v->timings, "qemu_s", json_real(secs(oc->wall_ns)));
 	json_object_set_new(v->timings, "wall_s", json_real(wall));
-	json_object_set_new(v->timings, "overhead_s", json_real(ms_round(wall - measured)));
+	/* a guest that never started the run has no overhead beyond it to speak of */
+	json_object_set_new(v->timings, "overhead_s", oc->mark_ns ? json_real(ms_round(wall - measured)) : json_null());
 }
 
 /* Returns 0 when the variant succeeded, 1 when it failed, -EINTR when we must stop. */
-static int run_variant(struct vm_opts *o, struct vm_kernel *k)
+/*
+ * Boot, and boot once more if the guest kernel panicked before the run
+ * started.  Under TCG such boot-time panics (an int3 Oops while the kernel
+ * patches its own text) come from the emulator, a few percent of boots, and
+ * measure nothing.  A panic after the run started is never retried: that
+ * one may be the kernel under test.  The retry and the first console are
+ * kept in the result.
+ */
+static int boot_retrying(struct variant *v, struct qemu_outcome *oc)
 {
-	struct variant v = { .o = o, .k = k, .guest_exit = -1 };
+	char first[PATH_MAX + 256], *panic;
+	int ret = boot(v, oc);
+
+	if (ret || oc->mark_ns || !(panic = qemu_console_line(v->console, "Kernel panic")))
+		return ret;
+	snprintf(first, sizeof(first), "%s.boot1", v->console);
+	rename(v->console, first);
+	msg_warn("[%s] guest kernel panicked while booting (%s); booting once more", v->k->label, panic);
+	json_object_set_new(v->vm, "boot_retry", json_pack("{s:s,s:s}", "reason", panic, "first_console_log",
+							   strrchr(first, '/') ? strrchr(first, '/') + 1 : first));
+	free(panic);
+	json_decref(oc->argv);
+	*oc = (struct qemu_outcome){ .status = -ECANCELED };
+	return boot(v, oc);
+}
+
+static int run_variant(struct vm_opts *o, struct vm_kernel *k, const struct vm_run_info *ri)
+{
+	struct variant v = { .o = o, .k = k, .ri = ri, .stem = ri ? ri->stem : k->label, .guest_exit = -1 };
 	struct qemu_outcome oc = { .status = -ECANCELED };
 	json_t *root = NULL;
 	uint64_t booted = 0;
@@ -951,11 +1030,17 @@ static int run_variant(struct vm_opts *o, struct vm_kernel *k)
 	v.timings = json_object();
 	set_paths(&v);
 	unlink(v.console); /* a stale log from an earlier run into the same --results */
+	{
+		char first[PATH_MAX + 256];
+
+		snprintf(first, sizeof(first), "%s.boot1", v.console);
+		unlink(first);
+	}
 	ret = prepare_kernel(&v);
 	if (!ret)
 		ret = choose_accel(&v);
 	if (!ret) {
-		ret = boot(&v, &oc);
+		ret = boot_retrying(&v, &oc);
 		booted = v.boot_ns;
 	}
 	if (!ret || ret == -ETIMEDOUT)
@@ -993,7 +1078,7 @@ int cmd_vm(int argc, char **argv)
 	int ret, code = EXIT_OK;
 
 	scenario_defaults(&o.sc);
-	ret = parse_opts(argc, argv, &o);
+	ret = parse_opts(argc, argv, &o, NULL);
 	if (ret) {
 		free_opts(&o);
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
@@ -1002,10 +1087,10 @@ int cmd_vm(int argc, char **argv)
 	ret = startup(&o);
 	if (ret)
 		code = EXIT_USAGE; /* nothing ran: bad input or environment */
-	else if ((ret = said(diskimg_data(o.sc.file_size, o.sc.hi_file_size, &o.data_disk))))
+	else if ((ret = said(diskimg_data(o.sc.file_size, o.sc.hi_file_size, o.sc.swap_size, &o.data_disk))))
 		code = EXIT_FAIL;
 	for (i = 0; !ret && i < o.nr_kernels; i++) {
-		ret = run_variant(&o, &o.kernels[i]);
+		ret = run_variant(&o, &o.kernels[i], NULL);
 		if (ret > 0)
 			failed++;
 		ret = ret < 0 ? ret : 0;
@@ -1024,4 +1109,95 @@ int cmd_vm(int argc, char **argv)
 		msg_err("interrupted by SIG%s: QEMU stopped, temporary files removed",
 			sigabbrev_np(vm_stop_signal));
 	return vm_stop_signal ? 128 + vm_stop_signal : code;
+}
+
+/* ---- the session API of mmstall compare (harness/vm/session.h) ---- */
+
+struct vm_opts *vm_session_parse(int argc, char **argv, const struct vm_extra_opts *x, int *code)
+{
+	struct vm_opts *o = calloc(1, sizeof(*o));
+	int ret;
+
+	if (!o)
+		abort();
+	o->mem_bytes = 1ULL << 30;
+	o->cpus = 2;
+	o->results_suffix = x ? x->cmd : NULL;
+	scenario_defaults(&o->sc);
+	ret = parse_opts(argc, argv, o, x);
+	if (ret) {
+		*code = ret > 0 ? EXIT_OK : EXIT_USAGE;
+		free_opts(o);
+		free(o);
+		return NULL;
+	}
+	return o;
+}
+
+int vm_session_add_kernel(struct vm_opts *o, const char *arg)
+{
+	return add_kernel(o, arg);
+}
+
+void vm_session_default_kernels(struct vm_opts *o)
+{
+	size_t i;
+
+	if (!o->nr_kernels)
+		for (i = 0; i < ARRAY_SIZE(default_kernels); i++)
+			add_kernel(o, default_kernels[i]);
+}
+
+size_t vm_session_nr_kernels(const struct vm_opts *o)
+{
+	return o->nr_kernels;
+}
+
+const char *vm_session_label(const struct vm_opts *o, size_t i)
+{
+	return o->kernels[i].label;
+}
+
+const char *vm_session_spec(const struct vm_opts *o, size_t i)
+{
+	return o->kernels[i].spec;
+}
+
+const char *vm_session_results(const struct vm_opts *o)
+{
+	return o->results;
+}
+
+const struct scenario *vm_session_scenario(const struct vm_opts *o)
+{
+	return &o->sc;
+}
+
+int vm_session_start(struct vm_opts *o)
+{
+	int ret;
+
+	vm_signals_install();
+	ret = startup(o);
+	if (ret)
+		return EXIT_USAGE;
+	if (said(diskimg_data(o->sc.file_size, o->sc.hi_file_size, o->sc.swap_size, &o->data_disk)))
+		return EXIT_FAIL;
+	return EXIT_OK;
+}
+
+int vm_session_run(struct vm_opts *o, size_t i, const struct vm_run_info *ri)
+{
+	return run_variant(o, &o->kernels[i], ri);
+}
+
+void vm_session_end(struct vm_opts *o)
+{
+	if (o->workdir[0])
+		rm_rf(o->workdir);
+	if (o->results_made && o->results[0])
+		rmdir(o->results); /* only if nothing was written into it */
+	free_opts(o);
+	free(o);
+	vm_signals_restore();
 }

@@ -1,0 +1,501 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmstall compare: run every kernel variant N times, each a fresh boot,
+ * interleaved (A B A B ...) so that drift of a shared machine hits every
+ * variant alike, then print the comparison.
+ *
+ * Each run is <label>.rep<k>.json (+ .console.log) in the results
+ * directory, written as it ends: a failed run is recorded as failed and
+ * counted.  Running again into the same directory resumes: runs already
+ * finished are kept (failed ones too, unless --retry-failed; interrupted
+ * ones are always run again), after checking they were made with the same
+ * kernels and scenario.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/cmds.h"
+#include "harness/report.h"
+#include "harness/result.h"
+#include "harness/runs.h"
+#include "harness/summary.h"
+#include "harness/util.h"
+#include "harness/vm/host.h"
+#include "harness/vm/initramfs.h"
+#include "harness/vm/session.h"
+#include "workloads/scenario.h"
+
+#define MAX_REPS 1000
+/* Until a run has finished: boot and transfer time under TCG, roughly. */
+#define GUESS_OVERHEAD_NS (40 * NSEC_PER_SEC)
+
+struct compare_opts {
+	unsigned int reps;
+	bool aa, retry_failed;
+	const char *baseline;
+	struct stats_rule rule;
+};
+
+static const struct option compare_longopts[] = {
+	{ "reps", required_argument, NULL, 0 },
+	{ "aa", no_argument, NULL, 0 },
+	{ "baseline", required_argument, NULL, 0 },
+	{ "max-regression", required_argument, NULL, 0 },
+	{ "alpha", required_argument, NULL, 0 },
+	{ "retry-failed", no_argument, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mmstall compare [--kernel LABEL=SPEC]... [--reps N] [--aa] [OPTIONS]\n"
+		"                       [SCENARIO SETTINGS]\n"
+		"\n"
+		"Boot every kernel variant N times under QEMU (a fresh boot each time), run the\n"
+		"scenario in each boot, interleaving the variants (A B A B ...) so that the\n"
+		"drift of a shared machine hits them alike, then print the comparison: per\n"
+		"probe and statistic the median over the repetitions with its 95%% bootstrap\n"
+		"CI, the ratio to the baseline with its CI, the Mann-Whitney p and a verdict.\n"
+		"Writes <label>.rep<k>.json and .console.log per run, report.html and\n"
+		"report.mail.txt; 'mmstall report' and 'mmstall gate' read them again.\n"
+		"\n"
+		"Compare options:\n"
+		"  --reps N               runs per variant, 1 to %d [5]\n"
+		"  --aa                   A/A control: every variant also runs against itself,\n"
+		"                         as LABEL-aa (the same kernel given twice does the same)\n"
+		"  --baseline LABEL       the variant the others are compared with [the first]\n"
+		"  --max-regression PCT   verdict threshold [20%%] (see 'mmstall gate --help')\n"
+		"  --alpha P              level of the Mann-Whitney test [0.05]\n"
+		"  --retry-failed         on resume, run failed runs again (interrupted runs\n"
+		"                         always are)\n"
+		"\n"
+		"Running again with the same --results resumes: finished runs are kept.\n"
+		"Progress: a live line on a terminal (variant, repetition, phase, elapsed,\n"
+		"remaining), one line per phase otherwise.\n"
+		"\n"
+		"Kernel, QEMU and scenario options (as for 'mmstall vm'):\n",
+		MAX_REPS);
+	vm_session_print_options(f);
+	fprintf(f, "\nExit status: 0 every run succeeded, 1 some run failed (the comparison is\n"
+		   "still printed; the variant's failures are counted), 2 bad input or environment,\n"
+		   "130/143 interrupted (finished runs are kept: run again to resume).\n");
+}
+
+static int parse_extra(void *arg, size_t idx, const char *val)
+{
+	struct compare_opts *o = arg;
+	uint64_t n;
+
+	switch (idx) {
+	case 0:
+		if (parse_u64_range(val, 1, MAX_REPS, &n)) {
+			msg_err("invalid --reps '%s': expected a whole number from 1 to %d", val, MAX_REPS);
+			return -EINVAL;
+		}
+		o->reps = (unsigned int)n;
+		return 0;
+	case 1:
+		o->aa = true;
+		return 0;
+	case 2:
+		o->baseline = val;
+		return 0;
+	case 3:
+		return summary_rule_option(&o->rule, "max-regression", val);
+	case 4:
+		return summary_rule_option(&o->rule, "alpha", val);
+	case 5:
+		o->retry_failed = true;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* ---- progress ---- */
+
+struct progress {
+	pthread_mutex_t lock;
+	pthread_t thread;
+	bool tty, stop, running;
+	/* the run under way */
+	char what[128];		/* "6.12 rep 2/5 (run 4 of 10)" */
+	char console[PATH_MAX + 96];
+	uint64_t run_start_ns, mark_ns;	/* mark_ns: when the guest's run began, 0: not yet */
+	const char *phase;
+	/* the whole compare */
+	uint64_t t0_ns, done_wall_ns, warmup_ns, duration_ns;
+	unsigned int done, todo;
+};
+
+static void fmt_secs(char *buf, size_t len, uint64_t ns)
+{
+	uint64_t s = ns / NSEC_PER_SEC;
+
+	if (s >= 3600)
+		snprintf(buf, len, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else if (s >= 60)
+		snprintf(buf, len, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
+	else
+		snprintf(buf, len, "%llus", (unsigned long long)s);
+}
+
+static bool console_has_mark(const char *path)
+{
+	char *text = NULL;
+	bool yes;
+
+	if (read_file(path, &text, NULL))
+		return false;
+	yes = strstr(text, GUEST_MARK_RUN) != NULL;
+	free(text);
+	return yes;
+}
+
+/* The phase of the run under way (lock held). */
+static const char *phase_of(struct progress *pg, uint64_t now)
+{
+	uint64_t since;
+
+	if (!pg->mark_ns && console_has_mark(pg->console))
+		pg->mark_ns = now;
+	if (!pg->mark_ns)
+		return "boot";
+	since = now - pg->mark_ns;
+	if (since < pg->warmup_ns)
+		return "warm-up";
+	if (since < pg->warmup_ns + pg->duration_ns)
+		return "measure";
+	return "collect";
+}
+
+/* Remaining time: the mean wall time of finished runs (else a guess) times what is left. */
+static uint64_t remaining_ns(const struct progress *pg, uint64_t now)
+{
+	uint64_t per = pg->done ? pg->done_wall_ns / pg->done
+				: pg->warmup_ns + pg->duration_ns + GUESS_OVERHEAD_NS;
+	uint64_t cur = pg->running ? now - pg->run_start_ns : 0;
+	uint64_t left = per * (pg->todo - pg->done);
+
+	return left > cur ? left - cur : 0;
+}
+
+static void draw(struct progress *pg)
+{
+	uint64_t now = now_ns();
+	const char *phase = phase_of(pg, now);
+	char el[32], rem[32], in[32];
+
+	fmt_secs(el, sizeof(el), now - pg->t0_ns);
+	fmt_secs(rem, sizeof(rem), remaining_ns(pg, now));
+	fmt_secs(in, sizeof(in), now - pg->run_start_ns);
+	if (pg->tty) {
+		fprintf(stderr, "\r\033[Kcompare: %s: %s (%s), elapsed %s, remaining ~%s", pg->what, phase, in, el,
+			rem);
+		fflush(stderr);
+	} else if (phase != pg->phase) {
+		fprintf(stderr, "%s: compare: %s: %s, elapsed %s, remaining ~%s\n", mm_progname, pg->what, phase,
+			el, rem);
+	}
+	pg->phase = phase;
+}
+
+static void *progress_thread(void *arg)
+{
+	struct progress *pg = arg;
+
+	for (;;) {
+		pthread_mutex_lock(&pg->lock);
+		if (pg->stop) {
+			pthread_mutex_unlock(&pg->lock);
+			return NULL;
+		}
+		if (pg->running)
+			draw(pg);
+		pthread_mutex_unlock(&pg->lock);
+		usleep(500 * 1000);
+	}
+}
+
+static void progress_begin(struct progress *pg, const char *results, const char *stem, const char *what)
+{
+	pthread_mutex_lock(&pg->lock);
+	snprintf(pg->what, sizeof(pg->what), "%s", what);
+	snprintf(pg->console, sizeof(pg->console), "%s/%s.console.log", results, stem);
+	pg->run_start_ns = now_ns();
+	pg->mark_ns = 0;
+	pg->phase = NULL;
+	pg->running = true;
+	pthread_mutex_unlock(&pg->lock);
+}
+
+static void progress_end(struct progress *pg)
+{
+	pthread_mutex_lock(&pg->lock);
+	pg->running = false;
+	pg->done++;
+	pg->done_wall_ns += now_ns() - pg->run_start_ns;
+	if (pg->tty)
+		fprintf(stderr, "\r\033[K");
+	pthread_mutex_unlock(&pg->lock);
+}
+
+/* ---- resuming ---- */
+
+enum prior { PRIOR_NONE, PRIOR_KEEP, PRIOR_REDO };
+
+/*
+ * What an earlier compare left for this run: nothing, a finished run to
+ * keep, or one to run again.  -EINVAL (message printed) when it was made
+ * with another kernel or other scenario settings.
+ */
+static int prior_run(const char *path, const char *spec, const json_t *sc, bool retry_failed, enum prior *out)
+{
+	char err[1024];
+	json_t *res, *theirs, *v;
+	const char *st, *e, *key, *their_spec;
+	int ret = 0;
+
+	*out = PRIOR_NONE;
+	if (!path_exists(path))
+		return 0;
+	res = result_load(path, err, sizeof(err));
+	if (!res) {
+		msg_warn("%s; running it again", err);
+		*out = PRIOR_REDO;
+		return 0;
+	}
+	their_spec = json_string_value(json_object_get(json_object_get(res, "vm"), "kernel_spec"));
+	theirs = json_object_get(res, "scenario");
+	if (their_spec && strcmp(their_spec, spec)) {
+		msg_err("%s was run with kernel %s, not %s: this results directory belongs to another "
+			"compare; choose a new --results", path, their_spec, spec);
+		ret = -EINVAL;
+	}
+	json_object_foreach((json_t *)sc, key, v) {
+		json_t *t = json_object_get(theirs, key);
+
+		if (ret || !t || json_equal(t, v))
+			continue;
+		msg_err("%s was run with scenario setting %s different from this compare's: this results "
+			"directory belongs to another compare; choose a new --results, or repeat its settings",
+			path, key);
+		ret = -EINVAL;
+	}
+	st = json_string_value(json_object_get(res, "status"));
+	e = json_string_value(json_object_get(res, "error"));
+	if (!ret) {
+		if (st && !strcmp(st, "ok"))
+			*out = PRIOR_KEEP;
+		else if (st && !strcmp(st, "failed") && !retry_failed && !(e && strstr(e, "interrupted")))
+			*out = PRIOR_KEEP;
+		else
+			*out = PRIOR_REDO;
+	}
+	json_decref(res);
+	return ret;
+}
+
+/* ---- the command ---- */
+
+static int add_aa(struct vm_opts *vo)
+{
+	size_t i, n = vm_session_nr_kernels(vo);
+	char *arg;
+	int ret = 0;
+
+	for (i = 0; i < n && !ret; i++) {
+		if (asprintf(&arg, "%s-aa=%s", vm_session_label(vo, i), vm_session_spec(vo, i)) < 0)
+			return -ENOMEM;
+		ret = vm_session_add_kernel(vo, arg);
+		free(arg);
+	}
+	return ret;
+}
+
+static int find_label(const struct vm_opts *vo, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < vm_session_nr_kernels(vo); i++)
+		if (!strcmp(vm_session_label(vo, i), label))
+			return (int)i;
+	return -1;
+}
+
+/* Plan: which runs to do; -EINVAL when the directory holds another compare. */
+static int plan(struct vm_opts *vo, const struct compare_opts *o, enum prior *prior, unsigned int *todo)
+{
+	size_t nk = vm_session_nr_kernels(vo), i;
+	json_t *sc = scenario_to_json(vm_session_scenario(vo));
+	char path[PATH_MAX + 128];
+	unsigned int k, kept = 0;
+	int ret = 0;
+
+	*todo = 0;
+	for (k = 1; k <= o->reps && !ret; k++) {
+		for (i = 0; i < nk && !ret; i++) {
+			enum prior *p = &prior[(k - 1) * nk + i];
+
+			snprintf(path, sizeof(path), "%s/%s.rep%u.json", vm_session_results(vo),
+				 vm_session_label(vo, i), k);
+			ret = prior_run(path, vm_session_spec(vo, i), sc, o->retry_failed, p);
+			if (*p == PRIOR_KEEP)
+				kept++;
+			else
+				(*todo)++;
+		}
+	}
+	json_decref(sc);
+	if (!ret && kept)
+		msg_info("resuming: %u finished runs kept in %s, %u to run", kept, vm_session_results(vo), *todo);
+	return ret;
+}
+
+static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum prior *prior,
+		   struct progress *pg, unsigned int *failed)
+{
+	size_t nk = vm_session_nr_kernels(vo), i;
+	const char *base = o->baseline ? o->baseline : vm_session_label(vo, 0);
+	char stem[128], what[128];
+	unsigned int k, n = 0;
+	int ret = 0;
+
+	for (k = 1; k <= o->reps && ret >= 0; k++) {
+		for (i = 0; i < nk && ret >= 0; i++) {
+			struct vm_run_info ri = { .stem = stem, .rep = (int)k, .reps = (int)o->reps,
+						  .variant_index = (int)i, .baseline = base };
+
+			if (prior[(k - 1) * nk + i] == PRIOR_KEEP)
+				continue;
+			n++;
+			snprintf(stem, sizeof(stem), "%s.rep%u", vm_session_label(vo, i), k);
+			snprintf(what, sizeof(what), "%s rep %u/%u (run %u of %u)", vm_session_label(vo, i), k,
+				 o->reps, n, pg->todo);
+			progress_begin(pg, vm_session_results(vo), stem, what);
+			ret = vm_session_run(vo, i, &ri);
+			progress_end(pg);
+			if (ret > 0)
+				(*failed)++;
+		}
+	}
+	return ret < 0 ? ret : 0;
+}
+
+/* The comparison on screen, report.html and report.mail.txt beside the runs. */
+static int conclude(const char *results, const struct compare_opts *o, const char *baseline)
+{
+	static const struct {
+		const char *name;
+		enum report_format fmt;
+	} files[] = { { "report.html", REPORT_HTML }, { "report.mail.txt", REPORT_MAIL } };
+	char *paths[] = { (char *)results }, path[PATH_MAX + 32], *buf;
+	struct runset rs;
+	struct summary s;
+	size_t i, len;
+	FILE *m;
+	int ret;
+
+	if (summary_open(&s, &rs, paths, 1, baseline, &o->rule))
+		return -EINVAL;
+	printf("\n");
+	report_compare(stdout, &s);
+	fflush(stdout);
+	for (i = 0; i < ARRAY_SIZE(files); i++) {
+		buf = NULL;
+		m = open_memstream(&buf, &len);
+		if (!m)
+			continue;
+		report_render(m, &s, files[i].fmt);
+		fclose(m);
+		snprintf(path, sizeof(path), "%s/%s", results, files[i].name);
+		if ((ret = write_file_atomic(path, buf, len)))
+			msg_err("cannot write %s: %s", path, strerror(-ret));
+		free(buf);
+	}
+	msg_info("results in %s: report.html, report.mail.txt; again with 'mmstall report %s "
+		 "[--format text|mail|json|html]', gate with 'mmstall gate %s --baseline %s'",
+		 results, results, results, rs.variants[s.baseline]);
+	summary_close(&s, &rs);
+	return 0;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	struct compare_opts o = { .reps = 5, .rule = { .max_regression = 0.2, .alpha = STATS_ALPHA } };
+	struct vm_extra_opts x = { .cmd = "compare", .opts = compare_longopts,
+				   .nr = ARRAY_SIZE(compare_longopts), .parse = parse_extra, .arg = &o,
+				   .usage = usage };
+	struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .tty = isatty(STDERR_FILENO) };
+	const char *progname = mm_progname;
+	unsigned int failed = 0;
+	enum prior *prior = NULL;
+	struct vm_opts *vo;
+	int code = EXIT_OK, ret;
+
+	vo = vm_session_parse(argc, argv, &x, &code);
+	if (!vo)
+		return code;
+	vm_session_default_kernels(vo);
+	if (o.aa && add_aa(vo)) {
+		vm_session_end(vo);
+		return EXIT_USAGE;
+	}
+	if (o.baseline && find_label(vo, o.baseline) < 0) {
+		msg_err("invalid --baseline '%s': not the label of a --kernel", o.baseline);
+		vm_session_end(vo);
+		return EXIT_USAGE;
+	}
+	code = vm_session_start(vo);
+	prior = calloc((size_t)o.reps * vm_session_nr_kernels(vo), sizeof(*prior));
+	if (!prior)
+		abort();
+	if (code == EXIT_OK && plan(vo, &o, prior, &pg.todo))
+		code = EXIT_USAGE;
+	if (code != EXIT_OK) {
+		free(prior);
+		vm_session_end(vo);
+		return code;
+	}
+	pg.t0_ns = now_ns();
+	pg.warmup_ns = vm_session_scenario(vo)->warmup_ns;
+	pg.duration_ns = vm_session_scenario(vo)->duration_ns;
+	/*
+	 * On a terminal every message first clears the live line (it is drawn
+	 * again within half a second): msg_info() prints mm_progname first.
+	 */
+	if (pg.tty)
+		mm_progname = "\r\033[Kmmstall";
+	if (pthread_create(&pg.thread, NULL, progress_thread, &pg)) {
+		msg_err("cannot start the progress thread");
+		code = EXIT_FAIL;
+	}
+	ret = code ? 0 : run_all(vo, &o, prior, &pg, &failed);
+	pthread_mutex_lock(&pg.lock);
+	pg.stop = true;
+	pthread_mutex_unlock(&pg.lock);
+	if (!code)
+		pthread_join(pg.thread, NULL);
+	mm_progname = progname;
+	if (failed)
+		code = EXIT_FAIL;
+	if (!ret && !vm_stop_signal && conclude(vm_session_results(vo), &o, o.baseline))
+		code = EXIT_FAIL;
+	if (failed)
+		msg_warn("%u of %u runs failed; their results and console logs are in %s", failed, pg.todo,
+			 vm_session_results(vo));
+	free(prior);
+	vm_session_end(vo);
+	if (vm_stop_signal) {
+		msg_err("interrupted by SIG%s: QEMU stopped; finished runs are kept, run the same command "
+			"again to resume", sigabbrev_np(vm_stop_signal));
+		return 128 + vm_stop_signal;
+	}
+	return code;
+}

@@ -1,0 +1,373 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The HTML report: one self-contained page (inline CSS and SVG, no script,
+ * no font, no image, no external reference of any kind) that opens from
+ * disk without a network.  Per probe: the comparison table, the latency CDF
+ * of every variant (all successful runs' histogram buckets merged) on a log
+ * latency axis with a "nines" percentile axis, and a dot plot of every
+ * repetition's p99 with the median and its 95% interval.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "harness/report.h"
+#include "harness/summary.h"
+#include "harness/util.h"
+
+#define PLOT_W 760
+#define PLOT_H 300
+#define ML 70	/* margins: left, right, top, bottom */
+#define MR 45
+#define MT 20
+#define MB 40
+#define NINES_MAX 4.0	/* the CDF's y axis ends at 99.99% */
+
+static const char *const colors[] = { "#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e",
+				      "#8c564b", "#e377c2", "#17becf" };
+
+static const char *color(size_t v)
+{
+	return colors[v % ARRAY_SIZE(colors)];
+}
+
+/* Text into HTML, attribute values (single or double quoted) included. */
+static void esc(FILE *f, const char *s)
+{
+	for (; s && *s; s++) {
+		const char *e = *s == '<' ? "&lt;" : *s == '>' ? "&gt;" : *s == '&' ? "&amp;"
+			      : *s == '"' ? "&quot;" : *s == '\'' ? "&#39;" : NULL;
+
+		if (e)
+			fputs(e, f);
+		else
+			fputc(*s, f);
+	}
+}
+
+/* ---- the latency CDF ---- */
+
+struct cdf_pt {
+	double x, y;	/* latency ns (bucket's upper bound), fraction <= x */
+};
+
+static int cmp_bucket(const void *a, const void *b)
+{
+	const double *x = a, *y = b;
+
+	return (x[0] > y[0]) - (x[0] < y[0]);
+}
+
+/*
+ * Merge the corrected-latency buckets of every successful run of variant v
+ * into (upper bound, cumulative fraction) points.  Returns the number of
+ * points (caller frees *out), 0 when there is no data.
+ */
+static size_t variant_cdf(const struct summary *s, size_t v, size_t p, struct cdf_pt **out)
+{
+	double *b = NULL, total = 0, cum = 0;	/* triples: lo, hi, count */
+	size_t nb = 0, i, j, k, n = 0;
+	struct cdf_pt *pts;
+
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		const struct run *r = &s->rs->runs[i];
+		json_t *bk, *e;
+
+		if (r->variant != (int)v || !r->ok)
+			continue;
+		bk = json_object_get(json_object_get(json_object_get(json_object_get(r->res, "probes"),
+								      s->probes[p]), "corrected"), "buckets");
+		json_array_foreach(bk, j, e) {
+			double *nbuf = realloc(b, (nb + 1) * 3 * sizeof(*b));
+
+			if (!nbuf)
+				abort();
+			b = nbuf;
+			b[nb * 3] = json_number_value(json_array_get(e, 0));
+			b[nb * 3 + 1] = json_number_value(json_array_get(e, 1));
+			b[nb * 3 + 2] = json_number_value(json_array_get(e, 2));
+			total += b[nb * 3 + 2];
+			nb++;
+		}
+	}
+	*out = NULL;
+	if (!nb || total <= 0) {
+		free(b);
+		return 0;
+	}
+	qsort(b, nb, 3 * sizeof(*b), cmp_bucket);
+	pts = calloc(nb + 1, sizeof(*pts));
+	if (!pts)
+		abort();
+	/* the same bucket from several runs: one point */
+	for (k = 0; k < nb; k++) {
+		cum += b[k * 3 + 2];
+		if (n && pts[n - 1].x == fmax(b[k * 3 + 1], 1))
+			n--;
+		pts[n++] = (struct cdf_pt){ fmax(b[k * 3 + 1], 1), cum / total };
+	}
+	free(b);
+	*out = pts;
+	return n;
+}
+
+/* y of a cumulative fraction on the nines scale: 0 -> 0, 0.9 -> 1, 0.99 -> 2... */
+static double nines(double frac)
+{
+	double t = 1 - frac;
+
+	return t <= pow(10, -NINES_MAX) ? NINES_MAX : -log10(t);
+}
+
+static void axis_log_x(FILE *f, double lx0, double lx1, int w, int h)
+{
+	double d;
+	int e;
+
+	for (e = (int)floor(lx0); e <= (int)ceil(lx1); e++) {
+		char lab[16];
+
+		d = ML + (e - lx0) / (lx1 - lx0) * (w - ML - MR);
+		if (d < ML - 0.5 || d > w - MR + 0.5)
+			continue;
+		fmt_ns(lab, sizeof(lab), pow(10, e));
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' class='grid'/>"
+			   "<text x='%.1f' y='%d' class='tick' text-anchor='middle'>%s</text>\n",
+			d, MT, d, h - MB, d, h - MB + 16, lab);
+	}
+}
+
+static void cdf_plot(FILE *f, const struct summary *s, size_t p)
+{
+	static const char *const ylab[] = { "0%", "90%", "99%", "99.9%", "99.99%" };
+	struct cdf_pt *pts[64] = { 0 };
+	size_t npts[64] = { 0 }, v, i, nv = s->rs->nr_variants < 64 ? s->rs->nr_variants : 64;
+	double xmin = INFINITY, xmax = 0, lx0, lx1;
+	int k;
+
+	for (v = 0; v < nv; v++) {
+		npts[v] = variant_cdf(s, v, p, &pts[v]);
+		for (i = 0; i < npts[v]; i++) {
+			xmin = fmin(xmin, pts[v][i].x);
+			xmax = fmax(xmax, pts[v][i].x);
+		}
+	}
+	if (!(xmax > 0)) {
+		fprintf(f, "<p>No latency samples for a CDF.</p>\n");
+		return;
+	}
+	lx0 = floor(log10(xmin));
+	lx1 = ceil(log10(xmax));
+	if (lx1 <= lx0)
+		lx1 = lx0 + 1;
+	fprintf(f, "<svg class='plot cdf' width='%d' height='%d' "
+		   "viewBox='0 0 %d %d' role='img' aria-label='latency CDF'>\n",
+		PLOT_W, PLOT_H, PLOT_W, PLOT_H);
+	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' class='frame'/>\n", ML, MT, PLOT_W - ML - MR,
+		PLOT_H - MT - MB);
+	axis_log_x(f, lx0, lx1, PLOT_W, PLOT_H);
+	for (k = 0; k <= (int)NINES_MAX; k++) {
+		double y = PLOT_H - MB - k / NINES_MAX * (PLOT_H - MT - MB);
+
+		fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' class='grid'/>"
+			   "<text x='%d' y='%.1f' class='tick' text-anchor='end'>%s</text>\n",
+			ML, y, PLOT_W - MR, y, ML - 6, y + 4, ylab[k]);
+	}
+	for (v = 0; v < nv; v++) {
+		if (!npts[v])
+			continue;
+		fprintf(f, "<polyline class='cdf-line' fill='none' stroke='%s' stroke-width='2' points='", color(v));
+		for (i = 0; i < npts[v]; i++) {
+			double x = ML + (log10(pts[v][i].x) - lx0) / (lx1 - lx0) * (PLOT_W - ML - MR);
+			double y = PLOT_H - MB - nines(pts[v][i].y) / NINES_MAX * (PLOT_H - MT - MB);
+
+			fprintf(f, "%.1f,%.1f ", x, y);
+		}
+		fprintf(f, "'/>\n");
+		fprintf(f, "<text x='%d' y='%zu' class='legend' fill='%s'>", ML + 10, MT + 16 + 16 * v, color(v));
+		esc(f, s->rs->variants[v]);
+		fprintf(f, "</text>\n");
+		free(pts[v]);
+	}
+	fprintf(f, "<text x='%d' y='%d' class='axis' text-anchor='middle'>latency (log scale)</text>\n",
+		(PLOT_W + ML) / 2, PLOT_H - 6);
+	fprintf(f, "<text x='14' y='%d' class='axis' transform='rotate(-90 14 %d)' text-anchor='middle'>"
+		   "fraction of samples at or below</text>\n</svg>\n", PLOT_H / 2, PLOT_H / 2);
+}
+
+/* ---- the per-repetition dot plot of one statistic ---- */
+
+static void dot_plot(FILE *f, const struct summary *s, size_t p, size_t st)
+{
+	size_t v, i, nv = s->rs->nr_variants;
+	int row = 34, h = MT + MB + row * (int)nv;
+	double xmax = 0;
+
+	for (v = 0; v < nv; v++) {
+		const struct cell *c = summary_cell(s, v, p, st);
+
+		for (i = 0; i < c->n; i++)
+			xmax = fmax(xmax, c->vals[i]);
+		if (c->n)
+			xmax = fmax(xmax, c->med.hi);
+	}
+	if (!(xmax > 0)) {
+		fprintf(f, "<p>No %s values to plot.</p>\n", summary_stats[st].name);
+		return;
+	}
+	xmax *= 1.1;
+	fprintf(f, "<svg class='plot dots' width='%d' height='%d' "
+		   "viewBox='0 0 %d %d' role='img' aria-label='%s per repetition'>\n",
+		PLOT_W, h, PLOT_W, h, summary_stats[st].name);
+	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' class='frame'/>\n", ML + 40, MT,
+		PLOT_W - ML - 40 - MR, h - MT - MB);
+	for (i = 0; i <= 5; i++) {
+		double x = ML + 40 + i / 5.0 * (PLOT_W - ML - 40 - MR);
+		char lab[16];
+
+		fmt_ns(lab, sizeof(lab), xmax * i / 5);
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' class='grid'/>"
+			   "<text x='%.1f' y='%d' class='tick' text-anchor='middle'>%s</text>\n",
+			x, MT, x, h - MB, x, h - MB + 16, lab);
+	}
+#define X(ns) (ML + 40 + (ns) / xmax * (PLOT_W - ML - 40 - MR))
+	for (v = 0; v < nv; v++) {
+		const struct cell *c = summary_cell(s, v, p, st);
+		int y = MT + row / 2 + row * (int)v;
+
+		fprintf(f, "<text x='%d' y='%d' class='tick' text-anchor='end'>", ML + 34, y + 4);
+		esc(f, s->rs->variants[v]);
+		fprintf(f, "</text>\n");
+		if (!c->n)
+			continue;
+		fprintf(f, "<line class='ci' x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' stroke-width='6' "
+			   "stroke-opacity='0.3'/>\n", X(c->med.lo), y, X(c->med.hi), y, color(v));
+		fprintf(f, "<line class='median' x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' "
+			   "stroke-width='3'/>\n", X(c->med.est), y - 11, X(c->med.est), y + 11, color(v));
+		for (i = 0; i < c->n; i++)
+			fprintf(f, "<circle class='rep' cx='%.1f' cy='%d' r='4' fill='%s'><title>rep %d: %.0f ns"
+				   "</title></circle>\n", X(c->vals[i]), y + (int)(i % 3) * 3 - 3, color(v),
+				c->reps[i], c->vals[i]);
+	}
+#undef X
+	fprintf(f, "<text x='%d' y='%d' class='axis' text-anchor='middle'>%s of each repetition "
+		   "(dots), median (bar) and its 95%% CI (band)</text>\n</svg>\n",
+		(PLOT_W + ML) / 2, h - 6, summary_stats[st].name);
+}
+
+/* ---- the page ---- */
+
+static void table(FILE *f, const struct summary *s, size_t p)
+{
+	size_t st, v;
+
+	fprintf(f, "<table><tr><th>stat</th><th>variant</th><th>runs</th><th>median</th><th>95%% CI</th>"
+		   "<th>ratio</th><th>95%% CI</th><th>p</th><th>verdict</th></tr>\n");
+	for (st = 0; st < summary_nr_stats; st++) {
+		for (v = 0; v < s->rs->nr_variants; v++) {
+			const struct cell *c = summary_cell(s, v, p, st);
+			char med[16] = "-", lo[16] = "", hi[16] = "";
+			const char *verdict = (int)v == s->baseline ? "baseline"
+					      : c->cmp		    ? stats_verdict_name(c->verdict)
+								    : "could not test";
+
+			if (c->n) {
+				fmt_ns(med, sizeof(med), c->med.est);
+				fmt_ns(lo, sizeof(lo), c->med.lo);
+				fmt_ns(hi, sizeof(hi), c->med.hi);
+			}
+			fprintf(f, "<tr><td>%s</td><td style='color:%s'>", summary_stats[st].name, color(v));
+			esc(f, s->rs->variants[v]);
+			fprintf(f, "</td><td>%zu/%zu</td><td>%s</td><td>%s&ndash;%s</td>", c->n, s->runs[v], med,
+				lo, hi);
+			if (c->cmp)
+				fprintf(f, "<td>%.2fx</td><td>%.2fx&ndash;%.2fx</td><td>%.3f</td>", c->ratio.est,
+					c->ratio.lo, c->ratio.hi, c->mw.p);
+			else
+				fprintf(f, "<td></td><td></td><td></td>");
+			fprintf(f, "<td class='v-%s'>%s</td></tr>\n",
+				c->verdict == VERDICT_REGRESSED ? "bad" : c->verdict == VERDICT_IMPROVED ? "good" : "",
+				verdict);
+		}
+	}
+	fprintf(f, "</table>\n");
+}
+
+static void identity(FILE *f, const struct summary *s)
+{
+	size_t v, i;
+
+	fprintf(f, "<table><tr><th>variant</th><th>kernel</th><th>runs ok</th><th>machine</th>"
+		   "<th>accelerator</th></tr>\n");
+	for (v = 0; v < s->rs->nr_variants; v++) {
+		fprintf(f, "<tr><td style='color:%s'>", color(v));
+		esc(f, s->rs->variants[v]);
+		fprintf(f, "%s</td><td>", (int)v == s->baseline ? " (baseline)" : "");
+		esc(f, summary_kernel_desc(s, v));
+		fprintf(f, "</td><td>%zu of %zu</td><td>", s->ok[v], s->runs[v]);
+		esc(f, summary_host_desc(s, v));
+		fprintf(f, "</td><td>");
+		esc(f, summary_accel_desc(s, v));
+		fprintf(f, "</td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		const struct run *r = &s->rs->runs[i];
+
+		if (r->ok)
+			continue;
+		fprintf(f, "<p class='failed'>failed: ");
+		esc(f, s->rs->variants[r->variant]);
+		fprintf(f, " repetition %d: <code>", r->rep);
+		esc(f, r->error ?: "no reason recorded");
+		fprintf(f, "</code></p>\n");
+	}
+}
+
+void report_html(FILE *f, const struct summary *s)
+{
+	const json_t *sc = json_object_get(summary_result(s, s->baseline), "scenario");
+	int p99 = summary_stat("p99");
+	char scj[2048];
+	size_t p, i;
+
+	fprintf(f, "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
+		   "<title>mmstall comparison</title>\n<style>\n"
+		   "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1000px}\n"
+		   "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
+		   "padding:2px 8px;text-align:right;font-size:13px}th{background:#f3f3f3}\n"
+		   ".plot{display:block;margin:.5em 0}.frame{fill:none;stroke:#888}.grid{stroke:#e4e4e4}\n"
+		   ".tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:13px;"
+		   "font-weight:bold}\n.v-bad{color:#b00;font-weight:bold}.v-good{color:#070;font-weight:bold}\n"
+		   ".failed{color:#b00}code{font-size:12px}\n</style></head><body>\n");
+	report_scenario_text(sc, scj, sizeof(scj));
+	fprintf(f, "<h1>mmstall comparison</h1>\n");
+	identity(f, s);
+	fprintf(f, "<p>Scenario: <code>");
+	esc(f, scj);
+	fprintf(f, "</code></p>\n<p>Latency from each probe sample's due time (coordinated omission "
+		   "corrected). Median over repetitions with a 95%% bootstrap CI; ratio of medians to "
+		   "the baseline with its CI; p: two-sided Mann-Whitney U. Regressed: the ratio's CI above "
+		   "%.2fx and p &lt; %g; improved: below %.2fx and p &lt; %g.</p>\n",
+		1 + s->rule.max_regression, s->rule.alpha, 1 / (1 + s->rule.max_regression), s->rule.alpha);
+	for (p = 0; p < s->nr_probes; p++) {
+		fprintf(f, "<h2 id='probe-%zu'>", p);
+		esc(f, s->probes[p]);
+		fprintf(f, "</h2>\n<p>");
+		esc(f, report_probe_desc(s, p));
+		fprintf(f, "</p>\n");
+		table(f, s, p);
+		fprintf(f, "<h3>Latency CDF (all successful runs merged)</h3>\n");
+		cdf_plot(f, s, p);
+		fprintf(f, "<h3>p99 per repetition</h3>\n");
+		dot_plot(f, s, p, (size_t)p99);
+	}
+	fprintf(f, "<p>Generated by mmstall report --format html from:");
+	for (i = 0; i < s->rs->nr_sources; i++) {
+		fprintf(f, " <code>");
+		esc(f, s->rs->sources[i]);
+		fprintf(f, "</code>");
+	}
+	fprintf(f, "</p>\n</body></html>\n");
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * A set of stored runs, loaded from result files and results directories,
+ * grouped into variants.  What 'mmstall report', 'gate' and 'compare' read.
+ *
+ * A run's variant is its label (vm.label, else label).  Its repetition is
+ * vm.repetition ('mmstall compare' writes <label>.rep<k>.json), else 1.
+ * When several PATHs are given and one label comes from more than one of
+ * them (the same kernel measured on two machines), each is qualified with
+ * where it came from: "<label>@<host>" when the hosts differ, else
+ * "<label>@<directory name>", so a merge never mixes machines silently.
+ */
+#ifndef MMSTALL_RUNS_H
+#define MMSTALL_RUNS_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <string.h>
+
+/* Index of name in names[n], or -1. */
+static inline int name_index(char *const *names, size_t n, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (!strcmp(names[i], name))
+			return (int)i;
+	return -1;
+}
+
+struct run {
+	json_t *res;		/* the result as stored */
+	char *path;
+	int source;		/* index of the PATH it was found under */
+	int variant;		/* index into runset.variants */
+	int rep;		/* repetition, 1-based */
+	bool ok;		/* status "ok" */
+	const char *error;	/* why it failed (in res), or NULL */
+};
+
+struct runset {
+	struct run *runs;
+	size_t nr_runs;
+	char **variants;	/* names, in compare order (vm.variant_index, else first seen) */
+	size_t nr_variants;
+	char **sources;		/* the PATHs */
+	size_t nr_sources;
+	char *baseline_hint;	/* vm.baseline of the runs, when they agree */
+};
+
+/*
+ * Load every result under paths (files, or directories: their *.json in
+ * name order).  -EINVAL with a message in err naming the path when one is
+ * missing, empty or not an mmstall result.
+ */
+int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size_t errlen);
+void runset_free(struct runset *rs);
+int runset_variant(const struct runset *rs, const char *name);	/* index or -1 */
+
+/* The list of variant names ("6.1, 6.12") for messages; static buffer. */
+const char *runset_variant_list(const struct runset *rs);
+
+#endif

@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+#include "harness/stats.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static inline uint64_t rotl(uint64_t x, int k)
+{
+	return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+void stats_rng_seed(struct stats_rng *r, uint64_t seed)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		r->s[i] = splitmix64(&seed);
+}
+
+uint64_t stats_rng_next(struct stats_rng *r)
+{
+	uint64_t *s = r->s, result = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
+
+	s[2] ^= s[0];
+	s[3] ^= s[1];
+	s[1] ^= s[2];
+	s[0] ^= s[3];
+	s[2] ^= t;
+	s[3] = rotl(s[3], 45);
+	return result;
+}
+
+uint64_t stats_rng_below(struct stats_rng *r, uint64_t n)
+{
+	uint64_t limit = UINT64_MAX - UINT64_MAX % n, x;
+
+	do
+		x = stats_rng_next(r);
+	while (x >= limit);
+	return x % n;
+}
+
+/* Two scratch arrays, both or neither: 0 or -ENOMEM. */
+static int alloc2(void **a, size_t alen, void **b, size_t blen)
+{
+	*a = malloc(alen);
+	*b = malloc(blen);
+	if (*a && *b)
+		return 0;
+	free(*a);
+	free(*b);
+	return -ENOMEM;
+}
+
+static int cmp_dbl(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double median_sorted(const double *s, size_t n)
+{
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+}
+
+/* Median of a scratch array (sorted in place). */
+static double median_inplace(double *x, size_t n)
+{
+	qsort(x, n, sizeof(*x), cmp_dbl);
+	return median_sorted(x, n);
+}
+
+double stats_median(const double *x, size_t n)
+{
+	double *s, m;
+
+	if (!n)
+		return NAN;
+	s = malloc(n * sizeof(*s));
+	if (!s)
+		return NAN;
+	memcpy(s, x, n * sizeof(*s));
+	m = median_inplace(s, n);
+	free(s);
+	return m;
+}
+
+double stats_quantile_sorted(const double *sorted, size_t n, double q)
+{
+	double h, f;
+	size_t i;
+
+	if (!n)
+		return NAN;
+	h = q * (double)(n - 1);
+	i = (size_t)floor(h);
+	if (i + 1 >= n)
+		return sorted[n - 1];
+	f = h - (double)i;
+	return sorted[i] + f * (sorted[i + 1] - sorted[i]);
+}
+
+/* Median of a resample of x drawn into scratch. */
+static double resample_median(struct stats_rng *r, const double *x, size_t n, double *scratch)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		scratch[i] = x[stats_rng_below(r, n)];
+	return median_inplace(scratch, n);
+}
+
+static void interval(double *boot, size_t nboot, double conf, struct stats_ci *out)
+{
+	qsort(boot, nboot, sizeof(*boot), cmp_dbl);
+	out->lo = stats_quantile_sorted(boot, nboot, (1 - conf) / 2);
+	out->hi = stats_quantile_sorted(boot, nboot, (1 + conf) / 2);
+}
+
+int stats_median_ci(const double *x, size_t n, double conf, unsigned int resamples, uint64_t seed,
+		    struct stats_ci *out)
+{
+	struct stats_rng r;
+	double *boot, *scratch;
+	unsigned int i;
+
+	if (!n || !resamples)
+		return -EINVAL;
+	if (alloc2((void **)&boot, resamples * sizeof(*boot), (void **)&scratch, n * sizeof(*scratch)))
+		return -ENOMEM;
+	stats_rng_seed(&r, seed);
+	for (i = 0; i < resamples; i++)
+		boot[i] = resample_median(&r, x, n, scratch);
+	out->est = stats_median(x, n);
+	interval(boot, resamples, conf, out);
+	free(boot);
+	free(scratch);
+	return 0;
+}
+
+int stats_ratio_ci(const double *base, size_t nb, const double *var, size_t nv, double conf,
+		   unsigned int resamples, uint64_t seed, struct stats_ci *out)
+{
+	double *boot, *scratch, mb;
+	struct stats_rng r;
+	unsigned int i;
+	int ret = 0;
+
+	if (!nb || !nv || !resamples)
+		return -EINVAL;
+	mb = stats_median(base, nb);
+	if (!(mb > 0))
+		return -EDOM;
+	if (alloc2((void **)&boot, resamples * sizeof(*boot), (void **)&scratch,
+		   (nb > nv ? nb : nv) * sizeof(*scratch)))
+		return -ENOMEM;
+	stats_rng_seed(&r, seed);
+	for (i = 0; i < resamples && !ret; i++) {
+		double b = resample_median(&r, base, nb, scratch);
+
+		if (!(b > 0))
+			ret = -EDOM;
+		else
+			boot[i] = resample_median(&r, var, nv, scratch) / b;
+	}
+	if (!ret) {
+		out->est = stats_median(var, nv) / mb;
+		interval(boot, resamples, conf, out);
+	}
+	free(boot);
+	free(scratch);
+	return ret;
+}
+
+/*
+ * Doubled mid-ranks (integers: a tie group over ranks i..j gets i + j) of the
+ * pooled sample; which[k] says whether pooled value k came from b.  Returns
+ * sum(t^3 - t) over tie groups, for the normal approximation.
+ */
+static double pooled_ranks(const double *a, size_t na, const double *b, size_t nb, long *rank2, bool *from_b)
+{
+	size_t n = na + nb, i, j, k;
+	struct item {
+		double v;
+		bool b;
+	} *it = malloc(n * sizeof(*it));
+	double ties = 0;
+
+	if (!it)
+		return -1;
+	for (i = 0; i < na; i++)
+		it[i] = (struct item){ a[i], false };
+	for (i = 0; i < nb; i++)
+		it[na + i] = (struct item){ b[i], true };
+	qsort(it, n, sizeof(*it), cmp_dbl);	/* v is the first member */
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && it[j].v == it[i].v; j++)
+			;
+		for (k = i; k < j; k++) {
+			rank2[k] = (long)(i + 1 + j);	/* ranks i+1..j, doubled mid-rank */
+			from_b[k] = it[k].b;
+		}
+		ties += (double)(j - i) * (j - i) * (j - i) - (double)(j - i);
+	}
+	free(it);
+	return ties;
+}
+
+/*
+ * Exact two-sided p: count, over every choice of nb of the n pooled values,
+ * the doubled rank sums (dynamic programming over values: ways[j][s] =
+ * choices of j values summing to s).  Counts are doubles: C(60, 30) ~ 1e17 is
+ * exact enough for a p-value.
+ */
+static double mw_exact_p(const long *rank2, size_t n, size_t nb, long w2)
+{
+	long maxs = 0, e2 = (long)(nb * (n + 1)), d = labs(w2 - e2), s;
+	double *ways, total = 0, tail = 0;
+	size_t i, j;
+
+	for (i = 0; i < n; i++)
+		maxs += rank2[i];
+	ways = calloc((nb + 1) * (size_t)(maxs + 1), sizeof(*ways));
+	if (!ways)
+		return NAN;
+#define W(j, s) ways[(size_t)(j) * (size_t)(maxs + 1) + (size_t)(s)]
+	W(0, 0) = 1;
+	for (i = 0; i < n; i++)
+		for (j = (i + 1 < nb ? i + 1 : nb); j >= 1; j--)
+			for (s = maxs; s >= rank2[i]; s--)
+				W(j, s) += W(j - 1, s - rank2[i]);
+	for (s = 0; s <= maxs; s++) {
+		total += W(nb, s);
+		if (labs(s - e2) >= d)
+			tail += W(nb, s);
+	}
+#undef W
+	free(ways);
+	return tail / total;
+}
+
+int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, struct stats_mw *out)
+{
+	size_t n = na + nb, i;
+	long *rank2, w2 = 0;
+	bool *from_b;
+	double ties, mu, sigma2, z;
+
+	if (!na || !nb)
+		return -EINVAL;
+	if (alloc2((void **)&rank2, n * sizeof(*rank2), (void **)&from_b, n * sizeof(*from_b)))
+		return -ENOMEM;
+	ties = pooled_ranks(a, na, b, nb, rank2, from_b);
+	for (i = 0; i < n; i++)
+		if (from_b[i])
+			w2 += rank2[i];
+	out->u = w2 / 2.0 - (double)nb * (nb + 1) / 2;
+	out->exact = n <= STATS_MW_EXACT_MAX && ties >= 0;
+	if (out->exact) {
+		out->p = mw_exact_p(rank2, n, nb, w2);
+	} else {
+		mu = (double)na * nb / 2;
+		sigma2 = (double)na * nb / 12 * ((n + 1) - ties / ((double)n * (n - 1)));
+		if (sigma2 <= 0) {
+			out->p = 1;
+		} else {
+			z = (fabs(out->u - mu) - 0.5) / sqrt(sigma2);
+			out->p = z <= 0 ? 1 : erfc(z / M_SQRT2);
+		}
+	}
+	if (out->p > 1)
+		out->p = 1;
+	free(rank2);
+	free(from_b);
+	return isnan(out->p) ? -ENOMEM : 0;
+}
+
+enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p)
+{
+	double up = 1 + rule->max_regression;
+
+	if (!(p < rule->alpha))
+		return VERDICT_NO_CHANGE;
+	if (ratio->lo > up)
+		return VERDICT_REGRESSED;
+	if (ratio->hi < 1 / up)
+		return VERDICT_IMPROVED;
+	return VERDICT_NO_CHANGE;
+}
+
+bool stats_significant(const struct stats_rule *rule, const struct stats_ci *ratio, double p)
+{
+	return p < rule->alpha && (ratio->lo > 1 || ratio->hi < 1);
+}
+
+const char *stats_verdict_name(enum stats_verdict v)
+{
+	switch (v) {
+	case VERDICT_NO_CHANGE:
+		return "no change";
+	case VERDICT_REGRESSED:
+		return "regressed";
+	case VERDICT_IMPROVED:
+		return "improved";
+	case VERDICT_UNTESTABLE:
+		return "could not test";
+	}
+	return "?";
+}
+
+int stats_parse_percent(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end == s || errno || (*end && strcmp(end, "%")) || !(v > 0) || v > 1000)
+		return -EINVAL;
+	*out = v / 100;
+	return 0;
+}

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Hand-made result files for the gate and report tests: the fields of
+ * results/README.md that 'report' and 'gate' read, with chosen latencies, so
+ * the expected verdict of each case is known.  Also: running the mmstall
+ * binary and capturing what it prints.
+ */
+#ifndef MMSTALL_TESTS_RESULTS_FIXTURE_H
+#define MMSTALL_TESTS_RESULTS_FIXTURE_H
+
+#include <fcntl.h>
+#include <jansson.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/result.h"
+#include "harness/util.h"
+#include "tests/test_util.h"
+
+static const char *fx_mmstall;
+
+/* A latency record whose p50/p99/p99.9/max are p99 * (0.1, 1, 1.5, 2). */
+static inline json_t *fx_record(double p99)
+{
+	json_int_t n = 3000;
+	json_t *rec = json_pack("{s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I,s:{}}", "count", n, "min_ns",
+				(json_int_t)(p99 * 0.05), "max_ns", (json_int_t)(p99 * 2), "mean_ns", p99 * 0.2,
+				"p50_ns", (json_int_t)(p99 * 0.1), "p90_ns", (json_int_t)(p99 * 0.5), "p99_ns",
+				(json_int_t)p99, "p99_9_ns", (json_int_t)(p99 * 1.5), "few_samples");
+	json_t *b = json_array();
+
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)(p99 * 0.05), (json_int_t)(p99 * 0.05), n / 3));
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)(p99 * 0.1), (json_int_t)(p99 * 0.1), n / 3));
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)(p99 * 0.5), (json_int_t)(p99 * 0.5),
+					   n - 2 * (n / 3) - 33));
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)p99, (json_int_t)p99, (json_int_t)27));
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)(p99 * 1.5), (json_int_t)(p99 * 1.5), (json_int_t)5));
+	json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)(p99 * 2), (json_int_t)(p99 * 2), (json_int_t)1));
+	json_object_set_new(rec, "buckets", b);
+	return rec;
+}
+
+/*
+ * Write <dir>/<label>.rep<rep>.json: maps at maps_p99 ns (p99), the status
+ * control at 1 ms; error != NULL makes a failed run with no probes.
+ */
+static inline void fx_run(const char *dir, const char *label, int index, int rep, int reps, double maps_p99,
+		   const char *host, const char *error)
+{
+	char path[PATH_MAX];
+	json_t *r = json_object(), *probes = json_object();
+
+	json_object_set_new(r, "format_version", json_integer(RESULT_FORMAT_VERSION));
+	json_object_set_new(r, "mmstall_version", json_string("test"));
+	json_object_set_new(r, "status", json_string(error ? "failed" : "ok"));
+	json_object_set_new(r, "error", error ? json_string(error) : json_null());
+	json_object_set_new(r, "label", json_string(label));
+	json_object_set_new(r, "mode", json_string(error ? "vm" : "live"));
+	json_object_set_new(r, "machine", json_pack("{s:s,s:i,s:I}", "hostname", "guest", "cpus", 2,
+						    "memory_bytes", (json_int_t)1 << 30));
+	json_object_set_new(r, "kernel", json_pack("{s:s}", "release", "6.12.0-test"));
+	json_object_set_new(r, "scenario", json_pack("{s:s,s:I,s:I}", "scenario", "ps-latency", "duration_ns",
+						     (json_int_t)30000000000LL, "warmup_ns",
+						     (json_int_t)5000000000LL));
+	json_object_set_new(r, "throttle", json_pack("{s:s,s:s,s:s}", "kind", "io.max", "group", "lo", "value",
+						     "254:0 riops=100"));
+	if (!error) {
+		json_object_set_new(probes, "maps",
+				    json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/maps", "mmap_lock_of",
+					      "lo", "control", 0, "corrected", fx_record(maps_p99)));
+		json_object_set_new(probes, "status",
+				    json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/status",
+					      "mmap_lock_of", "none", "control", 1, "corrected", fx_record(1e6)));
+		json_object_set_new(r, "probes", probes);
+	} else {
+		json_decref(probes);
+	}
+	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}", "label",
+					       label, "kernel_spec", "deb:linux-image-6.12", "package",
+					       "linux-image-6.12.0-test", "package_version", "6.12.0-1",
+					       "accelerator", "tcg", "repetition", rep, "repetitions", reps,
+					       "variant_index", index, "baseline", "base", "host", "hostname",
+					       host, "cpus", 2, "memory_bytes", (json_int_t)8 << 30));
+	snprintf(path, sizeof(path), "%s/%s.rep%d.json", dir, label, rep);
+	if (result_save(path, r))
+		fprintf(stderr, "cannot write fixture %s\n", path);
+	json_decref(r);
+}
+
+/* A compare of base and new, 5 runs each: base around 10 ms, new around 10 ms * factor. */
+static inline void fx_compare(const char *dir, double factor, const char *host, bool new_fails)
+{
+	static const double jitter[] = { 1.00, 1.03, 0.97, 1.02, 0.985 };
+	int k;
+
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		fx_run(dir, "base", 0, k, 5, 10e6 * jitter[k - 1], host, NULL);
+		fx_run(dir, "new", 1, k, 5, 10e6 * factor * jitter[(k + 2) % 5], host,
+		       new_fails ? "guest kernel panicked (VFS: Unable to mount root fs)" : NULL);
+	}
+}
+
+/* Run mmstall with args (NULL-terminated); exit code, stdout and stderr (caller frees). */
+static inline int fx_exec(const char *const *args, char **out, char **err)
+{
+	char *argv[32], o[] = "/tmp/mmstall-fx-out-XXXXXX", e[] = "/tmp/mmstall-fx-err-XXXXXX";
+	int ofd = mkstemp(o), efd = mkstemp(e), n = 0, code;
+
+	argv[n++] = (char *)fx_mmstall;
+	for (; *args && n < 31; args++)
+		argv[n++] = (char *)*args;
+	argv[n] = NULL;
+	code = run_cmd(argv, ofd, efd);
+	close(ofd);
+	close(efd);
+	*out = *err = NULL;
+	read_file(o, out, NULL);
+	read_file(e, err, NULL);
+	unlink(o);
+	unlink(e);
+	if (!*out)
+		*out = strdup("");
+	if (!*err)
+		*err = strdup("");
+	return code;
+}
+
+/*
+ * Start a test that runs mmstall (argv[1], else $MMSTALL) in a fresh
+ * directory top (a mkdtemp template).  Returns 0, or the exit code to end with.
+ */
+static inline int fx_start(int argc, char **argv, char *top)
+{
+	fx_mmstall = argc > 1 ? argv[1] : getenv("MMSTALL");
+	if (!fx_mmstall || access(fx_mmstall, X_OK)) {
+		fprintf(stderr, "usage: %s PATH-TO-MMSTALL (or set MMSTALL)\n", argv[0]);
+		return 1;
+	}
+	if (!mkdtemp(top)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	return 0;
+}
+
+/* End it: the directory is removed when everything passed, else kept for a look. */
+static inline int fx_finish(const char *top)
+{
+	if (!test_failed)
+		rm_rf(top);
+	else
+		fprintf(stderr, "files kept in %s\n", top);
+	return test_summary();
+}
+
+#endif
