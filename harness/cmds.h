@@ -7,6 +7,10 @@ int cmd_run(int argc, char **argv);
 int cmd_vm(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
+int cmd_gate(int argc, char **argv);
+int cmd_scenarios(int argc, char **argv);
+int cmd_scenario(int argc, char **argv);
 
 /* The command line as the user typed it, saved before getopt permutes argv. */
 extern int mm_orig_argc;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "harness/cmds.h"
+#include "harness/kbuild/kbuild.h"
 #include "harness/util.h"
 #include "version.h"
 #include "workloads/scenario.h"
@@ -20,7 +21,13 @@ static const struct subcommand {
 	{ "run", cmd_run, "run a scenario on the live kernel (root, cgroup2)" },
 	{ "vm", cmd_vm, "boot kernel variants under QEMU and run the scenario in each" },
 	{ "report", cmd_report, "print the table of a results directory or result files" },
+	{ "scenarios", cmd_scenarios, "list the built-in scenarios" },
+	{ "scenario", cmd_scenario, "show a scenario's resolved settings (scenario show NAME|FILE)" },
 	{ "bench", cmd_bench, "measure mmstall's own overheads (histogram, memory)" },
+	{ "compare", cmd_compare, "run kernel variants N times each, interleaved, and compare them" },
+	{ "gate", cmd_gate, "pass/fail stored results on a regression threshold (CI, git bisect run)" },
+	{ "kernel", cmd_kernel, "build guest kernels from source (io.latency...), list and remove them" },
+	{ "bisect-step", cmd_bisect_step, "one 'git bisect run' step: build, run, gate (0/1/125)" },
 };
 
 static void usage(FILE *f)
@@ -37,7 +44,7 @@ static void usage(FILE *f)
 		"\n"
 		"Commands:\n");
 	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].summary);
+		fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
 	fprintf(f, "\nRun 'mmstall COMMAND --help' for a command's options; see mmstall(1).\n");
 }
 
@@ -75,6 +82,13 @@ int main(int argc, char **argv)
 			return subcommands[i].fn(argc - 1, argv + 1);
 		}
 	}
-	msg_err("unknown command '%s'; commands are: run, vm, report, bench (see 'mmstall --help')", argv[1]);
+	{
+		char list[256];
+		size_t n = 0;
+
+		for (i = 0; i < ARRAY_SIZE(subcommands) && n < sizeof(list); i++)
+			n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", subcommands[i].name);
+		msg_err("unknown command '%s'; commands are: %s (see 'mmstall --help')", argv[1], list);
+	}
 	return EXIT_USAGE;
 }

@@ -24,6 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/kbuild/kbuild.h"
 #include "harness/kconfig.h"
 #include "harness/util.h"
 #include "harness/vm/host.h"
@@ -95,6 +96,26 @@ static int parse_path_spec(struct vm_kernel *k, char *err, size_t errlen)
 	return ret;
 }
 
+/*
+ * build:LABEL, a kernel built by 'mmstall kernel build': its cached bzImage
+ * and .config, then handled as an image path (all built in, no modules).
+ */
+static int parse_build_spec(struct vm_kernel *k, char *err, size_t errlen)
+{
+	const char *label = k->spec + 6;
+	int ret = kb_label_paths(label, &k->path, &k->opt_config);
+
+	if (ret == -ENOENT)
+		snprintf(err, errlen,
+			 "--kernel %s=%s: no kernel build labelled '%s' in the cache (see 'mmstall kernel list'; "
+			 "make one with 'mmstall kernel build --source SRC --label %s')", k->label, k->spec, label,
+			 label);
+	else if (ret)
+		snprintf(err, errlen, "--kernel %s=%s: expected build:LABEL, LABEL as given to 'mmstall kernel "
+			 "build --label'", k->label, k->spec);
+	return ret;
+}
+
 int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t errlen)
 {
 	const char *eq = strchr(arg, '=');
@@ -109,6 +130,8 @@ int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t er
 	}
 	snprintf(k->label, sizeof(k->label), "%.*s", (int)(eq - arg), arg);
 	k->spec = xstrdup(eq + 1);
+	if (!strncmp(k->spec, "build:", 6))
+		return parse_build_spec(k, err, errlen);
 	if (strncmp(k->spec, "deb:", 4))
 		return parse_path_spec(k, err, errlen);
 	k->pattern = xstrdup(k->spec + 4);
