@@ -50,6 +50,7 @@ struct run_opts {
 	char output[PATH_MAX];
 	char kernel_config[PATH_MAX];
 	char label[64];
+	bool disposable;	/* --disposable: leave kernel state at exit */
 };
 
 struct run_ctx {
@@ -96,6 +97,12 @@ static void usage(FILE *f)
 		"  --output FILE         result file [results/<timestamp>-<label>/result.json]\n"
 		"  --label NAME          name of this run in reports [run]\n"
 		"  --kernel-config FILE  kernel .config to record [/proc/config.gz or /boot/config-$(uname -r)]\n"
+		"  --disposable          the machine is thrown away after the run ('mmstall vm'\n"
+		"                        guests): at exit kill the workloads but leave throttles,\n"
+		"                        cgroups and swap in place.  Undoing them flips kernel\n"
+		"                        static keys (cpu.max, io.latency), and under TCG text\n"
+		"                        patching can crash the guest; never use it on a machine\n"
+		"                        you keep\n"
 		"  -v, --verbose         more messages\n"
 		"  -h, --help            this text\n");
 	scenario_cli_help(f);
@@ -104,7 +111,7 @@ static void usage(FILE *f)
 	fprintf(f, "\nExit status: 0 success, 1 the run failed, 2 bad input or environment, 130/143 interrupted.\n");
 }
 
-enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG };
+enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG, OPT_DISPOSABLE };
 
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
@@ -113,6 +120,7 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 		{ "output", required_argument, NULL, OPT_OUTPUT },
 		{ "label", required_argument, NULL, OPT_LABEL },
 		{ "kernel-config", required_argument, NULL, OPT_KCONFIG },
+		{ "disposable", no_argument, NULL, OPT_DISPOSABLE },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 	};
@@ -139,6 +147,9 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 			break;
 		case OPT_KCONFIG:
 			snprintf(o->kernel_config, sizeof(o->kernel_config), "%s", optarg);
+			break;
+		case OPT_DISPOSABLE:
+			o->disposable = true;
 			break;
 		case 'v':
 			mm_verbose++;
@@ -472,11 +483,13 @@ static void teardown(struct run_ctx *r)
 		kill(r->hi_pid, SIGKILL);
 	if (r->lo_pid > 0)
 		kill(r->lo_pid, SIGKILL);
-	throttle_undo(&r->tp, &r->cg);
+	if (!r->o->disposable)
+		throttle_undo(&r->tp, &r->cg);
 	reap(&r->hi_pid, DRAIN_TIMEOUT_NS);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
-	cg_session_destroy(&r->cg);
-	if (r->swap_on)
+	if (!r->o->disposable)
+		cg_session_destroy(&r->cg);
+	if (r->swap_on && !r->o->disposable)
 		swapfile_off(r->swap_file);
 	r->swap_on = false;
 	cg_sample_free(&r->lo_start);
@@ -629,7 +642,8 @@ static int measure(struct run_ctx *r)
 	sh->measure_start_ns = sh->t0_ns + r->o->sc.warmup_ns;
 	sh->measure_end_ns = sh->measure_start_ns + r->o->sc.duration_ns;
 	shared_store(&sh->go, 1);
-	msg_info("warm-up %.1f s, then measuring %.1f s", r->o->sc.warmup_ns / 1e9, r->o->sc.duration_ns / 1e9);
+	msg_info(RUN_MEASURE_START_MARK " warm-up %.1f s, then measuring %.1f s", r->o->sc.warmup_ns / 1e9,
+		 r->o->sc.duration_ns / 1e9);
 
 	ret = wait_until(r, sh->measure_start_ns);
 	if (ret)

@@ -13,6 +13,13 @@
 
 #define RESULT_FORMAT_VERSION 1
 
+/*
+ * 'mmstall run' prints this on stderr when the warm-up starts: before it,
+ * nothing has been measured (mmstall vm retries a guest that panicked
+ * before it; see boot_retrying()).
+ */
+#define RUN_MEASURE_START_MARK "measurement starts:"
+
 /* Percentiles every latency record carries, and their JSON keys. */
 struct pct_def {
 	double p;

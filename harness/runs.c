@@ -49,7 +49,8 @@ static int list_dir(const char *dir, char ***paths, size_t *n)
 		if (is_result_name(de->d_name))
 			push_path(&names, &k, strdup(de->d_name));
 	closedir(d);
-	qsort(names, k, sizeof(*names), cmp_str);
+	if (k)
+		qsort(names, k, sizeof(*names), cmp_str);
 	for (i = 0; i < k; i++) {
 		if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
 			abort();

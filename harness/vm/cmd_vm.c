@@ -597,7 +597,8 @@ static char *guest_command(const struct variant *v)
 		fclose(f);
 		return buf;
 	}
-	fprintf(f, "exec /bin/mmstall run --data-dir /data --output /out/result.json --label ");
+	/* --disposable: the guest is powered off after the run; see boot_retrying() */
+	fprintf(f, "exec /bin/mmstall run --disposable --data-dir /data --output /out/result.json --label ");
 	sh_quote(f, v->k->label);
 	if (v->k->config)
 		fprintf(f, " --kernel-config /boot/config");
@@ -992,23 +993,31 @@ static void set_times(struct variant *v, const struct qemu_outcome *oc, uint64_t
 
 /* Returns 0 when the variant succeeded, 1 when it failed, -EINTR when we must stop. */
 /*
- * Boot, and boot once more if the guest kernel panicked before the run
- * started.  Under TCG such boot-time panics (an int3 Oops while the kernel
- * patches its own text) come from the emulator, a few percent of boots, and
- * measure nothing.  A panic after the run started is never retried: that
- * one may be the kernel under test.  The retry and the first console are
- * kept in the result.
+ * Boot, and boot once more if the guest kernel panicked before the
+ * measurement started (boot, cgroup and throttle setup).  Under TCG such
+ * panics come from the emulator, a few percent of boots: an int3 Oops at a
+ * jump-label site while the kernel patches its own text (at boot, or when
+ * a throttle flips a static key), and they measure nothing.  A panic once
+ * the warm-up started is never retried: that one may be the kernel under
+ * test.  The retry and the first console are kept in the result.
  */
 static int boot_retrying(struct variant *v, struct qemu_outcome *oc)
 {
-	char first[PATH_MAX + 256], *panic;
+	char first[PATH_MAX + 256], *panic, *measured;
 	int ret = boot(v, oc);
 
-	if (ret || oc->mark_ns || !(panic = qemu_console_line(v->console, "Kernel panic")))
+	if (ret || !(panic = qemu_console_line(v->console, "Kernel panic")))
 		return ret;
+	measured = qemu_console_line(v->console, RUN_MEASURE_START_MARK);
+	if (measured) {
+		free(measured);
+		free(panic);
+		return ret;
+	}
 	snprintf(first, sizeof(first), "%s.boot1", v->console);
 	rename(v->console, first);
-	msg_warn("[%s] guest kernel panicked while booting (%s); booting once more", v->k->label, panic);
+	msg_warn("[%s] guest kernel panicked before the measurement started (%s); booting once more", v->k->label,
+		 panic);
 	json_object_set_new(v->vm, "boot_retry", json_pack("{s:s,s:s}", "reason", panic, "first_console_log",
 							   strrchr(first, '/') ? strrchr(first, '/') + 1 : first));
 	free(panic);
