@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "harness/cmds.h"
+#include "harness/kfeatures.h"
 #include "harness/result.h"
 #include "harness/util.h"
 #include "harness/vm/diskimg.h"
@@ -467,6 +468,34 @@ static double ms_round(double s)
 	return round(s * 1e3) / 1e3;
 }
 
+/*
+ * What the kernel supports, from its config, recorded in every result; a
+ * kernel without a feature the scenario needs is not booted: "could not
+ * test" (the gate's 125), not a number measured without it.  Without any
+ * config the guest finds out itself (a missing throttle fails the run).
+ */
+static int check_features(struct variant *v)
+{
+	struct kconfig *kc = NULL;
+	char source[PATH_MAX + 64], line[512], why[512];
+	int missing;
+
+	if (kfeatures_load_config(v->k->config, v->k->image, &kc, source, sizeof(source)))
+		snprintf(source, sizeof(source), "none found (no config beside the image, no CONFIG_IKCONFIG)");
+	kfeatures_line(kc, line, sizeof(line));
+	if (!v->ri || v->ri->rep == 1 || mm_verbose)
+		msg_info("[%s] features (config: %s): %s", v->k->label, source, line);
+	json_object_set_new(v->vm, "kernel_features", kfeatures_json(kc));
+	json_object_set_new(v->vm, "kernel_config_source", json_string(source));
+	missing = kfeatures_missing(kc, &v->o->sc, why, sizeof(why));
+	kconfig_free(kc);
+	if (!missing)
+		return 0;
+	json_object_set_new(v->vm, "could_not_test", json_string(why));
+	fail(v, "could not test: %s (kernel %s, scenario %s); not booted", why, v->k->label, v->o->sc.name);
+	return -ENOTSUP;
+}
+
 static int prepare_kernel(struct variant *v)
 {
 	struct vm_kernel *k = v->k;
@@ -479,6 +508,9 @@ static int prepare_kernel(struct variant *v)
 	}
 	msg_info("[%s] kernel %s%s%s%s", k->label, k->release, k->package ? " (" : "",
 		 k->package ? k->package_version : "", k->package ? ")" : "");
+	ret = check_features(v);
+	if (ret)
+		return ret;
 	ret = initramfs_base(k, v->o->guest_bin, v->o->workdir, &v->base, &built);
 	if (ret)
 		fail_step(v, "initramfs", ret);

@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Kernel features (issue 5, "any kernel, checked"): which scenario needs
+ * which option, the reason named when one is missing, and the config
+ * embedded in an image (CONFIG_IKCONFIG) found in a bzImage built here by
+ * hand with the real layout (setup header, compressed payload, markers).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "harness/kfeatures.h"
+#include "harness/util.h"
+#include "test_util.h"
+
+static const char full_config[] = "CONFIG_MEMCG=y\nCONFIG_BLK_CGROUP=y\nCONFIG_BLK_CGROUP_IOLATENCY=y\n"
+				   "CONFIG_BLK_DEV_THROTTLING=y\nCONFIG_BLK_CGROUP_IOCOST=y\n"
+				   "CONFIG_CFS_BANDWIDTH=y\nCONFIG_SWAP=y\nCONFIG_SHMEM=y\n"
+				   "CONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_IO_URING=y\nCONFIG_PSI=y\n";
+
+static char dir[] = "/tmp/mmstall-test-kfeatures-XXXXXX";
+
+static struct kconfig *config_without(const char *option)
+{
+	char path[256], text[sizeof(full_config)], *p;
+	struct kconfig *kc = NULL;
+
+	snprintf(text, sizeof(text), "%s", full_config);
+	if (option && (p = strstr(text, option)))
+		memmove(p, strchr(p, '\n') + 1, strlen(strchr(p, '\n') + 1) + 1);
+	snprintf(path, sizeof(path), "%s/config", dir);
+	CHECK_INT(0, write_file_atomic(path, text, strlen(text)));
+	CHECK_INT(0, kconfig_load_file(path, &kc));
+	return kc;
+}
+
+/* scenario with one setting changed; returns kfeatures_missing() and why */
+static int missing(const char *without, const char *key, const char *value, char *why, size_t len)
+{
+	struct kconfig *kc = config_without(without);
+	struct scenario sc;
+	char err[256];
+	int ret;
+
+	scenario_defaults(&sc);
+	if (key && scenario_set(&sc, key, value, err, sizeof(err)))
+		fprintf(stderr, "scenario_set %s=%s: %s\n", key, value, err);
+	why[0] = '\0';
+	ret = kfeatures_missing(kc, &sc, why, len);
+	kconfig_free(kc);
+	return ret;
+}
+
+static void test_needs(void)
+{
+	char why[512];
+
+	snprintf(test_ctx, sizeof(test_ctx), "feature needs");
+	CHECK_INT(0, missing(NULL, "throttle", "io.latency", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_BLK_CGROUP_IOLATENCY", "throttle", "io.latency", why, sizeof(why)));
+	CHECK(strstr(why, "CONFIG_BLK_CGROUP_IOLATENCY") && strstr(why, "io.latency throttle"));
+	/* auto falls back to io.max */
+	CHECK_INT(0, missing("CONFIG_BLK_CGROUP_IOLATENCY", "throttle", "auto", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_CFS_BANDWIDTH", "throttle", "cpu.max", why, sizeof(why)));
+	CHECK(strstr(why, "cpu.max"));
+	CHECK_INT(0, missing("CONFIG_CFS_BANDWIDTH", "throttle", "io.max", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_BLK_CGROUP_IOCOST", "throttle", "io.cost", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_SWAP", "fault-mode", "anon", why, sizeof(why)));
+	CHECK(strstr(why, "fault-mode anon"));
+	CHECK_INT(0, missing("CONFIG_SWAP", "fault-mode", "read-shared", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_TRANSPARENT_HUGEPAGE", "fault-mode", "thp", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_IO_URING", NULL, NULL, why, sizeof(why)));
+	CHECK(strstr(why, "io probe"));
+	CHECK_INT(0, missing("CONFIG_IO_URING", "probes", "maps,status", why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_MEMCG", NULL, NULL, why, sizeof(why)));
+	/* PSI is recorded, not required */
+	CHECK_INT(0, missing("CONFIG_PSI", NULL, NULL, why, sizeof(why)));
+}
+
+static void test_json_and_line(void)
+{
+	struct kconfig *kc = config_without("CONFIG_BLK_CGROUP_IOLATENCY");
+	json_t *j = kfeatures_json(kc), *u = kfeatures_json(NULL);
+	char line[512];
+
+	snprintf(test_ctx, sizeof(test_ctx), "json");
+	CHECK(json_is_false(json_object_get(j, "io.latency")));
+	CHECK(json_is_true(json_object_get(j, "io.max")));
+	CHECK(json_is_null(json_object_get(u, "io.max")));
+	CHECK_U64(kfeatures_count, json_object_size(j));
+	kfeatures_line(kc, line, sizeof(line));
+	CHECK(strstr(line, "io.latency no") && strstr(line, "io.max yes"));
+	json_decref(j);
+	json_decref(u);
+	kconfig_free(kc);
+}
+
+static int sh(const char *cmd)
+{
+	int r = system(cmd);
+
+	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
+}
+
+/* A bzImage as the boot protocol lays it out, around a gzipped "vmlinux". */
+static void test_ikconfig(void)
+{
+	char cmd[1024], img[256], src[300], *payload = NULL, source[512];
+	size_t plen = 0, off = 2 * 512;
+	struct kconfig *kc = NULL;
+	unsigned char hdr[2 * 512] = { 0 };
+	FILE *f;
+
+	snprintf(test_ctx, sizeof(test_ctx), "ikconfig");
+	snprintf(cmd, sizeof(cmd),
+		 "cd %s && printf 'CONFIG_MEMCG=y\\nCONFIG_BLK_CGROUP_IOLATENCY=y\\n' | gzip -9 >cfg.gz && "
+		 "{ head -c 5000 /dev/urandom; printf IKCFG_ST; cat cfg.gz; printf IKCFG_ED; "
+		 "head -c 3000 /dev/urandom; } | gzip -9 >payload.gz",
+		 dir);
+	CHECK_INT(0, sh(cmd));
+	snprintf(src, sizeof(src), "%s/payload.gz", dir);
+	CHECK_INT(0, read_file(src, &payload, &plen));
+	hdr[0x1f1] = 1; /* setup_sects: protected-mode code at (1 + 1) * 512 */
+	memcpy(hdr + 0x202, "HdrS", 4);
+	hdr[0x24c] = plen & 0xff; /* payload_offset 0, payload_length */
+	hdr[0x24d] = plen >> 8 & 0xff;
+	hdr[0x24e] = plen >> 16 & 0xff;
+	snprintf(img, sizeof(img), "%s/bzImage", dir);
+	f = fopen(img, "w");
+	fwrite(hdr, 1, off, f);
+	fwrite(payload, 1, plen, f);
+	fwrite("padding", 1, 7, f);
+	fclose(f);
+	CHECK_INT(0, kfeatures_load_config(NULL, img, &kc, source, sizeof(source)));
+	CHECK(strstr(source, "CONFIG_IKCONFIG"));
+	CHECK(kc && kconfig_get(kc, "CONFIG_BLK_CGROUP_IOLATENCY"));
+	kconfig_free(kc);
+
+	/* a config file beside wins; an image without IKCONFIG has none */
+	snprintf(test_ctx, sizeof(test_ctx), "no ikconfig");
+	hdr[0x202] = 'X';
+	f = fopen(img, "w");
+	fwrite(hdr, 1, off, f);
+	fclose(f);
+	kc = NULL;
+	CHECK_INT(-ENOENT, kfeatures_load_config(NULL, img, &kc, source, sizeof(source)));
+	CHECK(!kc);
+	free(payload);
+}
+
+int main(void)
+{
+	char cmd[300];
+
+	if (!mkdtemp(dir))
+		return 1;
+	test_needs();
+	test_json_and_line();
+	test_ikconfig();
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	sh(cmd);
+	return test_summary();
+}
