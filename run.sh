@@ -3,9 +3,11 @@
 #
 # Build, test and run mmstall on Debian 12, as root.
 #
-#   ./run.sh          install what is missing, build, run 'mmstall vm' with its
-#                     defaults (Debian 6.1 and 6.12 kernels) into
-#                     results/<stamp>-default and print the report
+#   ./run.sh          install what is missing, build, compare the Debian 6.1
+#                     and 6.12 kernels ('mmstall compare', 5 interleaved runs
+#                     of the default scenario each) into results/<stamp>-default:
+#                     the comparison and the per-kernel table on screen,
+#                     report.html and report.mail.txt in that directory
 #   ./run.sh build    install what is missing and build (build/)
 #   ./run.sh test     also build build-asan/ (ASan+UBSan) and run every test:
 #                     all of them in build/ (VM tests included, not the real
@@ -17,7 +19,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 PACKAGES=(build-essential cmake pkg-config libjansson-dev libcgroup-dev
 	  liburing-dev qemu-system-x86 busybox-static fio e2fsprogs cpio
-	  xz-utils zstd kmod
+	  xz-utils zstd kmod chromium
 	  git rsync make gcc bc bison flex libelf-dev libssl-dev)
 BUILD=build
 BUILD_ASAN=build-asan
@@ -26,7 +28,7 @@ step() { printf '\n==> %s\n' "$*"; }
 die() { printf 'run.sh: error: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-	sed -n '4,13s/^# \{0,1\}//p' "$0"
+	sed -n '4,15s/^# \{0,1\}//p' "$0"
 }
 
 # Packages of PACKAGES that dpkg does not report as installed, one a line.
@@ -91,18 +93,19 @@ run_tests() {
 }
 
 run_default() {
-	local out vm_rc=0 report_rc=0
+	local out rc=0 report_rc=0 t0=$SECONDS
 
 	out="results/$(date -u +%Y%m%d-%H%M%S)-default"
-	step "Running mmstall vm (default kernels) into $out/"
-	"$BUILD/mmstall" vm --results "$out" || vm_rc=$?
-	# A failed variant still leaves the others' results: show what there is.
+	step "Comparing the default kernels (Debian 6.1 = baseline, 6.12; 5 runs each) into $out/"
+	"$BUILD/mmstall" compare --reps 5 --results "$out" || rc=$?
+	# Failed runs still leave the others' results: show what there is.
 	if [[ -d $out ]]; then
-		step "Report of $out/"
-		"$BUILD/mmstall" report "$out" || report_rc=$?
+		step "Per run: every kernel and probe, p99 against the control probe's"
+		"$BUILD/mmstall" report --format runs "$out" || report_rc=$?
 	fi
-	((vm_rc == 0)) || die "mmstall vm failed (exit $vm_rc); results and console logs in $out/"
+	((rc == 0)) || die "mmstall compare failed (exit $rc); results and console logs in $out/"
 	((report_rc == 0)) || die "mmstall report $out failed (exit $report_rc)"
+	step "Done in $((SECONDS - t0)) s: $out/report.html, $out/report.mail.txt"
 }
 
 main() {

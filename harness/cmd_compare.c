@@ -62,8 +62,9 @@ static void usage(FILE *f)
 		"drift of a shared machine hits them alike, then print the comparison: per\n"
 		"probe and statistic the median over the repetitions with its 95%% bootstrap\n"
 		"CI, the ratio to the baseline with its CI, the Mann-Whitney p and a verdict.\n"
-		"Writes <label>.rep<k>.json and .console.log per run, report.html and\n"
-		"report.mail.txt; 'mmstall report' and 'mmstall gate' read them again.\n"
+		"Writes <label>.rep<k>.json and .console.log per run, report.html,\n"
+		"report.mail.txt and summary.json (the report's JSON form); 'mmstall report'\n"
+		"and 'mmstall gate' read the runs again.\n"
 		"\n"
 		"Compare options:\n"
 		"  --reps N               runs per variant, 1 to %d [5]\n"
@@ -388,13 +389,15 @@ static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum 
 	return ret < 0 ? ret : 0;
 }
 
-/* The comparison on screen, report.html and report.mail.txt beside the runs. */
+/* The comparison on screen; report.html, report.mail.txt and summary.json beside the runs. */
 static int conclude(const char *results, const struct compare_opts *o, const char *baseline)
 {
 	static const struct {
 		const char *name;
 		enum report_format fmt;
-	} files[] = { { "report.html", REPORT_HTML }, { "report.mail.txt", REPORT_MAIL } };
+	} files[] = { { "report.html", REPORT_HTML },
+		      { "report.mail.txt", REPORT_MAIL },
+		      { "summary.json", REPORT_JSON } };
 	char *paths[] = { (char *)results }, path[PATH_MAX + 32], *buf;
 	struct runset rs;
 	struct summary s;
@@ -419,8 +422,8 @@ static int conclude(const char *results, const struct compare_opts *o, const cha
 			msg_err("cannot write %s: %s", path, strerror(-ret));
 		free(buf);
 	}
-	msg_info("results in %s: report.html, report.mail.txt; again with 'mmstall report %s "
-		 "[--format text|mail|json|html]', gate with 'mmstall gate %s --baseline %s'",
+	msg_info("results in %s: report.html, report.mail.txt, summary.json; again with 'mmstall report %s "
+		 "[--format text|mail|json|html|runs]', gate with 'mmstall gate %s --baseline %s'",
 		 results, results, results, rs.variants[s.baseline]);
 	summary_close(&s, &rs);
 	return 0;

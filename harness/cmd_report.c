@@ -36,6 +36,8 @@ static void usage(FILE *f)
 		"                                median, CI, ratio, p, verdict)\n"
 		"                         html   a self-contained page with inline SVG plots\n"
 		"                                (latency CDFs, p99 per repetition); no network\n"
+		"                         runs   the per-run table of every run: count, p50, p99,\n"
+		"                                p99.9, max and p99 over the control's p99\n"
 		"  --baseline LABEL       the variant the others are compared with [the\n"
 		"                         compare's baseline, else the first variant]\n"
 		"  --max-regression PCT   verdict threshold, as for 'mmstall gate' [20%%]\n"

@@ -187,7 +187,7 @@ void report_compare(FILE *f, const struct summary *s)
 
 int report_format_parse(const char *name)
 {
-	static const char *const names[] = { "text", "mail", "json", "html" };
+	static const char *const names[] = { "text", "mail", "json", "html", "runs" };
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(names); i++)
@@ -207,19 +207,30 @@ static bool single_runs(const struct summary *s)
 	return true;
 }
 
-static void per_run_table(FILE *f, const struct runset *rs)
+/* One block per run; a variant with repetitions labels them VARIANT/REP. */
+static void per_run_table(FILE *f, const struct summary *s)
 {
+	const struct runset *rs = s->rs;
 	json_t **res = calloc(rs->nr_runs, sizeof(*res));
-	const char **labels = calloc(rs->nr_runs, sizeof(*labels));
-	size_t i;
+	char **labels = calloc(rs->nr_runs, sizeof(*labels));
+	size_t i, v;
+	bool ok;
 
 	if (!res || !labels)
 		abort();
 	for (i = 0; i < rs->nr_runs; i++) {
+		v = rs->runs[i].variant;
 		res[i] = rs->runs[i].res;
-		labels[i] = rs->variants[rs->runs[i].variant];
+		if (s->runs[v] > 1)
+			ok = asprintf(&labels[i], "%s/%d", rs->variants[v], rs->runs[i].rep) >= 0;
+		else
+			ok = (labels[i] = strdup(rs->variants[v])) != NULL;
+		if (!ok)
+			abort();
 	}
-	report_table(f, res, labels, (int)rs->nr_runs);
+	report_table(f, res, (const char *const *)labels, (int)rs->nr_runs);
+	for (i = 0; i < rs->nr_runs; i++)
+		free(labels[i]);
 	free(res);
 	free(labels);
 }
@@ -231,9 +242,12 @@ int report_render(FILE *f, const struct summary *s, enum report_format format)
 	switch (format) {
 	case REPORT_TEXT:
 		if (single_runs(s))
-			per_run_table(f, s->rs);
+			per_run_table(f, s);
 		else
 			report_compare(f, s);
+		return 0;
+	case REPORT_RUNS:
+		per_run_table(f, s);
 		return 0;
 	case REPORT_MAIL:
 		report_mail(f, s);

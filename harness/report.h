@@ -17,7 +17,7 @@ void report_table(FILE *f, json_t *const *results, const char *const *labels, in
 
 struct summary;
 
-enum report_format { REPORT_TEXT, REPORT_MAIL, REPORT_JSON, REPORT_HTML };
+enum report_format { REPORT_TEXT, REPORT_MAIL, REPORT_JSON, REPORT_HTML, REPORT_RUNS };
 /* "text", "mail", "json", "html" -> enum report_format, else -EINVAL. */
 int report_format_parse(const char *name);
 /* Render s in a format; 0 or -errno. */

@@ -21,7 +21,9 @@ static bool is_result_name(const char *n)
 {
 	size_t l = strlen(n);
 
-	return l > 5 && !strcmp(n + l - 5, ".json") && n[0] != '.' && !strstr(n, ".tmp.");
+	/* summary.json: compare's report in JSON, not a run */
+	return l > 5 && !strcmp(n + l - 5, ".json") && n[0] != '.' && !strstr(n, ".tmp.") &&
+	       strcmp(n, "summary.json");
 }
 
 static void push_path(char ***paths, size_t *n, char *p)

@@ -74,6 +74,7 @@ static void aa(void)
 	check_file(dir, "6.12-aa.rep2.console.log", NULL);
 	check_file(dir, "report.html", NULL);
 	check_file(dir, "report.mail.txt", NULL);
+	check_file(dir, "summary.json", "\"format\": \"mmstall-summary\"");
 	free(out);
 	free(err);
 
