@@ -35,6 +35,7 @@
 #include "harness/result.h"
 #include "harness/util.h"
 #include "workloads/datafile.h"
+#include "workloads/fio.h"
 #include "workloads/probes.h"
 #include "workloads/scenario.h"
 #include "workloads/shared.h"
@@ -63,6 +64,7 @@ struct run_ctx {
 	bool swap_on;
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
 	bool sampled_start, sampled_end;
+	struct fio_run fio;	/* device baseline, background I/O */
 	json_t *root;
 };
 
@@ -350,6 +352,50 @@ static int hi_child(struct run_ctx *r)
 	return hi_main(&r->o->sc, r->hi_file, r->sh);
 }
 
+/* fio's background jobs go into lo's or hi's group before they exec. */
+static int place_lo(pid_t pid, void *arg)
+{
+	struct run_ctx *r = arg;
+
+	return cg_attach(&r->cg, &r->cg.lo, pid);
+}
+
+static int place_hi(pid_t pid, void *arg)
+{
+	struct run_ctx *r = arg;
+
+	return cg_attach(&r->cg, &r->cg.hi, pid);
+}
+
+/* Before lo and hi start: the device's read latency with nothing else running. */
+static int run_baseline(struct run_ctx *r)
+{
+	char err[2048];
+	int ret = fio_run_baseline(&r->fio, &stop_signal, err, sizeof(err));
+
+	if (ret && ret != -EINTR)
+		msg_err("%s", err);
+	return ret;
+}
+
+/*
+ * After lo and hi are ready, before the warm-up: the warm-up absorbs fio's
+ * start-up, and fio runs until just after the measurement (measure() starts
+ * 50 ms from now).
+ */
+static int start_fio(struct run_ctx *r)
+{
+	uint64_t runtime = 50 * NSEC_PER_MSEC + r->o->sc.warmup_ns + r->o->sc.duration_ns;
+	char err[2048];
+	int ret = fio_run_start(&r->fio, FIO_LO, runtime, place_lo, r, err, sizeof(err));
+
+	if (!ret)
+		ret = fio_run_start(&r->fio, FIO_HI, runtime, place_hi, r, err, sizeof(err));
+	if (ret)
+		msg_err("%s", err);
+	return ret;
+}
+
 /* Wait for a flag set by a worker; false on timeout, signal or worker death. */
 static bool wait_flag(struct run_ctx *r, int *flag, pid_t pid, uint64_t timeout_ns)
 {
@@ -384,9 +430,28 @@ static int reap(pid_t *pid, uint64_t timeout_ns)
 	return status;
 }
 
-static json_t *probe_json(const struct run_ctx *r, int i, uint64_t ctl_p99)
+/* The K slowest samples of a probe, by due time: seconds into the measured window, latencies, thread. */
+static json_t *slowest_json(const struct run_ctx *r, struct slowest *sl)
 {
-	const struct probe_record *rec = &r->sh->probes[i];
+	json_t *a = json_array();
+	uint32_t k;
+
+	slowest_sort_by_time(sl);
+	for (k = 0; k < sl->n; k++) {
+		const struct slow_sample *x = &sl->s[k];
+		/* to the microsecond: a timeline needs no more, and the file stays short */
+		uint64_t us = x->due_ns >= r->sh->measure_start_ns ? (x->due_ns - r->sh->measure_start_ns) / 1000 : 0;
+
+		json_array_append_new(a, json_pack("{s:f,s:I,s:I,s:i}", "t_s", (double)us / 1e6, "corrected_ns",
+						   (json_int_t)x->corrected_ns, "service_ns",
+						   (json_int_t)x->service_ns, "thread", (int)x->thread));
+	}
+	return a;
+}
+
+static json_t *probe_json(const struct run_ctx *r, int i, struct probe_record *rec, const struct probe_plan *plan,
+			  uint64_t ctl_p99)
+{
 	uint64_t p99 = hist_percentile(&rec->corrected, 99.0);
 	bool ratio_ok = ctl_p99 && rec->corrected.count >= hist_samples_needed(99.0);
 	json_t *p = json_object();
@@ -394,27 +459,46 @@ static json_t *probe_json(const struct run_ctx *r, int i, uint64_t ctl_p99)
 	json_object_set_new(p, "what", json_string(probe_list[i].what));
 	json_object_set_new(p, "mmap_lock_of", json_string(probe_list[i].lock));
 	json_object_set_new(p, "control", json_boolean(probe_list[i].control));
-	json_object_set_new(p, "interval_ns", json_integer((json_int_t)r->o->sc.probe_interval_ns));
+	json_object_set_new(p, "interval_ns", json_integer((json_int_t)plan->interval_ns));
+	json_object_set_new(p, "threads", json_integer((json_int_t)plan->threads));
 	json_object_set_new(p, "errors", json_integer((json_int_t)rec->errors));
 	json_object_set_new(p, "first_error", rec->errors ? json_string(strerror(rec->first_errno)) : json_null());
 	json_object_set_new(p, "late_samples", json_integer((json_int_t)rec->late));
 	json_object_set_new(p, "p99_ratio_to_control", ratio_ok ? json_real((double)p99 / (double)ctl_p99) : json_null());
 	json_object_set_new(p, "corrected", hist_to_json(&rec->corrected));
 	json_object_set_new(p, "service", hist_to_json(&rec->service));
+	json_object_set_new(p, "slowest", slowest_json(r, &rec->slowest));
 	return p;
 }
 
+/* Each probe's threads merged into one record per probe. */
 static json_t *probes_json(const struct run_ctx *r)
 {
 	int ctl = probe_control_index(), i;
+	struct probe_plan plan[MAX_PROBES];
+	struct probe_record *rec;
 	uint64_t ctl_p99 = 0;
 	json_t *o = json_object();
+	char err[512];
+	unsigned int t;
 
-	if (ctl >= 0 && r->sh->probes[ctl].corrected.count >= hist_samples_needed(99.0))
-		ctl_p99 = hist_percentile(&r->sh->probes[ctl].corrected, 99.0);
+	rec = calloc(probe_count, sizeof(*rec));
+	if (!rec || probe_plan_parse(r->o->sc.probes, r->o->sc.probe_interval_ns, plan, err, sizeof(err))) {
+		free(rec);
+		return o;	/* cannot happen: the settings were validated */
+	}
+	for (i = 0; i < probe_count; i++) {
+		hist_init(&rec[i].corrected);
+		hist_init(&rec[i].service);
+		for (t = 0; plan[i].on && t < plan[i].threads; t++)
+			probe_record_merge(&rec[i], &r->sh->probes[i][t]);
+	}
+	if (ctl >= 0 && rec[ctl].corrected.count >= hist_samples_needed(99.0))
+		ctl_p99 = hist_percentile(&rec[ctl].corrected, 99.0);
 	for (i = 0; i < probe_count; i++)
-		if (probe_selected(r->o->sc.probes, i))
-			json_object_set_new(o, probe_list[i].name, probe_json(r, i, ctl_p99));
+		if (plan[i].on)
+			json_object_set_new(o, probe_list[i].name, probe_json(r, i, &rec[i], &plan[i], ctl_p99));
+	free(rec);
 	return o;
 }
 
@@ -463,6 +547,7 @@ static void fill_measurements(struct run_ctx *r)
 	json_object_set_new(r->root, "probes", probes_json(r));
 	json_object_set_new(r->root, "lo", lo_json(r));
 	json_object_set_new(r->root, "cgroups", cgroups_json(r));
+	json_object_set_new(r->root, "fio", fio_run_json(&r->fio));
 }
 
 static int save(struct run_ctx *r)
@@ -483,6 +568,7 @@ static void teardown(struct run_ctx *r)
 		kill(r->hi_pid, SIGKILL);
 	if (r->lo_pid > 0)
 		kill(r->lo_pid, SIGKILL);
+	fio_run_end(&r->fio);
 	if (!r->o->disposable)
 		throttle_undo(&r->tp, &r->cg);
 	reap(&r->hi_pid, DRAIN_TIMEOUT_NS);
@@ -506,7 +592,7 @@ static void progress(struct run_ctx *r, uint64_t now)
 	uint64_t elapsed = now > sh->t0_ns ? now - sh->t0_ns : 0;
 
 	msg_info("%s: %" PRIu64 "/%" PRIu64 " s, maps samples %" PRIu64 ", lo page touches so far %" PRIu64, phase,
-		 (uint64_t)(elapsed / NSEC_PER_SEC), (uint64_t)(total / NSEC_PER_SEC), sh->probes[0].corrected.count,
+		 (uint64_t)(elapsed / NSEC_PER_SEC), (uint64_t)(total / NSEC_PER_SEC), sh->probes[0][0].corrected.count,
 		 sh->touches[0]);
 }
 
@@ -514,6 +600,7 @@ static void progress(struct run_ctx *r, uint64_t now)
 static int wait_until(struct run_ctx *r, uint64_t t)
 {
 	static uint64_t next_note, next_checkpoint;
+	char err[2048];
 	uint64_t now;
 
 	while ((now = now_ns()) < t) {
@@ -521,6 +608,11 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 			return -EINTR;
 		if (shared_load(&r->sh->stop) || waitpid(r->lo_pid, NULL, WNOHANG) == r->lo_pid)
 			return -ECHILD;
+		if (fio_run_check(&r->fio, err, sizeof(err))) {
+			/* the load asked for is gone: what follows would not measure it */
+			msg_err("%s", err);
+			return -EIO;
+		}
 		if (now >= next_note) {
 			if (next_note)
 				progress(r, now);
@@ -657,6 +749,7 @@ static int measure(struct run_ctx *r)
 	cg_sample_take(r->cg.lo.path, &r->lo_end);
 	cg_sample_take(r->cg.hi.path, &r->hi_end);
 	r->sampled_end = true;
+	fio_run_stop(&r->fio);
 	/* Probes stop by themselves after their last due sample; a blocked one gets a grace period. */
 	if (reap(&r->hi_pid, DRAIN_TIMEOUT_NS) != 0)
 		msg_warn("probes did not finish within %llu s of the end; killed",
@@ -670,7 +763,7 @@ int cmd_run(int argc, char **argv)
 {
 	struct run_opts o = { 0 };
 	struct run_ctx r = { .o = &o };
-	char mount[PATH_MAX], errbuf[1100];
+	char mount[PATH_MAX], errbuf[1100], lo_path[PATH_MAX + 16];
 	int ret, code;
 
 	ret = parse_opts(argc, argv, &o);
@@ -678,6 +771,12 @@ int cmd_run(int argc, char **argv)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	if (preflight(&o, mount, sizeof(mount)) || prepare_output(&o))
 		return EXIT_USAGE;
+	snprintf(lo_path, sizeof(lo_path), "%s/lo.dat", o.data_dir);
+	if (fio_run_init(&r.fio, &o.sc, o.data_dir, lo_path, errbuf, sizeof(errbuf))) {
+		msg_err("%s", errbuf);
+		fio_run_free(&r.fio);
+		return EXIT_USAGE;
+	}
 
 	r.root = result_envelope();
 	json_object_set_new(r.root, "label", json_string(o.label));
@@ -694,8 +793,12 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = save(&r);
 	if (!ret)
+		ret = run_baseline(&r);
+	if (!ret)
 		ret = start_workers(&r);
 	json_object_set_new(r.root, "throttle", throttle_to_json(&r.tp));
+	if (!ret)
+		ret = start_fio(&r);
 	if (!ret)
 		ret = measure(&r);
 
@@ -712,6 +815,7 @@ int cmd_run(int argc, char **argv)
 		snprintf(errbuf, sizeof(errbuf), "%s", msg_last_error()[0] ? msg_last_error() : strerror(-ret));
 	result_finish(r.root, ret ? "failed" : "ok", ret ? errbuf : NULL);
 	teardown(&r);
+	json_object_set_new(r.root, "fio", fio_run_json(&r.fio));
 	if (save(&r) && !ret)
 		ret = -EIO;
 	if (!ret) {
@@ -726,6 +830,7 @@ int cmd_run(int argc, char **argv)
 	if (r.sh)
 		munmap(r.sh, sizeof(*r.sh));
 	json_decref(r.root);
+	fio_run_free(&r.fio);
 	if (stop_signal)
 		code = 128 + stop_signal;
 	else

@@ -31,6 +31,7 @@
 #include "harness/vm/kernel.h"
 #include "harness/vm/qemu.h"
 #include "harness/vm/session.h"
+#include "workloads/fio.h"
 #include "workloads/scenario.h"
 
 #define RESULTS_DISK_BYTES (64ULL << 20)
@@ -61,6 +62,8 @@ struct vm_opts {
 	char workdir[PATH_MAX];
 	char qemu_version[256];
 	char *data_disk;
+	char fio[PATH_MAX];	/* the host's fio for the tools disk; "": none */
+	char *tools_disk;	/* fio for the guest (diskimg_tools()); NULL: not attached */
 	bool results_made;	/* we created the results directory */
 };
 
@@ -403,6 +406,44 @@ static void sweep_cache(void)
 			vm_sweep_stale(path);
 }
 
+/*
+ * fio in the guest comes from the host (a tools disk): a scenario that
+ * needs it fails here without one.  Job files given as paths travel in the
+ * initramfs at the same path (from /), so they must not climb with "..".
+ */
+static int check_fio(struct vm_opts *o)
+{
+	const char *specs[] = { o->sc.fio_lo, o->sc.fio_hi };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
+		if (fio_job_is_path(specs[i]) && (strstr(specs[i], "..") || strstr(specs[i], "//"))) {
+			msg_err("fio job file %s: give it without '..' or '//' (guests find it at the same path, "
+				"from /)", specs[i]);
+			return -EINVAL;
+		}
+	}
+	if (!fio_wanted(&o->sc) || !fio_find(o->fio, sizeof(o->fio)))
+		return 0;
+	if (fio_required(&o->sc)) {
+		msg_err("fio not found on this host, but the scenario runs it in the guest (fio-lo '%s', fio-hi "
+			"'%s', device-baseline %s): apt-get install fio (guests get the host's fio on a "
+			"read-only disk)", o->sc.fio_lo, o->sc.fio_hi, baseline_names[o->sc.device_baseline]);
+		return -ENOENT;
+	}
+	msg_warn("fio not found on this host: guests record no device baseline (apt-get install fio, or "
+		 "--device-baseline off to silence this)");
+	return 0;
+}
+
+/* The tools disk, when the guest will run fio. */
+static int prepare_tools(struct vm_opts *o)
+{
+	if (!o->fio[0] || o->tools_disk)
+		return 0;
+	return said(diskimg_tools(o->fio, &o->tools_disk));
+}
+
 static int startup(struct vm_opts *o)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -417,6 +458,8 @@ static int startup(struct vm_opts *o)
 		msg_err("--accel kvm, but %s; use --accel tcg or auto", why);
 		ret = -ENODEV;
 	}
+	if (!ret)
+		ret = check_fio(o);
 	if (!ret)
 		ret = resolve_kernels(o);
 	if (!ret)
@@ -657,25 +700,58 @@ static uint64_t timeout_ns(const struct variant *v)
 	return v->o->sc.warmup_ns + v->o->sc.duration_ns + margin;
 }
 
+/*
+ * fio in the guest: the marker that makes /init mount the tools disk, and
+ * the scenario's job files given as paths, at the same path from /.
+ */
+static int fio_files(struct variant *v, struct initramfs_file *files, size_t *n, char **texts)
+{
+	const char *specs[] = { v->o->sc.fio_lo, v->o->sc.fio_hi };
+	char err[1024];
+	size_t i;
+	int ret;
+
+	if (!v->o->tools_disk)
+		return 0;
+	files[(*n)++] = (struct initramfs_file){ "etc/mmstall/tools", "fio\n", 0644 };
+	for (i = 0; i < ARRAY_SIZE(specs); i++) {
+		if (!fio_job_is_path(specs[i]))
+			continue;
+		ret = fio_job_text(specs[i], &texts[i], err, sizeof(err));
+		if (ret) {
+			vm_err("%s", err);
+			return ret;
+		}
+		files[(*n)++] = (struct initramfs_file){ specs[i] + strspn(specs[i], "/"), texts[i], 0644 };
+	}
+	return 0;
+}
+
 static int boot(struct variant *v, struct qemu_outcome *oc)
 {
-	char *cmd = guest_command(v);
-	struct initramfs_file files[] = {
+	char *cmd = guest_command(v), *texts[2] = { NULL, NULL };
+	struct initramfs_file files[5] = {
 		{ "init", initramfs_init_run, 0755 },
 		{ "etc/mmstall/cmd", cmd ? cmd : "exit 1\n", 0644 },
 	};
+	size_t nr_files = 2;
 	struct qemu_config c = {
 		.label = v->k->label, .kvm = v->kvm,
 		.mem_bytes = v->o->mem_bytes, .cpus = (unsigned int)v->o->cpus,
 		.kernel = v->k->image, .initrd = v->initrd, .append = APPEND,
-		.data_disk = v->o->data_disk, .out_disk = v->out_img,
+		.data_disk = v->o->data_disk, .out_disk = v->out_img, .tools_disk = v->o->tools_disk,
 		.console = v->console, .log = v->qemu_log, .workdir = v->o->workdir,
 		.timeout_ns = timeout_ns(v), .mark = GUEST_MARK_RUN, .say_mark = true,
 	};
 	int ret;
 
-	ret = initramfs_compose(v->base, v->o->workdir, files, ARRAY_SIZE(files), v->initrd);
+	ret = fio_files(v, files, &nr_files, texts);
+	if (!ret)
+		ret = initramfs_compose(v->base, v->o->workdir, files, nr_files, v->initrd);
 	free(cmd);
+	free(texts[0]);
+	free(texts[1]);
+	unlink(v->out_img); /* an empty results disk per boot: a retried boot had one */
 	if (!ret)
 		ret = diskimg_results_create(v->out_img, RESULTS_DISK_BYTES);
 	if (ret) {
@@ -918,6 +994,7 @@ static json_t *vm_record(struct variant *v)
 			    path_exists(v->console) ? json_string(strrchr(v->console, '/') + 1) : json_null());
 	json_object_set_new(vm, "initramfs", str_or_null(v->base));
 	json_object_set_new(vm, "data_disk", str_or_null(v->o->data_disk));
+	json_object_set_new(vm, "tools_disk", str_or_null(v->o->tools_disk));
 	json_object_set_new(vm, "guest_command", str_or_null(v->o->guest_cmd));
 	json_object_set_new(vm, "guest_exit_code",
 			    v->guest_exit >= 0 ? json_integer(v->guest_exit) : json_null());
@@ -1110,6 +1187,7 @@ static void free_opts(struct vm_opts *o)
 		kernel_free(&o->kernels[i]);
 	free(o->kernels);
 	free(o->data_disk);
+	free(o->tools_disk);
 }
 
 int cmd_vm(int argc, char **argv)
@@ -1128,7 +1206,8 @@ int cmd_vm(int argc, char **argv)
 	ret = startup(&o);
 	if (ret)
 		code = EXIT_USAGE; /* nothing ran: bad input or environment */
-	else if ((ret = said(diskimg_data(o.sc.file_size, o.sc.hi_file_size, o.sc.swap_size, &o.data_disk))))
+	else if ((ret = said(diskimg_data(o.sc.file_size, o.sc.hi_file_size, o.sc.swap_size, &o.data_disk))) ||
+		 (ret = prepare_tools(&o)))
 		code = EXIT_FAIL;
 	for (i = 0; !ret && i < o.nr_kernels; i++) {
 		ret = run_variant(&o, &o.kernels[i], NULL);
@@ -1222,7 +1301,8 @@ int vm_session_start(struct vm_opts *o)
 	ret = startup(o);
 	if (ret)
 		return EXIT_USAGE;
-	if (said(diskimg_data(o->sc.file_size, o->sc.hi_file_size, o->sc.swap_size, &o->data_disk)))
+	if (said(diskimg_data(o->sc.file_size, o->sc.hi_file_size, o->sc.swap_size, &o->data_disk)) ||
+	    prepare_tools(o))
 		return EXIT_FAIL;
 	return EXIT_OK;
 }

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "harness/util.h"
@@ -136,6 +137,212 @@ int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path
 			vm_err("cannot build the data disk %s: %s%s", path, strerror(-ret),
 				ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE elsewhere)" : "");
 	}
+	free(dir);
+	if (ret) {
+		free(path);
+		return ret;
+	}
+	*path_out = path;
+	return 0;
+}
+
+/* ---- the tools disk (fio for the guest) ---- */
+
+/* Bump when the tools disk's layout changes. */
+#define TOOLS_LAYOUT 1
+#define TOOLS_MOUNT "/tools"
+
+static const char tools_wrapper[] =
+	"#!/bin/sh\n"
+	"# fio from the host of 'mmstall vm', with its own libraries and loader\n"
+	"exec " TOOLS_MOUNT "/lib/%s --library-path " TOOLS_MOUNT "/lib " TOOLS_MOUNT "/libexec/fio \"$@\"\n";
+
+/* The files fio needs: its ldd closure, one absolute path a line, the loader first. */
+static int fio_closure(const char *fio, char ***files, size_t *n)
+{
+	char *argv[] = { "ldd", (char *)fio, NULL }, *out = NULL, *err = NULL, *line, *save = NULL, *p;
+	int ret = vm_run_capture(argv, NULL, &out, &err);
+
+	*files = NULL;
+	*n = 0;
+	if (ret) {
+		vm_err("ldd %s failed (%s): it lists the libraries fio needs in the guest", fio,
+		       ret < 0 ? strerror(-ret) : vm_last_line(err));
+		ret = ret < 0 ? ret : -EIO;
+	}
+	for (line = ret ? NULL : strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char path[PATH_MAX], **nf;
+
+		if (strstr(line, "not found")) {
+			vm_err("fio's library is missing on the host: %s (reinstall fio)", line + strspn(line, " \t"));
+			ret = -ENOENT;
+			break;
+		}
+		/* "libz.so.1 => /lib/x86_64-linux-gnu/libz.so.1 (0x...)" or "/lib64/ld-linux-x86-64.so.2 (0x...)" */
+		p = strstr(line, "=> ");
+		p = p ? p + 3 : line + strspn(line, " \t");
+		if (*p != '/' || sscanf(p, "%4095s", path) != 1)
+			continue;	/* linux-vdso.so.1 */
+		nf = realloc(*files, (*n + 1) * sizeof(char *));
+		if (!nf)
+			abort();
+		*files = nf;
+		(*files)[(*n)++] = strdup(path);
+	}
+	free(out);
+	free(err);
+	return ret;
+}
+
+static void free_list(char **files, size_t n)
+{
+	while (n)
+		free(files[--n]);
+	free(files);
+}
+
+static bool is_loader(const char *path)
+{
+	return strstr(strrchr(path, '/'), "ld-linux") != NULL;
+}
+
+/* Cache identity: fio's contents, and each library's path, size and time. */
+static int tools_hash(const char *fio, char **files, size_t n, uint64_t *h, uint64_t *bytes)
+{
+	char buf[PATH_MAX + 64];
+	struct stat st;
+	size_t i;
+	int ret;
+
+	*h = VM_HASH_INIT;
+	snprintf(buf, sizeof(buf), "tools-layout%d", TOOLS_LAYOUT);
+	vm_hash_str(buf, h);
+	ret = vm_hash_file(fio, h);
+	if (ret)
+		return ret;
+	*bytes = 0;
+	for (i = 0; i < n; i++) {
+		if (stat(files[i], &st) < 0)
+			return -errno;
+		snprintf(buf, sizeof(buf), "%s %lld %lld", files[i], (long long)st.st_size,
+			 (long long)st.st_mtime);
+		vm_hash_str(buf, h);
+		*bytes += st.st_size;
+	}
+	if (stat(fio, &st) < 0)
+		return -errno;
+	*bytes += st.st_size;
+	return 0;
+}
+
+static int stage_tools(const char *stage, const char *fio, char **files, size_t n)
+{
+	char path[PATH_MAX], wrapper[sizeof(tools_wrapper) + NAME_MAX], *loader = NULL;
+	size_t i;
+	int ret = 0, fd;
+
+	for (i = 0; i < n && !ret; i++) {
+		const char *base = strrchr(files[i], '/') + 1;
+
+		if (is_loader(files[i]))
+			loader = files[i];
+		ret = vm_path(path, sizeof(path), "%s/lib/%s", stage, base);
+		if (!ret)
+			ret = vm_copy_file(files[i], path, true, false);	/* follows the soname link */
+	}
+	if (!ret && !loader) {
+		vm_err("ldd %s named no dynamic loader (ld-linux): is it a dynamic executable?", fio);
+		return -ENOEXEC;
+	}
+	if (!ret)
+		ret = vm_path(path, sizeof(path), "%s/libexec/fio", stage);
+	if (!ret)
+		ret = vm_copy_file(fio, path, true, false);
+	if (ret)
+		return ret;
+	snprintf(wrapper, sizeof(wrapper), tools_wrapper, strrchr(loader, '/') + 1);
+	vm_path(path, sizeof(path), "%s/bin/fio", stage);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, wrapper, strlen(wrapper)) != (ssize_t)strlen(wrapper))
+		ret = -EIO;
+	if (close(fd) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+static int mkfs_tools(const char *stage, const char *img, uint64_t size)
+{
+	/* read-only in the guest: no journal to replay, nothing to write */
+	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", "mmstall-tools",
+			 "-m", "0", "-E", "root_owner=0:0", "-d", (char *)stage, (char *)img, NULL };
+	char *errout = NULL;
+	int fd, ret;
+
+	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	ret = ftruncate(fd, size) < 0 ? -errno : 0;
+	close(fd);
+	if (ret)
+		return ret;
+	ret = vm_run_capture(argv, NULL, NULL, &errout);
+	if (ret < 0 && ret != -EINTR)
+		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's tools disk (apt-get install e2fsprogs)",
+		       strerror(-ret));
+	else if (ret > 0)
+		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, vm_last_line(errout));
+	free(errout);
+	return ret > 0 ? -EIO : ret;
+}
+
+int diskimg_tools(const char *fio, char **path_out)
+{
+	char stage[PATH_MAX], tmp[PATH_MAX + 32], **files = NULL, *dir = NULL, *path = NULL;
+	static const char *const sub[] = { "bin", "lib", "libexec" };
+	uint64_t h, bytes = 0;
+	size_t n = 0, i;
+	int ret;
+
+	ret = fio_closure(fio, &files, &n);
+	if (!ret && (ret = tools_hash(fio, files, n, &h, &bytes)))
+		vm_err("cannot read %s or its libraries: %s", fio, strerror(-ret));
+	if (!ret && (asprintf(&dir, "%s/disks", cache_dir()) < 0 ||
+		     asprintf(&path, "%s/tools-v%d-%016llx.ext4", dir, TOOLS_LAYOUT, (unsigned long long)h) < 0))
+		ret = -ENOMEM;
+	if (ret || path_exists(path))
+		goto out;
+	msg_info("building the tools disk (fio and its %zu libraries, %" PRIu64 " MiB), once per fio", n,
+		 bytes / MiB);
+	snprintf(stage, sizeof(stage), "%s/.stage.%d.XXXXXX", dir, (int)getpid());
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	ret = mkdir_p(dir, 0755);
+	if (!ret && !mkdtemp(stage))
+		ret = -errno;
+	if (ret)
+		goto out;
+	for (i = 0; i < ARRAY_SIZE(sub) && !ret; i++) {
+		char d[PATH_MAX + 16];
+
+		snprintf(d, sizeof(d), "%s/%s", stage, sub[i]);
+		ret = mkdir_p(d, 0755);
+	}
+	if (!ret)
+		ret = stage_tools(stage, fio, files, n);
+	/* files + 10% + 16 MiB for ext4's metadata */
+	if (!ret)
+		ret = mkfs_tools(stage, tmp, (bytes + bytes / 10 + 16 * MiB + MiB - 1) & ~(MiB - 1));
+	rm_rf(stage);
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		if (ret != -EINTR && !vm_error[0])
+			vm_err("cannot build the tools disk %s: %s", path, strerror(-ret));
+	}
+out:
+	free_list(files, n);
 	free(dir);
 	if (ret) {
 		free(path);

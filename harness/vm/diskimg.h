@@ -16,6 +16,14 @@
  */
 int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out);
 
+/*
+ * Path (caller frees) of the read-only tools disk holding fio (the host's
+ * binary, its whole ldd closure and the dynamic loader), built in the cache
+ * if missing.  In the guest it is mounted on /tools; /tools/bin/fio runs
+ * the binary through /tools/lib's loader and libraries.  Messages on failure.
+ */
+int diskimg_tools(const char *fio, char **path_out);
+
 /* A sparse raw file of size bytes, for the guest's results. */
 int diskimg_results_create(const char *path, uint64_t size);
 

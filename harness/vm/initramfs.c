@@ -70,6 +70,15 @@ const char initramfs_init_run[] =
 	"if [ -n \"$data\" ]; then\n"
 	"	mount -t ext4 -o noatime /dev/$data /data || fail \"cannot mount /dev/$data on /data\"\n"
 	"fi\n"
+	"# fio and its libraries (mmstall vm attaches this disk only when the scenario uses fio)\n"
+	"if [ -e /etc/mmstall/tools ]; then\n"
+	"	tools=$(find_disk mmstall-tools) || fail 'no tools disk (virtio serial mmstall-tools)'\n"
+	"	mkdir -p /tools\n"
+	"	if [ -n \"$tools\" ]; then\n"
+	"		mount -t ext4 -o ro /dev/$tools /tools || fail \"cannot mount /dev/$tools on /tools\"\n"
+	"	fi\n"
+	"	export PATH=/tools/bin:$PATH\n"
+	"fi\n"
 	"if [ ! -e /out/init_error ]; then\n"
 	"	echo \"run_start $(up)\" >>/out/timings\n"
 	"	say 'run start'\n"
@@ -79,6 +88,7 @@ const char initramfs_init_run[] =
 	"	say \"command exited with status $(cat /out/exit_code)\"\n"
 	"fi\n"
 	"grep -q ' /data ' /proc/mounts && umount /data\n"
+	"grep -q ' /tools ' /proc/mounts && umount /tools\n"
 	"dmesg >/out/dmesg.txt\n"
 	"echo \"transfer $(up)\" >>/out/timings\n"
 	"if [ -n \"$out\" ]; then\n"
@@ -550,8 +560,20 @@ int initramfs_compose(const char *base, const char *workdir, const struct initra
 	snprintf(cpio, sizeof(cpio), "%s/run.cpio", workdir);
 	rm_rf(stage);
 	ret = mkdirs(stage, dirs);
-	for (i = 0; i < n && !ret; i++)
-		ret = stage_file(stage, files[i].name, files[i].data, files[i].mode);
+	for (i = 0; i < n && !ret; i++) {
+		const char *slash = strrchr(files[i].name, '/');
+		char parent[PATH_MAX];
+
+		/* files elsewhere than etc/mmstall (a scenario's fio job file) need their directories */
+		if (slash) {
+			ret = vm_path(parent, sizeof(parent), "%s/%.*s", stage, (int)(slash - files[i].name),
+				      files[i].name);
+			if (!ret)
+				ret = mkdir_p(parent, 0755);
+		}
+		if (!ret)
+			ret = stage_file(stage, files[i].name, files[i].data, files[i].mode);
+	}
 	if (!ret)
 		ret = make_cpio(stage, cpio);
 	/* later archives win: /init and /etc/mmstall/cmd come from the run's */

@@ -140,6 +140,9 @@ static void build_argv(const struct qemu_config *c, struct argv_buf *a)
 		drive(a, c->data_disk, "data", ",snapshot=on");
 	if (c->out_disk)
 		drive(a, c->out_disk, "out", "");
+	/* readonly=on: the cached tools disk is shared by every run and never written */
+	if (c->tools_disk)
+		drive(a, c->tools_disk, "tools", ",readonly=on");
 	a->v[a->n] = NULL;
 }
 

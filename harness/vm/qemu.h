@@ -20,6 +20,7 @@ struct qemu_config {
 	const char *append;	/* kernel command line */
 	const char *data_disk;	/* raw, attached snapshot=on as serial mmstall-data; NULL: none */
 	const char *out_disk;	/* raw, serial mmstall-out; NULL: none */
+	const char *tools_disk;	/* raw, attached readonly=on as serial mmstall-tools (fio); NULL: none */
 	const char *console;	/* the guest's serial console goes to this file */
 	const char *log;	/* QEMU's own stdout/stderr */
 	const char *workdir;	/* TMPDIR of QEMU: its snapshot overlay lives and dies there */

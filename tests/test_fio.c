@@ -1,0 +1,335 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fio: the summary of fio's JSON output (stored real output of this
+ * machine's fio 3.33 in tests/fixtures/fio), bad output, job-file settings
+ * (an unknown name names the accepted ones), and -- when fio is installed --
+ * the baseline and a background job run for real, outside any cgroup, with
+ * no fio process left behind.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness/util.h"
+#include "tests/test_util.h"
+#include "workloads/datafile.h"
+#include "workloads/fio.h"
+#include "workloads/scenario.h"
+
+static char dir[] = "/tmp/mmstall-test-fio-XXXXXX";
+
+static json_t *fixture(const char *name)
+{
+	const char *src = getenv("MMSTALL_SOURCE_DIR");
+	char path[4096], err[1024] = "", *text = NULL;
+	json_t *s;
+
+	snprintf(path, sizeof(path), "%s/tests/fixtures/fio/%s", src ? src : ".", name);
+	if (!CHECK_INT(0, read_file(path, &text, NULL)))
+		return NULL;
+	s = fio_summary(text, err, sizeof(err));
+	if (!CHECK(s))
+		fprintf(stderr, "  %s: %s\n", name, err);
+	free(text);
+	return s;
+}
+
+static json_int_t geti(json_t *o, const char *k)
+{
+	return json_integer_value(json_object_get(o, k));
+}
+
+static void test_summary_baseline(void)
+{
+	json_t *s = fixture("baseline.json"), *job, *rd;
+
+	TEST_CONTEXT("baseline.json");
+	if (!s)
+		return;
+	CHECK_STR("fio-3.33", json_string_value(json_object_get(s, "fio_version")));
+	CHECK_INT(1, json_array_size(json_object_get(s, "jobs")));
+	job = json_array_get(json_object_get(s, "jobs"), 0);
+	CHECK_STR("baseline", json_string_value(json_object_get(job, "name")));
+	CHECK_INT(0, geti(job, "error"));
+	CHECK_INT(2000, geti(job, "runtime_ms"));
+	CHECK(json_is_null(json_object_get(job, "write")));	/* no writes: null, not zeros */
+	rd = json_object_get(job, "read");
+	CHECK_INT(22332, geti(rd, "ios"));
+	CHECK_INT(91471872, geti(rd, "io_bytes"));
+	CHECK_INT(45713079, geti(rd, "bw_bytes_per_s"));
+	CHECK_DBL(11160.41979, json_real_value(json_object_get(rd, "iops")), 1e-6);
+	CHECK_INT(88926, geti(rd, "clat_mean_ns"));
+	CHECK_INT(62720, geti(rd, "clat_p50_ns"));
+	CHECK_INT(325632, geti(rd, "clat_p99_ns"));
+	CHECK_INT(1351680, geti(rd, "clat_p99_9_ns"));
+	CHECK_INT(4317419, geti(rd, "clat_max_ns"));
+	json_decref(s);
+	TEST_CONTEXT_CLEAR();
+}
+
+/* Stopped with SIGTERM: fio prints "fio: terminating on signal 15" before its JSON. */
+static void test_summary_terminated(void)
+{
+	json_t *s = fixture("mixed-terminated.json"), *job;
+
+	TEST_CONTEXT("mixed-terminated.json");
+	if (!s)
+		return;
+	job = json_array_get(json_object_get(s, "jobs"), 0);
+	CHECK_STR("mixed", json_string_value(json_object_get(job, "name")));
+	CHECK_INT(67251, geti(json_object_get(job, "read"), "ios"));
+	CHECK_INT(468992, geti(json_object_get(job, "read"), "clat_p99_ns"));
+	CHECK_INT(29034, geti(json_object_get(job, "write"), "ios"));
+	CHECK_INT(602112, geti(json_object_get(job, "write"), "clat_p99_ns"));
+	CHECK_INT(20316160, geti(json_object_get(job, "write"), "clat_p99_9_ns"));
+	json_decref(s);
+	TEST_CONTEXT_CLEAR();
+}
+
+static void test_summary_bad(void)
+{
+	static const struct {
+		const char *text, *msg;
+	} bad[] = {
+		{ "", "no JSON in fio's output (empty)" },
+		{ "fio: terminating on signal 15\n", "no JSON" },
+		{ "fio: job global dropped\nBad option <readonly=1>\n", "Bad option" },
+		{ "{\n  \"fio version\" : \"fio-3.33\",\n  \"jobs\" : [\n", "fio's JSON output, line" },
+		{ "{ \"fio version\": \"fio-3.33\" }", "has no \"jobs\"" },
+		{ "{ \"jobs\": [] }", "has no \"jobs\"" },
+		{ "{ \"jobs\": 3 }", "has no \"jobs\"" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		char err[1024] = "";
+		json_t *s;
+
+		TEST_CONTEXT("bad output %zu", i);
+		s = fio_summary(bad[i].text, err, sizeof(err));
+		CHECK(!s);
+		if (!CHECK(strstr(err, bad[i].msg)))
+			fprintf(stderr, "  message: %s\n", err);
+		json_decref(s);
+	}
+	/* a job with odd fields still gives a record, with nulls where numbers are missing */
+	{
+		char err[256];
+		json_t *s = fio_summary("{\"jobs\":[{\"jobname\":\"x\",\"read\":{\"total_ios\":5,\"iops\":2.5}}]}",
+					err, sizeof(err));
+		json_t *rd = json_object_get(json_array_get(json_object_get(s, "jobs"), 0), "read");
+
+		TEST_CONTEXT("sparse job");
+		CHECK(s);
+		CHECK_INT(5, geti(rd, "ios"));
+		CHECK(json_is_null(json_object_get(rd, "clat_p99_ns")));
+		CHECK(json_is_null(json_object_get(s, "fio_version")));
+		json_decref(s);
+	}
+	TEST_CONTEXT_CLEAR();
+}
+
+static void test_job_files(void)
+{
+	const struct fio_builtin *b;
+	char err[1024], path[256];
+	struct scenario sc;
+	int n = 0;
+
+	for (b = fio_builtins; b->name; b++, n++) {
+		TEST_CONTEXT("job file %s", b->name);
+		CHECK_INT(0, fio_job_check("fio-lo", b->name, err, sizeof(err)));
+		CHECK(b->text[0] == ';');	/* each starts with its documentation */
+		CHECK(strstr(b->text, "${MMSTALL_"));	/* the same file on a host and in a guest */
+		CHECK(strstr(b->text, "direct=1"));
+	}
+	TEST_CONTEXT_CLEAR();
+	CHECK(n >= 4);
+	CHECK_INT(0, fio_job_check("fio-lo", "", err, sizeof(err)));
+
+	/* an unknown name: a clear error naming the accepted ones */
+	CHECK_INT(-ENOENT, fio_job_check("fio-lo", "randwrite", err, sizeof(err)));
+	CHECK(strstr(err, "unknown fio job file 'randwrite' for --fio-lo"));
+	CHECK(strstr(err, "mixed, randread, seqwrite"));
+	CHECK(strstr(err, "path of a job file"));
+	/* the same through the scenario layer (--fio-hi, --set, scenario files) */
+	scenario_defaults(&sc);
+	CHECK_STR("", sc.fio_lo);
+	CHECK_INT(BASELINE_AUTO, sc.device_baseline);
+	CHECK_INT(0, scenario_set(&sc, "fio-hi", "nope", err, sizeof(err)));
+	CHECK_INT(-EINVAL, scenario_validate(&sc, err, sizeof(err)));
+	CHECK(strstr(err, "'nope' for --fio-hi"));
+	CHECK(strstr(err, "randread"));
+	CHECK_INT(-EINVAL, scenario_set(&sc, "device-baseline", "yes", err, sizeof(err)));
+	CHECK(strstr(err, "one of: auto on off"));
+
+	/* paths: must be readable */
+	CHECK_INT(-ENOENT, fio_job_check("fio-hi", "/nonexistent/my.fio", err, sizeof(err)));
+	CHECK(strstr(err, "cannot read the fio job file"));
+	snprintf(path, sizeof(path), "%s/my.fio", dir);
+	CHECK_INT(0, write_file_atomic(path, "[x]\nrw=read\n", 12));
+	CHECK_INT(0, fio_job_check("fio-hi", path, err, sizeof(err)));
+	CHECK(fio_job_is_path("jobs/x") && fio_job_is_path("x.fio") && !fio_job_is_path("randread"));
+}
+
+static bool gone(pid_t pid)
+{
+	return pid <= 0 || (kill(pid, 0) < 0 && errno == ESRCH);
+}
+
+/* The live path, without cgroups: baseline, a background job started and stopped, nothing left. */
+static void test_run_real(void)
+{
+	static volatile sig_atomic_t stop_flag;
+	char bin[4096], rf[256], err[2048] = "", tmp[4096 + 64];
+	struct fio_run f;
+	struct scenario sc;
+	json_t *j, *rd;
+	pid_t pid;
+
+	if (fio_find(bin, sizeof(bin))) {
+		fprintf(stderr, "fio not installed: the real runs are not tested (apt-get install fio)\n");
+		return;
+	}
+	snprintf(rf, sizeof(rf), "%s/lo.dat", dir);
+	if (!CHECK_INT(0, datafile_ensure(rf, 16 << 20, 1, err, sizeof(err))))
+		return;
+	scenario_defaults(&sc);
+	snprintf(sc.fio_lo, sizeof(sc.fio_lo), "randread");
+	if (!CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)))) {
+		fprintf(stderr, "  %s\n", err);
+		return;
+	}
+	snprintf(tmp, sizeof(tmp), "%s", f.tmpdir);
+	CHECK(is_dir(tmp));
+	if (!CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err))))
+		fprintf(stderr, "  %s\n", err);
+	/* "measurement" of 1 s: MMSTALL_RUNTIME=2000ms, and fio ends by itself */
+	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err))))
+		fprintf(stderr, "  %s\n", err);
+	pid = f.bg[FIO_LO].pid;
+	CHECK(pid > 0);
+	CHECK_STR("2000ms", f.bg[FIO_LO].runtime);
+	sleep(1);
+	CHECK_INT(0, fio_run_check(&f, err, sizeof(err)));
+	fio_run_stop(&f);
+	CHECK(gone(pid));
+	CHECK_STR("runtime", f.bg[FIO_LO].how);
+	fio_run_end(&f);
+	CHECK(!path_exists(tmp));	/* temporary files removed */
+
+	j = fio_run_json(&f);
+	CHECK_STR(bin, json_string_value(json_object_get(j, "binary")));
+	CHECK(json_is_string(json_object_get(j, "version")));
+	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
+	rd = json_object_get(json_object_get(j, "baseline"), "read");
+	CHECK(geti(rd, "clat_p99_ns") > 0);
+	CHECK(geti(rd, "ios") > 0);
+	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "lo"), "status")));
+	CHECK_STR("lo", json_string_value(json_object_get(json_object_get(j, "lo"), "group")));
+	CHECK_STR("runtime", json_string_value(json_object_get(json_object_get(j, "lo"), "ended_by")));
+	rd = json_object_get(json_array_get(json_object_get(json_object_get(j, "lo"), "jobs"), 0), "read");
+	CHECK(geti(rd, "ios") > 0);
+	CHECK(json_is_null(json_object_get(j, "hi")));
+	json_decref(j);
+	fio_run_free(&f);
+
+	/* a background job that ends by itself is caught: its load is gone */
+	snprintf(tmp, sizeof(tmp), "%s/short.fio", dir);
+	{
+		static const char job[] = "[short]\nfilename=${MMSTALL_READ_FILE}\nrw=randread\ndirect=1\n"
+					  "runtime=200ms\ntime_based=1\n";
+
+		CHECK_INT(0, write_file_atomic(tmp, job, strlen(job)));
+	}
+	snprintf(sc.fio_lo, sizeof(sc.fio_lo), "%.100s", tmp);
+	sc.device_baseline = BASELINE_OFF;
+	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
+	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	pid = f.bg[FIO_LO].pid;
+	for (int i = 0; i < 300 && !fio_run_check(&f, err, sizeof(err)); i++)
+		usleep(50000);
+	CHECK(strstr(err, "ended before the measurement did"));
+	fio_run_stop(&f);
+	fio_run_end(&f);
+	CHECK(gone(pid));
+	j = fio_run_json(&f);
+	CHECK_STR("off", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
+	CHECK_STR("failed", json_string_value(json_object_get(json_object_get(j, "lo"), "status")));
+	json_decref(j);
+	fio_run_free(&f);
+
+	/* a job file without MMSTALL_RUNTIME runs on: stopped with SIGTERM, nothing left */
+	{
+		static const char job[] = "[long]\nfilename=${MMSTALL_READ_FILE}\nrw=randread\ndirect=1\n"
+					  "runtime=1h\ntime_based=1\n";
+
+		CHECK_INT(0, write_file_atomic(tmp, job, strlen(job)));
+	}
+	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	pid = f.bg[FIO_LO].pid;
+	sleep(1);
+	fio_run_stop(&f);
+	CHECK(gone(pid));
+	CHECK_STR("SIGTERM", f.bg[FIO_LO].how);
+	j = fio_run_json(&f);
+	/* ok, or failed if the signal hit fio's helper thread (axboe/fio#2079): said, never silent */
+	CHECK(json_is_string(json_object_get(json_object_get(j, "lo"), "status")));
+	json_decref(j);
+	fio_run_end(&f);
+	fio_run_free(&f);
+	unlink(tmp);
+	unlink(rf);
+}
+
+/* device-baseline on (or a background job) without fio: refused up front, saying what to do. */
+static void test_no_fio(void)
+{
+	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL, err[1024] = "";
+	struct fio_run f;
+	struct scenario sc;
+	json_t *j;
+	static volatile sig_atomic_t stop_flag;
+
+	setenv("PATH", "/nonexistent", 1);
+	scenario_defaults(&sc);
+	sc.device_baseline = BASELINE_ON;
+	CHECK_INT(-ENOENT, fio_run_init(&f, &sc, dir, "/x", err, sizeof(err)));
+	CHECK(strstr(err, "fio not found in PATH"));
+	CHECK(strstr(err, "apt-get install fio"));
+	fio_run_free(&f);
+	/* auto: the run goes on, and the result says why there is no baseline */
+	sc.device_baseline = BASELINE_AUTO;
+	CHECK_INT(0, fio_run_init(&f, &sc, dir, "/x", err, sizeof(err)));
+	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
+	j = fio_run_json(&f);
+	CHECK_STR("unavailable", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
+	CHECK(strstr(json_string_value(json_object_get(json_object_get(j, "baseline"), "error")), "fio not found"));
+	CHECK(json_is_null(json_object_get(j, "binary")));
+	json_decref(j);
+	fio_run_end(&f);
+	fio_run_free(&f);
+	if (path)
+		setenv("PATH", path, 1);
+	free(path);
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_summary_baseline();
+	test_summary_terminated();
+	test_summary_bad();
+	test_job_files();
+	test_no_fio();
+	test_run_real();
+	rm_rf(dir);
+	return test_summary();
+}

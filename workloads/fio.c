@@ -1,0 +1,659 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * fio as a workload: job files, running fio in a cgroup, and its JSON
+ * output summarised with jansson.  See fio.h.
+ */
+#include "workloads/fio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/util.h"
+#include "workloads/scenario.h"
+
+#define BASELINE_TIMEOUT_NS (120 * NSEC_PER_SEC)	/* 2 s of I/O; loading fio under TCG is slow */
+#define STOP_TIMEOUT_NS (30 * NSEC_PER_SEC)		/* in-flight I/O under a throttle drains */
+#define RUNTIME_SLACK_NS NSEC_PER_SEC			/* MMSTALL_RUNTIME: past the measurement's end */
+#define NATURAL_GRACE_NS (15 * NSEC_PER_SEC)		/* fio's start-up delays its end by as much */
+
+static const char *const group_names[FIO_NR_BG] = { "lo", "hi" };
+
+/* ---- job files ---- */
+
+bool fio_job_is_path(const char *spec)
+{
+	size_t n = strlen(spec);
+
+	return strchr(spec, '/') || (n > 4 && !strcmp(spec + n - 4, ".fio"));
+}
+
+static const struct fio_builtin *builtin(const char *name)
+{
+	const struct fio_builtin *b;
+
+	for (b = fio_builtins; b->name; b++)
+		if (!strcmp(b->name, name))
+			return b;
+	return NULL;
+}
+
+static void accepted_names(char *buf, size_t len)
+{
+	const struct fio_builtin *b;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (b = fio_builtins; b->name && n < len; b++)
+		if (strcmp(b->name, FIO_BASELINE_JOB))
+			n += snprintf(buf + n, len - n, "%s%s", n ? ", " : "", b->name);
+}
+
+int fio_job_check(const char *key, const char *spec, char *err, size_t errlen)
+{
+	char names[256];
+
+	if (!spec[0] || builtin(spec))
+		return 0;
+	if (fio_job_is_path(spec)) {
+		if (access(spec, R_OK) == 0)
+			return 0;
+		snprintf(err, errlen, "--%s %s: cannot read the fio job file: %s", key, spec, strerror(errno));
+		return -ENOENT;
+	}
+	accepted_names(names, sizeof(names));
+	snprintf(err, errlen, "unknown fio job file '%s' for --%s: expected one of %s (workloads/fio/NAME.fio), "
+		 "the path of a job file (with a '/' or ending in .fio), or nothing", spec, key, names);
+	return -ENOENT;
+}
+
+int fio_job_text(const char *spec, char **text, char *err, size_t errlen)
+{
+	const struct fio_builtin *b = builtin(spec);
+	int ret;
+
+	if (b) {
+		*text = strdup(b->text);
+		return *text ? 0 : -ENOMEM;
+	}
+	ret = fio_job_check("fio job", spec, err, errlen);
+	if (ret)
+		return ret;
+	ret = read_file(spec, text, NULL);
+	if (ret)
+		snprintf(err, errlen, "cannot read fio job file %s: %s", spec, strerror(-ret));
+	return ret;
+}
+
+bool fio_required(const struct scenario *sc)
+{
+	return sc->fio_lo[0] || sc->fio_hi[0] || sc->device_baseline == BASELINE_ON;
+}
+
+bool fio_wanted(const struct scenario *sc)
+{
+	return fio_required(sc) || sc->device_baseline == BASELINE_AUTO;
+}
+
+int fio_find(char *buf, size_t len)
+{
+	const char *path = getenv("PATH");
+	char *dup, *dir, *save;
+	int ret = -ENOENT;
+
+	dup = strdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	if (!dup)
+		return -ENOMEM;
+	for (dir = strtok_r(dup, ":", &save); dir; dir = strtok_r(NULL, ":", &save)) {
+		snprintf(buf, len, "%s/fio", dir);
+		if (access(buf, X_OK) == 0 && !is_dir(buf)) {
+			ret = 0;
+			break;
+		}
+	}
+	free(dup);
+	if (ret)
+		buf[0] = '\0';
+	return ret;
+}
+
+/* ---- fio's JSON output ---- */
+
+static json_t *int_or_null(json_t *v)
+{
+	if (json_is_integer(v))
+		return json_integer(json_integer_value(v));
+	if (json_is_real(v))
+		return json_integer((json_int_t)llround(json_real_value(v)));
+	return json_null();
+}
+
+static json_t *pct(json_t *clat, const char *which)
+{
+	return int_or_null(json_object_get(json_object_get(clat, "percentile"), which));
+}
+
+/* One direction of a job: null when it did no I/O. */
+static json_t *direction(json_t *d)
+{
+	json_t *clat = json_object_get(d, "clat_ns"), *ios = json_object_get(d, "total_ios");
+
+	if (!json_is_object(d) || !json_is_integer(ios) || json_integer_value(ios) <= 0)
+		return json_null();
+	return json_pack("{s:O,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o}", "ios", ios,
+			 "io_bytes", int_or_null(json_object_get(d, "io_bytes")),
+			 "iops", json_number_value(json_object_get(d, "iops")),
+			 "bw_bytes_per_s", int_or_null(json_object_get(d, "bw_bytes")),
+			 "clat_mean_ns", int_or_null(json_object_get(clat, "mean")),
+			 "clat_p50_ns", pct(clat, "50.000000"),
+			 "clat_p99_ns", pct(clat, "99.000000"),
+			 "clat_p99_9_ns", pct(clat, "99.900000"),
+			 "clat_max_ns", int_or_null(json_object_get(clat, "max")));
+}
+
+json_t *fio_summary(const char *output, char *err, size_t errlen)
+{
+	const char *p = output;
+	json_t *root, *jobs, *out, *j, *arr;
+	json_error_t je;
+	size_t i;
+
+	/* fio prints messages ("fio: terminating on signal 15") before the JSON */
+	while (p && *p && *p != '{') {
+		p = strchr(p, '\n');
+		p = p ? p + 1 : NULL;
+	}
+	if (!p || !*p) {
+		snprintf(err, errlen, "no JSON in fio's output%s%s", output && *output ? ": " : " (empty)",
+			 output && *output ? output : "");
+		return NULL;
+	}
+	root = json_loads(p, JSON_DISABLE_EOF_CHECK, &je);
+	if (!root) {
+		snprintf(err, errlen, "fio's JSON output, line %d: %s", je.line, je.text);
+		return NULL;
+	}
+	jobs = json_object_get(root, "jobs");
+	if (!json_is_array(jobs) || !json_array_size(jobs)) {
+		snprintf(err, errlen, "fio's JSON output has no \"jobs\"");
+		json_decref(root);
+		return NULL;
+	}
+	arr = json_array();
+	json_array_foreach(jobs, i, j) {
+		json_t *name = json_object_get(j, "jobname");
+
+		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o}",
+			"name", json_is_string(name) ? json_string_value(name) : "",
+			"error", int_or_null(json_object_get(j, "error")),
+			"runtime_ms", int_or_null(json_object_get(j, "job_runtime")),
+			"read", direction(json_object_get(j, "read")),
+			"write", direction(json_object_get(j, "write"))));
+	}
+	j = json_object_get(root, "fio version");
+	out = json_pack("{s:o,s:o}", "fio_version", json_is_string(j) ? json_string(json_string_value(j)) : json_null(),
+			"jobs", arr);
+	json_decref(root);
+	return out;
+}
+
+/* ---- running fio ---- */
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), ret = 0;
+	size_t len = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, len) != (ssize_t)len)
+		ret = -EIO;
+	if (close(fd) && !ret)
+		ret = -errno;
+	return ret;
+}
+
+/* The last line of a text file (fio's stderr), for messages; static buffer. */
+static const char *last_line_of(const char *path)
+{
+	static char line[512];
+	char *text = NULL, *end, *start;
+
+	line[0] = '\0';
+	if (read_file(path, &text, NULL) || !text)
+		return line;
+	end = text + strlen(text);
+	while (end > text && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = '\0';
+	start = strrchr(text, '\n');
+	snprintf(line, sizeof(line), "%s", start ? start + 1 : text);
+	free(text);
+	return line;
+}
+
+static void child_exec(struct fio_run *f, struct fio_proc *p, bool readonly, int gate)
+{
+	char c, *argv[8];
+	int i = 0, fd;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (gate >= 0 && read(gate, &c, 1) != 1)
+		_exit(127);
+	fd = open(p->errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd >= 0) {
+		dup2(fd, 2);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDWR);
+	if (fd >= 0) {
+		dup2(fd, 0);
+		dup2(fd, 1);
+		close(fd);
+	}
+	setenv("MMSTALL_DATA_DIR", f->data_dir, 1);
+	setenv("MMSTALL_READ_FILE", f->read_file, 1);
+	if (p->runtime[0])
+		setenv("MMSTALL_RUNTIME", p->runtime, 1);
+	argv[i++] = f->bin;
+	if (readonly)
+		argv[i++] = "--readonly";
+	argv[i++] = "--output-format=json";
+	if (asprintf(&argv[i++], "--output=%s", p->out) < 0)
+		_exit(127);
+	argv[i++] = p->job;
+	argv[i] = NULL;
+	execv(f->bin, argv);
+	fprintf(stderr, "cannot execute %s: %s\n", f->bin, strerror(errno));
+	_exit(127);
+}
+
+static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool readonly,
+		 int (*place)(pid_t, void *), void *arg, char *err, size_t errlen)
+{
+	char *text = NULL;
+	int gate[2] = { -1, -1 }, ret;
+	pid_t pid;
+
+	snprintf(p->job, sizeof(p->job), "%s/%s.fio", f->tmpdir, tag);
+	snprintf(p->out, sizeof(p->out), "%s/%s.json", f->tmpdir, tag);
+	snprintf(p->errf, sizeof(p->errf), "%s/%s.stderr", f->tmpdir, tag);
+	p->status = -1;
+	ret = fio_job_text(p->spec, &text, err, errlen);
+	if (!ret) {
+		ret = write_text(p->job, text);
+		if (ret)
+			snprintf(err, errlen, "cannot write %s: %s", p->job, strerror(-ret));
+	}
+	json_object_set_new(p->rec, "job_text", text ? json_string(text) : json_null());
+	/* a job that runs for MMSTALL_RUNTIME ends by itself; others are signalled */
+	p->ends_itself = text && p->runtime[0] && strstr(text, "${MMSTALL_RUNTIME}");
+	free(text);
+	if (ret)
+		return ret;
+	if (place && pipe2(gate, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot start fio: %s", strerror(errno));
+		goto out;
+	}
+	if (pid == 0) {
+		if (gate[1] >= 0)
+			close(gate[1]);
+		child_exec(f, p, readonly, gate[0]);
+	}
+	setpgid(pid, pid);
+	p->pid = pid;
+	/* into its cgroup before exec: nothing fio does is charged elsewhere */
+	if (place && place(pid, arg)) {
+		snprintf(err, errlen, "cannot move fio (pid %d) into cgroup %s", (int)pid, tag);
+		ret = -EIO;
+		goto out;
+	}
+	if (place && write(gate[1], "g", 1) != 1)
+		ret = -EIO;
+out:
+	if (gate[0] >= 0) {
+		close(gate[0]);
+		close(gate[1]);
+	}
+	return ret;
+}
+
+/* Reap if it exited: true when it is gone. */
+static bool exited(struct fio_proc *p)
+{
+	if (p->pid <= 0)
+		return true;
+	if (waitpid(p->pid, &p->status, WNOHANG) != p->pid)
+		return false;
+	kill(-p->pid, SIGKILL);	/* stragglers of its group, if any */
+	p->pid = 0;
+	return true;
+}
+
+/*
+ * SIGTERM (fio stops its jobs and writes its JSON, unless the signal lands
+ * in its helper thread: fio 3.33 then exits without output, a bug fixed
+ * upstream by axboe/fio#2079), SIGKILL of the group after timeout; 0: SIGKILL at once.
+ */
+static void stop(struct fio_proc *p, uint64_t timeout_ns)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+
+	if (p->pid <= 0)
+		return;
+	if (!timeout_ns) {
+		kill(-p->pid, SIGKILL);
+		p->how = "SIGKILL";
+	} else if (!exited(p)) {
+		p->stopping = true;
+		kill(p->pid, SIGTERM);
+		p->how = "SIGTERM";
+	}
+	while (!exited(p)) {
+		if (now_ns() > deadline) {
+			kill(-p->pid, SIGKILL);
+			waitpid(p->pid, &p->status, 0);
+			p->pid = 0;
+			p->how = "SIGKILL";
+			break;
+		}
+		usleep(10000);
+	}
+}
+
+static void describe_status(int st, char *buf, size_t len)
+{
+	if (st < 0)
+		snprintf(buf, len, "not reaped");
+	else if (WIFSIGNALED(st))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(st));
+	else
+		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
+}
+
+/* Fill p->rec from fio's output once it is gone; false when it failed. */
+static bool collect(struct fio_proc *p, bool expect_stop)
+{
+	char *out = NULL, err[1024], st[64], why[1600];
+	json_t *sum = NULL;
+	bool ok;
+
+	describe_status(p->status, st, sizeof(st));
+	json_object_set_new(p->rec, "exit_status",
+			    p->status >= 0 && WIFEXITED(p->status) ? json_integer(WEXITSTATUS(p->status)) : json_null());
+	if (!read_file(p->out, &out, NULL))
+		sum = fio_summary(out, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "fio wrote no output");
+	free(out);
+	/* stopped by us, fio exits non-zero after a signal: its JSON is what counts */
+	ok = sum && (expect_stop || (p->status >= 0 && WIFEXITED(p->status) && !WEXITSTATUS(p->status)));
+	if (sum) {
+		json_object_set(p->rec, "fio_version", json_object_get(sum, "fio_version"));
+		json_object_set(p->rec, "jobs", json_object_get(sum, "jobs"));
+		json_decref(sum);
+	}
+	if (!ok) {
+		const char *line = last_line_of(p->errf);
+
+		snprintf(why, sizeof(why), "fio %s%s%s%s", st, line[0] ? ": " : "", line,
+			 sum ? "" : line[0] ? "" : err);
+		json_object_set_new(p->rec, "status", json_string("failed"));
+		json_object_set_new(p->rec, "error", json_string(why));
+	} else {
+		json_object_set_new(p->rec, "status", json_string("ok"));
+	}
+	return ok;
+}
+
+static json_t *new_rec(const char *spec, const char *group)
+{
+	return json_pack("{s:s,s:s?,s:n,s:n}", "job_file", spec, "group", group, "status", "error");
+}
+
+int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_dir, const char *read_file,
+		 char *err, size_t errlen)
+{
+	const char *tmp = getenv("TMPDIR");
+	int g;
+
+	memset(f, 0, sizeof(*f));
+	f->sc = sc;
+	snprintf(f->data_dir, sizeof(f->data_dir), "%s", data_dir);
+	snprintf(f->read_file, sizeof(f->read_file), "%s", read_file);
+	for (g = 0; g < FIO_NR_BG; g++) {
+		f->bg[g].spec = g == FIO_LO ? sc->fio_lo : sc->fio_hi;
+		f->bg[g].rec = f->bg[g].spec[0] ? new_rec(f->bg[g].spec, group_names[g]) : NULL;
+	}
+	f->base.spec = FIO_BASELINE_JOB;
+	f->base.rec = new_rec(FIO_BASELINE_JOB, NULL);
+	if (!fio_wanted(sc))
+		return 0;
+	if (fio_find(f->bin, sizeof(f->bin))) {
+		if (!fio_required(sc))
+			return 0;
+		snprintf(err, errlen, "fio not found in PATH, but the scenario needs it (%s%s%s%s%s): install it "
+			 "(apt-get install fio), or set device-baseline=off and no fio-lo/fio-hi",
+			 sc->fio_lo[0] ? "fio-lo " : "", sc->fio_lo, sc->fio_hi[0] ? " fio-hi " : "", sc->fio_hi,
+			 sc->device_baseline == BASELINE_ON ? " device-baseline on" : "");
+		return -ENOENT;
+	}
+	snprintf(f->tmpdir, sizeof(f->tmpdir), "%s/mmstall-fio.%d.XXXXXX", tmp && *tmp ? tmp : "/tmp",
+		 (int)getpid());
+	if (!mkdtemp(f->tmpdir)) {
+		snprintf(err, errlen, "cannot create a temporary directory for fio (%s): %s", f->tmpdir,
+			 strerror(errno));
+		f->tmpdir[0] = '\0';
+		return -errno;
+	}
+	return 0;
+}
+
+int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *err, size_t errlen)
+{
+	struct fio_proc *p = &f->base;
+	uint64_t deadline;
+	json_t *read;
+	int ret;
+
+	if (f->sc->device_baseline == BASELINE_OFF) {
+		json_object_set_new(p->rec, "status", json_string("off"));
+		json_object_set_new(p->rec, "error", json_string("device-baseline off"));
+		return 0;
+	}
+	if (!f->bin[0]) {
+		json_object_set_new(p->rec, "status", json_string("unavailable"));
+		json_object_set_new(p->rec, "error", json_string("fio not found in PATH (apt-get install fio; "
+								 "'mmstall vm' needs it on the host)"));
+		msg_warn("no device baseline: fio not found in PATH (apt-get install fio)");
+		return 0;
+	}
+	json_object_set_new(p->rec, "file", json_string(f->read_file));
+	ret = spawn(f, p, "baseline", true, NULL, NULL, err, errlen);
+	deadline = now_ns() + BASELINE_TIMEOUT_NS;
+	while (!ret && !exited(p)) {
+		if (*stop_flag) {
+			stop(p, 0);
+			json_object_set_new(p->rec, "status", json_string("interrupted"));
+			return -EINTR;
+		}
+		if (now_ns() > deadline) {
+			stop(p, 0);
+			snprintf(err, errlen, "the device baseline (fio) did not finish within %llu s",
+				 (unsigned long long)(BASELINE_TIMEOUT_NS / NSEC_PER_SEC));
+			ret = -ETIMEDOUT;
+		}
+		usleep(10000);
+	}
+	if (!ret && !collect(p, false)) {
+		snprintf(err, errlen, "the device baseline failed: %s",
+			 json_string_value(json_object_get(p->rec, "error")));
+		ret = -EIO;
+	}
+	if (ret) {
+		json_object_set_new(p->rec, "status", json_string("failed"));
+		json_object_set_new(p->rec, "error", json_string(err));
+		if (f->sc->device_baseline == BASELINE_ON)
+			return ret;
+		msg_warn("%s; going on without it (device-baseline auto)", err);
+		return 0;
+	}
+	/* the one job's reads: the headline figures */
+	read = json_object_get(json_array_get(json_object_get(p->rec, "jobs"), 0), "read");
+	json_object_set(p->rec, "read", read ? read : json_null());
+	if (json_is_object(read)) {
+		char p50[32], p99[32];
+
+		fmt_ns(p50, sizeof(p50), json_number_value(json_object_get(read, "clat_p50_ns")));
+		fmt_ns(p99, sizeof(p99), json_number_value(json_object_get(read, "clat_p99_ns")));
+		msg_info("device baseline: 4k random reads at QD1 (fio) %.0f IOPS, p50 %s, p99 %s",
+			 json_number_value(json_object_get(read, "iops")), p50, p99);
+	}
+	return 0;
+}
+
+int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pid_t, void *), void *arg,
+		  char *err, size_t errlen)
+{
+	struct fio_proc *p = &f->bg[g];
+	int ret;
+
+	if (!p->spec[0])
+		return 0;
+	snprintf(p->runtime, sizeof(p->runtime), "%llums",
+		 (unsigned long long)((runtime_ns + RUNTIME_SLACK_NS) / NSEC_PER_MSEC));
+	p->end_ns = now_ns() + runtime_ns + RUNTIME_SLACK_NS;
+	ret = spawn(f, p, group_names[g], false, place, arg, err, errlen);
+	if (ret) {
+		stop(p, 0);
+		json_object_set_new(p->rec, "status", json_string("failed"));
+		json_object_set_new(p->rec, "error", json_string(err));
+		return ret;
+	}
+	json_object_set_new(p->rec, "runtime", json_string(p->runtime));
+	msg_info("background I/O: fio %s in %s (pid %d)", p->spec, group_names[g], (int)p->pid);
+	return 0;
+}
+
+int fio_run_check(struct fio_run *f, char *err, size_t errlen)
+{
+	int g;
+
+	for (g = 0; g < FIO_NR_BG; g++) {
+		struct fio_proc *p = &f->bg[g];
+
+		if (!p->spec[0] || p->stopping || !p->rec || json_is_string(json_object_get(p->rec, "status")))
+			continue;
+		if (p->pid > 0 && !exited(p))
+			continue;
+		collect(p, false);
+		json_object_set_new(p->rec, "status", json_string("failed"));
+		snprintf(err, errlen, "the background fio job %s in %s ended before the measurement did: %s",
+			 p->spec, group_names[g], json_string_value(json_object_get(p->rec, "error"))
+			 ? json_string_value(json_object_get(p->rec, "error")) : "it exited");
+		json_object_set_new(p->rec, "error", json_string(err));
+		return -ECHILD;
+	}
+	return 0;
+}
+
+void fio_run_stop(struct fio_run *f)
+{
+	int g;
+	bool waiting = true;
+
+	for (g = 0; g < FIO_NR_BG; g++)
+		if (f->bg[g].pid > 0)
+			f->bg[g].stopping = true;
+	/* jobs on MMSTALL_RUNTIME end by themselves just after the measurement */
+	while (waiting) {
+		waiting = false;
+		for (g = 0; g < FIO_NR_BG; g++) {
+			struct fio_proc *p = &f->bg[g];
+
+			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS)
+				waiting = true;
+			else if (p->ends_itself && p->pid <= 0 && !p->how)
+				p->how = "runtime";
+		}
+		if (waiting)
+			usleep(10000);
+	}
+	/* the others (and late ones): both asked first, so neither runs alone while the other drains */
+	for (g = 0; g < FIO_NR_BG; g++)
+		if (f->bg[g].pid > 0 && !exited(&f->bg[g])) {
+			kill(f->bg[g].pid, SIGTERM);
+			f->bg[g].how = "SIGTERM";
+		}
+	for (g = 0; g < FIO_NR_BG; g++) {
+		struct fio_proc *p = &f->bg[g];
+
+		if (!p->spec[0] || !p->stopping || !p->rec)
+			continue;
+		stop(p, STOP_TIMEOUT_NS);
+		json_object_set_new(p->rec, "ended_by", p->how ? json_string(p->how) : json_null());
+		collect(p, true);
+	}
+}
+
+void fio_run_end(struct fio_run *f)
+{
+	int g;
+
+	stop(&f->base, 0);
+	for (g = 0; g < FIO_NR_BG; g++) {
+		struct fio_proc *p = &f->bg[g];
+
+		if (p->pid > 0) {
+			stop(p, 0);
+			if (p->rec && !json_is_string(json_object_get(p->rec, "status"))) {
+				json_object_set_new(p->rec, "status", json_string("failed"));
+				json_object_set_new(p->rec, "error", json_string("killed: the run ended early"));
+			}
+		}
+	}
+	if (f->tmpdir[0])
+		rm_rf(f->tmpdir);
+	f->tmpdir[0] = '\0';
+}
+
+json_t *fio_run_json(const struct fio_run *f)
+{
+	json_t *o = json_object(), *ver = NULL;
+	int g;
+
+	json_object_set_new(o, "binary", f->bin[0] ? json_string(f->bin) : json_null());
+	ver = json_object_get(f->base.rec, "fio_version");
+	for (g = 0; g < FIO_NR_BG && !json_is_string(ver); g++)
+		ver = json_object_get(f->bg[g].rec, "fio_version");
+	json_object_set_new(o, "version", json_is_string(ver) ? json_copy(ver) : json_null());
+	json_object_set_new(o, "env", json_pack("{s:s,s:s}", "MMSTALL_DATA_DIR", f->data_dir, "MMSTALL_READ_FILE",
+						f->read_file));
+	json_object_set(o, "baseline", f->base.rec ? f->base.rec : json_null());
+	for (g = 0; g < FIO_NR_BG; g++)
+		json_object_set(o, group_names[g], f->bg[g].rec ? f->bg[g].rec : json_null());
+	return o;
+}
+
+void fio_run_free(struct fio_run *f)
+{
+	int g;
+
+	json_decref(f->base.rec);
+	f->base.rec = NULL;
+	for (g = 0; g < FIO_NR_BG; g++) {
+		json_decref(f->bg[g].rec);
+		f->bg[g].rec = NULL;
+	}
+}
