@@ -4,6 +4,9 @@
  * result knows how much of a probe's latency is the probe itself.
  *
  *  - hist_record(): added to every sample; the target is < 50 ns.
+ *  - slowest_add(): the K-slowest list, also updated once per sample (after
+ *    the timed section); typical (realistic values: nearly every sample is
+ *    rejected by one comparison) and worst case (every sample enters).
  *  - clock_gettime(CLOCK_MONOTONIC): each sample is timed with two calls.
  *  - memory: a probe keeps one fixed-size histogram, so its RSS must not
  *    grow with the number of samples, i.e. with the run's duration.
@@ -20,6 +23,7 @@
 
 #include "harness/cmds.h"
 #include "harness/hist.h"
+#include "harness/slowest.h"
 #include "harness/util.h"
 #include "version.h"
 
@@ -38,6 +42,7 @@ struct bench_stat {
 struct bench {
 	uint64_t iterations;
 	struct bench_stat record, empty, net, clock;
+	struct bench_stat slow, slow_worst;	/* slowest_add(), net of the empty loop */
 	char clocksource[32];
 	long rss_small_kib, rss_large_kib;
 	double large_s;			/* wall time of the 1e8 records */
@@ -114,6 +119,18 @@ static __attribute__((noinline)) uint64_t loop_record(struct hist *h, const uint
 	return now_ns() - t0;
 }
 
+static __attribute__((noinline)) uint64_t loop_slowest(struct slowest *h, const uint64_t *v, size_t n)
+{
+	uint64_t t0 = now_ns();
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		slowest_add(h, i, v[i], v[i], 0);
+		asm volatile("" : : : "memory");
+	}
+	return now_ns() - t0;
+}
+
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -162,6 +179,46 @@ out:
 	free(rec);
 	free(emp);
 	free(net);
+	free(h);
+	return ret;
+}
+
+/*
+ * slowest_add() per sample, minus the empty loop.  Typical: the realistic
+ * values, into a list that has been filled by a first batch (as in a run
+ * after its first few samples).  Worst: rising values, so every sample
+ * replaces the list's minimum and sifts down.
+ */
+static int bench_slowest(struct bench *b, const uint64_t *vals)
+{
+	size_t n = b->iterations, i;
+	double *typ = calloc(n, sizeof(double)), *worst = calloc(n, sizeof(double));
+	uint64_t *rising = malloc(BENCH_BATCH * sizeof(*rising));
+	struct slowest *h = malloc(sizeof(*h));
+	int ret = -ENOMEM;
+
+	if (!typ || !worst || !rising || !h)
+		goto out;
+	for (i = 0; i < BENCH_BATCH; i++)
+		rising[i] = 1000 + i;
+	slowest_init(h);
+	loop_slowest(h, vals, BENCH_BATCH);
+	for (i = 0; i < n; i++) {
+		double emp = (double)loop_empty(vals, BENCH_BATCH) / BENCH_BATCH;
+
+		typ[i] = (double)loop_slowest(h, vals, BENCH_BATCH) / BENCH_BATCH - emp;
+		slowest_init(h);
+		worst[i] = (double)loop_slowest(h, rising, BENCH_BATCH) / BENCH_BATCH - emp;
+		slowest_init(h);
+		loop_slowest(h, vals, BENCH_BATCH);
+	}
+	b->slow = stat_of(typ, n);
+	b->slow_worst = stat_of(worst, n);
+	ret = 0;
+out:
+	free(typ);
+	free(worst);
+	free(rising);
 	free(h);
 	return ret;
 }
@@ -268,6 +325,8 @@ static int write_json(const struct bench *b, const char *path)
 		"record_loop", stat_json(&b->record), "empty_loop", stat_json(&b->empty),
 		"difference", stat_json(&b->net), "target", BENCH_TARGET_NS,
 		"target_met", b->record_ok));
+	json_object_set_new(root, "slowest_add_ns", json_pack("{s:i, s:o, s:o}", "k", SLOWEST_K,
+		"typical", stat_json(&b->slow), "worst", stat_json(&b->slow_worst)));
 	json_object_set_new(root, "clock_gettime_ns", json_pack("{s:s, s:f, s:f}",
 		"clocksource", b->clocksource, "median", b->clock.median, "p90", b->clock.p90));
 	json_object_set_new(root, "memory", json_pack("{s:I, s:I, s:I, s:I, s:I, s:f, s:b}",
@@ -303,6 +362,11 @@ static void print_table(const struct bench *b)
 	printf("  target < %.0f ns per sample: %s (record loop p90 %.2f ns)\n",
 	       BENCH_TARGET_NS, b->record_ok ? "met" : "NOT MET", b->record.p90);
 
+	printf("\nslowest_add() cost per sample (the %d slowest kept), net of the empty loop:\n", SLOWEST_K);
+	printf("  %-36s %7.2f ns %7.2f ns\n", "typical (realistic values)", b->slow.median, b->slow.p90);
+	printf("  %-36s %7.2f ns %7.2f ns\n", "worst (every sample enters the list)", b->slow_worst.median,
+	       b->slow_worst.p90);
+
 	printf("\nclock_gettime(CLOCK_MONOTONIC), clocksource %s, %" PRIu64 " batches of %d:\n",
 	       b->clocksource, b->iterations, BENCH_CLOCK_BATCH);
 	printf("  %-36s %7.2f ns %7.2f ns\n", "one call (a sample takes two)",
@@ -325,7 +389,8 @@ static void usage(FILE *f)
 		"Usage: mmstall bench [--iterations N] [--json FILE]\n"
 		"\n"
 		"Measure mmstall's own overheads on this machine: the cost of recording\n"
-		"one sample (hist_record, target < %.0f ns), of clock_gettime(CLOCK_MONOTONIC),\n"
+		"one sample (hist_record, target < %.0f ns), of keeping the slowest samples\n"
+		"(slowest_add), of clock_gettime(CLOCK_MONOTONIC),\n"
 		"and that a probe's memory does not grow with the number of samples.\n"
 		"\n"
 		"  -n, --iterations N  timed batches per figure (default %d; 1e6 records each)\n"
@@ -363,6 +428,8 @@ static int run_bench(struct bench *b, const char *json_path)
 	       b->iterations, BENCH_BATCH);
 	fflush(stdout);
 	ret = bench_record(b, vals);
+	if (!ret)
+		ret = bench_slowest(b, vals);
 	if (!ret)
 		ret = bench_clock(b);
 	if (!ret)

@@ -86,11 +86,14 @@ int cmd_scenario(int argc, char **argv)
 	if (json) {
 		json_t *o = scenario_to_json(&sc);
 
+		/* not a setting: the probes setting resolved, as each result's probes.<name> records it */
+		json_object_set_new(o, "probes_as_run", scenario_probes_json(&sc));
 		json_dumpf(o, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 		putchar('\n');
 		json_decref(o);
 	} else {
 		scenario_print(stdout, &sc);
+		scenario_print_probes(stdout, &sc);
 	}
 	return EXIT_OK;
 }

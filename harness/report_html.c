@@ -4,8 +4,9 @@
  * no font, no image, no external reference of any kind) that opens from
  * disk without a network.  Per probe: the comparison table, the latency CDF
  * of every variant (all successful runs' histogram buckets merged) on a log
- * latency axis with a "nines" percentile axis, and a dot plot of every
- * repetition's p99 with the median and its 95% interval.
+ * latency axis with a "nines" percentile axis, a dot plot of every
+ * repetition's p99 with the median and its 95% interval, and a timeline of
+ * each run's slowest samples (time into the run, log latency).
  */
 #include <math.h>
 #include <stdio.h>
@@ -13,6 +14,7 @@
 #include <string.h>
 
 #include "harness/report.h"
+#include "harness/slowest.h"
 #include "harness/summary.h"
 #include "harness/util.h"
 
@@ -256,6 +258,200 @@ static void dot_plot(FILE *f, const struct summary *s, size_t p, size_t st)
 		(PLOT_W + ML) / 2, h - 6, summary_stats[st].name);
 }
 
+/* ---- the timeline of the slowest samples ---- */
+
+struct tl_pt {
+	double t, lat, svc;	/* s into the measured window; corrected and service latency, ns */
+	int rep, thread;
+};
+
+/*
+ * The stored "slowest" samples of probe p in every successful run of
+ * variant v.  Returns how many (caller frees *out); *tmax grows to the
+ * longest measured window.  Runs without "slowest" (older results) add none.
+ */
+static size_t variant_slowest(const struct summary *s, size_t v, size_t p, struct tl_pt **out, double *tmax,
+			      bool *any)
+{
+	struct tl_pt *pts = NULL;
+	size_t n = 0, i, j;
+
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		const struct run *r = &s->rs->runs[i];
+		json_t *sl, *e, *dur;
+
+		if (r->variant != (int)v || !r->ok)
+			continue;
+		sl = json_object_get(json_object_get(json_object_get(r->res, "probes"), s->probes[p]), "slowest");
+		if (!json_is_array(sl))
+			continue;
+		*any = true;
+		dur = json_object_get(json_object_get(r->res, "scenario"), "duration_ns");
+		if (json_is_number(dur))
+			*tmax = fmax(*tmax, json_number_value(dur) / 1e9);
+		json_array_foreach(sl, j, e) {
+			struct tl_pt x = { json_number_value(json_object_get(e, "t_s")),
+					   json_number_value(json_object_get(e, "corrected_ns")),
+					   json_number_value(json_object_get(e, "service_ns")), r->rep,
+					   (int)json_integer_value(json_object_get(e, "thread")) };
+			struct tl_pt *np;
+
+			if (!(x.lat > 0) || !(x.t >= 0))
+				continue;
+			np = realloc(pts, (n + 1) * sizeof(*pts));
+			if (!np)
+				abort();
+			pts = np;
+			pts[n++] = x;
+			*tmax = fmax(*tmax, x.t);
+		}
+	}
+	*out = pts;
+	return n;
+}
+
+/* One marker shape per variant, so variants differ without colour too. */
+static void marker(FILE *f, size_t v, double x, double y, const char *c)
+{
+	switch (v % 5) {
+	case 0:
+		fprintf(f, "<circle cx='%.1f' cy='%.1f' r='3.5'", x, y);
+		break;
+	case 1:
+		fprintf(f, "<rect x='%.1f' y='%.1f' width='7' height='7'", x - 3.5, y - 3.5);
+		break;
+	case 2:
+		fprintf(f, "<path d='M%.1f %.1fl4 7h-8z'", x, y - 4.5);
+		break;
+	case 3:
+		fprintf(f, "<path d='M%.1f %.1fl4.5 4.5l-4.5 4.5l-4.5 -4.5z'", x, y - 4.5);
+		break;
+	default:
+		fprintf(f, "<path d='M%.1f %.1fl4 -7h-8z'", x, y + 4.5);
+		break;
+	}
+	fprintf(f, " class='tl-pt' fill='%s' fill-opacity='0.55' stroke='%s'", c, c);
+}
+
+/* A round tick value in scaled units, short: "20ms", "1s", "500us". */
+static void tick_ns(char *buf, size_t len, double ns)
+{
+	static const struct {
+		double div;
+		const char *unit;
+	} u[] = { { 1e9, "s" }, { 1e6, "ms" }, { 1e3, "us" }, { 1, "ns" } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(u) - 1 && ns < u[i].div * 0.9995; i++)
+		;
+	snprintf(buf, len, "%.3g%s", ns / u[i].div, u[i].unit);
+}
+
+/* A "nice" step for about n ticks over span. */
+static double nice_step(double span, int n)
+{
+	double raw = span / n, mag = pow(10, floor(log10(raw))), r = raw / mag;
+
+	return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * mag;
+}
+
+static void timeline_plot(FILE *f, const struct summary *s, size_t p)
+{
+	struct tl_pt *pts[64] = { 0 };
+	size_t npts[64] = { 0 }, v, i, nv = s->rs->nr_variants < 64 ? s->rs->nr_variants : 64, total = 0;
+	double ymin = INFINITY, ymax = 0, tmax = 0, ly0, ly1, step, t, lx;
+	/* the legend gets a band of its own above the frame: no point hides under it */
+	int mt = MT + 20, pw = PLOT_W - ML - MR, ph = PLOT_H - mt - MB, e;
+	bool any = false, has[64] = { false };
+
+	for (v = 0; v < nv; v++) {
+		npts[v] = variant_slowest(s, v, p, &pts[v], &tmax, &has[v]);
+		any |= has[v];
+		total += npts[v];
+		for (i = 0; i < npts[v]; i++) {
+			ymin = fmin(ymin, pts[v][i].lat);
+			ymax = fmax(ymax, pts[v][i].lat);
+		}
+	}
+	if (!total) {
+		fprintf(f, "<p class='no-times'>%s</p>\n",
+			any ? "No slow samples stored for this probe (it took no samples)."
+			    : "No sample times stored: these results were written by an mmstall that kept none "
+			      "(the <code>slowest</code> field).");
+		for (v = 0; v < nv; v++)
+			free(pts[v]);
+		return;
+	}
+	ly0 = floor(log10(ymin));
+	ly1 = ceil(log10(ymax));
+	if (ly1 <= ly0)
+		ly1 = ly0 + 1;
+	if (!(tmax > 0))
+		tmax = 1;
+	fprintf(f, "<svg class='plot timeline' width='%d' height='%d' viewBox='0 0 %d %d' role='img' "
+		   "aria-label='timeline of the slowest samples'>\n", PLOT_W, PLOT_H, PLOT_W, PLOT_H);
+	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' class='frame'/>\n", ML, mt, pw, ph);
+#define TX(t) (ML + (t) / tmax * pw)
+#define TY(ns) (PLOT_H - MB - (log10(ns) - ly0) / (ly1 - ly0) * ph)
+	/* y: powers of ten, with 2x and 5x between them when the range is narrow */
+	for (e = (int)ly0; e <= (int)ly1; e++) {
+		static const double mult[] = { 1, 2, 5 };
+
+		for (i = 0; i < (ly1 - ly0 <= 2 ? 3u : 1u); i++) {
+			double ns = mult[i] * pow(10, e), y;
+			char lab[16];
+
+			if (log10(ns) > ly1 + 1e-9)
+				break;
+			y = TY(ns);
+			tick_ns(lab, sizeof(lab), ns);
+			fprintf(f, "<line x1='%d' y1='%.1f' x2='%d' y2='%.1f' class='grid'/>"
+				   "<text x='%d' y='%.1f' class='tick' text-anchor='end'>%s</text>\n",
+				ML, y, PLOT_W - MR, y, ML - 6, y + 4, lab);
+		}
+	}
+	step = nice_step(tmax, 8);
+	for (t = 0; t <= tmax * (1 + 1e-9); t += step)
+		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' class='grid'/>"
+			   "<text x='%.1f' y='%d' class='tick' text-anchor='middle'>%g s</text>\n",
+			TX(t), mt, TX(t), PLOT_H - MB, TX(t), PLOT_H - MB + 16, t);
+	for (v = 0; v < nv; v++) {
+		for (i = 0; i < npts[v]; i++) {
+			char lat[16], svc[16];
+
+			fmt_ns(lat, sizeof(lat), pts[v][i].lat);
+			fmt_ns(svc, sizeof(svc), pts[v][i].svc);
+			marker(f, v, TX(pts[v][i].t), TY(pts[v][i].lat), color(v));
+			fprintf(f, "><title>");
+			esc(f, s->rs->variants[v]);
+			fprintf(f, " rep %d, thread %d: at %.3f s, %s (operation %s)</title>",
+				pts[v][i].rep, pts[v][i].thread, pts[v][i].t, lat, svc);
+			fprintf(f, "</%s>\n", v % 5 == 0 ? "circle" : v % 5 == 1 ? "rect" : "path");
+		}
+	}
+	/* legend, in one row above the frame: marker, name, samples shown */
+	for (v = 0, lx = ML + 6; v < nv; v++) {
+		char note[48];
+
+		if (has[v])
+			snprintf(note, sizeof(note), " (%zu)", npts[v]);
+		else
+			snprintf(note, sizeof(note), " (no sample times stored)");
+		marker(f, v, lx, MT + 6, color(v));
+		fprintf(f, "/><text x='%.1f' y='%d' class='legend' fill='%s'>", lx + 9, MT + 11, color(v));
+		esc(f, s->rs->variants[v]);
+		fprintf(f, "%s</text>\n", note);
+		lx += 9 + 8.0 * (strlen(s->rs->variants[v]) + strlen(note)) + 18;
+		free(pts[v]);
+	}
+#undef TX
+#undef TY
+	fprintf(f, "<text x='%d' y='%d' class='axis' text-anchor='middle'>time into the measured window "
+		   "(due time of the sample)</text>\n", (PLOT_W + ML) / 2, PLOT_H - 6);
+	fprintf(f, "<text x='14' y='%d' class='axis' transform='rotate(-90 14 %d)' text-anchor='middle'>"
+		   "corrected latency (log scale)</text>\n</svg>\n", PLOT_H / 2, PLOT_H / 2);
+}
+
 /* ---- the page ---- */
 
 static void table(FILE *f, const struct summary *s, size_t p)
@@ -362,6 +558,9 @@ void report_html(FILE *f, const struct summary *s)
 		cdf_plot(f, s, p);
 		fprintf(f, "<h3>p99 per repetition</h3>\n");
 		dot_plot(f, s, p, (size_t)p99);
+		fprintf(f, "<h3>Slowest samples over time (the %d slowest of each run, all repetitions)</h3>\n",
+			SLOWEST_K);
+		timeline_plot(f, s, p);
 	}
 	fprintf(f, "<p>Generated by mmstall report --format html from:");
 	for (i = 0; i < s->rs->nr_sources; i++) {

@@ -186,7 +186,8 @@ static int io_setup(const struct probe_env *env, void **state, char *err, size_t
 		return -ENOMEM;
 	}
 	p->blocks = env->hi_file_size / 4096;
-	p->rng = rng_seed(env->seed, 0x10);
+	/* thread 0 keeps the single-thread stream: same seed, same offsets as before */
+	p->rng = rng_seed(env->seed, 0x10 + ((uint64_t)env->thread << 8));
 	*state = p;
 	return 0;
 }
@@ -252,19 +253,119 @@ const struct probe_ops probe_list[] = {
 const int probe_count = ARRAY_SIZE(probe_list);
 _Static_assert(ARRAY_SIZE(probe_list) <= MAX_PROBES, "raise MAX_PROBES in shared.h");
 
+/* --- the probes setting: NAME[:INTERVAL[:THREADS]],... --- */
+
+void probe_plan_describe(char *buf, size_t len)
+{
+	char lo[32], hi[32];
+	size_t n;
+	int i;
+
+	fmt_ns(lo, sizeof(lo), (double)PROBE_INTERVAL_MIN_NS);
+	fmt_ns(hi, sizeof(hi), (double)PROBE_INTERVAL_MAX_NS);
+	n = snprintf(buf, len, "NAME[:INTERVAL[:THREADS]],... with NAME one of");
+	for (i = 0; i < probe_count && n < len; i++)
+		n += snprintf(buf + n, len - n, " %s", probe_list[i].name);
+	if (n < len)
+		snprintf(buf + n, len - n, ", INTERVAL from %s to %s, THREADS from 1 to %d", lo, hi,
+			 MAX_PROBE_THREADS);
+}
+
+/* One entry, tok (NUL-terminated, no comma); writes plan[] on success. */
+static int parse_entry(const char *tok, uint64_t def_ns, struct probe_plan *plan, bool *listed, char *err,
+		       size_t errlen)
+{
+	char name[SCENARIO_STR], accepted[512];
+	const char *f1 = strchr(tok, ':'), *f2 = f1 ? strchr(f1 + 1, ':') : NULL;
+	uint64_t interval = def_ns, threads = 1;
+	int i;
+
+	probe_plan_describe(accepted, sizeof(accepted));
+	if (!*tok) {
+		snprintf(err, errlen, "empty entry in --probes: expected %s", accepted);
+		return -EINVAL;
+	}
+	if (f2 && strchr(f2 + 1, ':')) {
+		snprintf(err, errlen, "--probes entry '%s' has more than three fields: expected %s", tok, accepted);
+		return -EINVAL;
+	}
+	snprintf(name, sizeof(name), "%.*s", (int)(f1 ? f1 - tok : (ptrdiff_t)strlen(tok)), tok);
+	for (i = 0; i < probe_count; i++)
+		if (!strcmp(probe_list[i].name, name))
+			break;
+	if (i == probe_count) {
+		snprintf(err, errlen, "unknown probe '%s' in --probes entry '%s': expected %s", name, tok, accepted);
+		return -EINVAL;
+	}
+	if (listed[i]) {
+		snprintf(err, errlen, "probe '%s' is listed twice in --probes (entry '%s'): give each probe once, "
+			 "as NAME[:INTERVAL[:THREADS]]", name, tok);
+		return -EINVAL;
+	}
+	if (f1 && f1[1] && f1[1] != ':') {
+		char val[SCENARIO_STR];
+		int ret;
+
+		snprintf(val, sizeof(val), "%.*s", (int)(f2 ? f2 - f1 - 1 : (ptrdiff_t)strlen(f1 + 1)), f1 + 1);
+		ret = parse_duration_ns(val, &interval);
+		if (ret || interval < PROBE_INTERVAL_MIN_NS || interval > PROBE_INTERVAL_MAX_NS) {
+			char lo[32], hi[32];
+
+			fmt_ns(lo, sizeof(lo), (double)PROBE_INTERVAL_MIN_NS);
+			fmt_ns(hi, sizeof(hi), (double)PROBE_INTERVAL_MAX_NS);
+			snprintf(err, errlen, "invalid interval '%s' in --probes entry '%s': expected a duration from "
+				 "%s to %s (e.g. 2ms), as NAME[:INTERVAL[:THREADS]]", val, tok, lo, hi);
+			return -EINVAL;
+		}
+	}
+	if (f2 && parse_u64_range(f2 + 1, 1, MAX_PROBE_THREADS, &threads)) {
+		snprintf(err, errlen, "invalid thread count '%s' in --probes entry '%s': expected a whole number "
+			 "from 1 to %d, as NAME[:INTERVAL[:THREADS]]", f2 + 1, tok, MAX_PROBE_THREADS);
+		return -EINVAL;
+	}
+	plan[i] = (struct probe_plan){ .on = true, .interval_ns = interval, .threads = (unsigned int)threads };
+	listed[i] = true;
+	return 0;
+}
+
+int probe_plan_parse(const char *spec, uint64_t default_interval_ns, struct probe_plan *plan, char *err,
+		     size_t errlen)
+{
+	bool listed[MAX_PROBES] = { false };
+	char buf[SCENARIO_STR];
+	const char *p = spec;
+	int i, ret;
+
+	for (i = 0; i < probe_count; i++)
+		plan[i] = (struct probe_plan){ .on = probe_list[i].control, .interval_ns = default_interval_ns,
+					       .threads = 1 };
+	if (!*spec)
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, ",");
+
+		if (n >= sizeof(buf)) {
+			snprintf(err, errlen, "--probes entry '%.40s...' is too long", p);
+			return -EINVAL;
+		}
+		snprintf(buf, sizeof(buf), "%.*s", (int)n, p);
+		ret = parse_entry(buf, default_interval_ns, plan, listed, err, errlen);
+		if (ret)
+			return ret;
+		if (!p[n])
+			return 0;
+		p += n + 1;
+	}
+}
+
 bool probe_selected(const char *list, int idx)
 {
-	size_t n = strlen(probe_list[idx].name);
-	const char *p = list;
+	struct probe_plan plan[MAX_PROBES];
+	char err[8];
 
 	if (probe_list[idx].control)
 		return true;
-	while ((p = strstr(p, probe_list[idx].name))) {
-		if ((p == list || p[-1] == ',') && (p[n] == ',' || !p[n]))
-			return true;
-		p += n;
-	}
-	return false;
+	return !probe_plan_parse(list, 0, plan, err, sizeof(err)) && plan[idx].on;
 }
 
 int probe_control_index(void)
@@ -277,24 +378,26 @@ int probe_control_index(void)
 	return -1;
 }
 
-/* --- the driver loop: one thread per probe, fixed schedule --- */
+/* --- the driver loop: one or more threads per probe, each on a fixed schedule --- */
 
 struct probe_thread {
 	pthread_t tid;
 	const struct probe_ops *ops;
-	struct probe_record *rec;
+	struct probe_record *rec;	/* this thread's own: one writer per record */
 	void *state;
 	uint64_t interval_ns;
+	uint64_t phase_ns;		/* thread j of n starts j/n of a period after t0 */
+	uint32_t thread;
 	struct run_shared *sh;
-	bool running;
 };
 
 /*
- * Sample k is due at t0 + k * interval.  A sample that starts late (because
- * the previous one blocked) is still charged from its due time: a stalled
- * probe cannot hide its stall by taking fewer samples (coordinated omission,
- * as in wrk2 and HdrHistogram).  Both that corrected latency and the plain
- * service time of the operation are recorded.
+ * Sample k of a thread is due at t0 + phase + k * interval.  A sample that
+ * starts late (because the previous one blocked) is still charged from its
+ * due time: a stalled probe cannot hide its stall by taking fewer samples
+ * (coordinated omission, as in wrk2 and HdrHistogram).  Both that corrected
+ * latency and the plain service time of the operation are recorded, and
+ * the slowest samples keep their times; all of it after the timed section.
  */
 static void *probe_fn(void *arg)
 {
@@ -305,7 +408,7 @@ static void *probe_fn(void *arg)
 	while (!shared_load(&sh->go) && !shared_load(&sh->stop))
 		usleep(1000);
 	for (k = 0; !shared_load(&sh->stop); k++) {
-		uint64_t due = sh->t0_ns + k * pt->interval_ns, start, end;
+		uint64_t due = sh->t0_ns + pt->phase_ns + k * pt->interval_ns, start, end;
 		int ret;
 
 		if (due >= sh->measure_end_ns)
@@ -331,49 +434,74 @@ static void *probe_fn(void *arg)
 		}
 		hist_record(&pt->rec->corrected, end - due);
 		hist_record(&pt->rec->service, end - start);
+		slowest_add(&pt->rec->slowest, due, end - due, end - start, pt->thread);
 	}
 	return NULL;
 }
 
+static int start_probe_thread(struct probe_thread *pt, const struct probe_env *env, char *err, size_t errlen)
+{
+	const struct probe_ops *ops = pt->ops;
+	char why[200];
+
+	hist_init(&pt->rec->corrected);
+	hist_init(&pt->rec->service);
+	slowest_init(&pt->rec->slowest);
+	if (ops->setup(env, &pt->state, why, sizeof(why))) {
+		snprintf(err, errlen, "hi: probe %s (thread %u): %s", ops->name, pt->thread, why);
+		return -1;
+	}
+	if (pthread_create(&pt->tid, NULL, probe_fn, pt)) {
+		ops->teardown(pt->state);
+		snprintf(err, errlen, "hi: cannot start probe thread %s (thread %u)", ops->name, pt->thread);
+		return -1;
+	}
+	return 0;
+}
+
+/* Start every thread of every selected probe; returns how many run (an error is in sh->hi_error). */
+static int start_probes(const struct scenario *sc, const char *hi_file, struct run_shared *sh,
+			struct probe_thread *pt)
+{
+	struct probe_plan plan[MAX_PROBES];
+	unsigned int t;
+	int i, n = 0;
+
+	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, sh->hi_error, sizeof(sh->hi_error)))
+		return 0;
+	for (i = 0; i < probe_count; i++) {
+		for (t = 0; plan[i].on && t < plan[i].threads; t++) {
+			struct probe_env env = { .lo_pid = sh->lo_pid, .hi_file = hi_file,
+						 .hi_file_size = sc->hi_file_size, .seed = sc->seed, .idx = i,
+						 .thread = (int)t };
+
+			pt[n] = (struct probe_thread){ .ops = &probe_list[i], .rec = &sh->probes[i][t],
+						       .interval_ns = plan[i].interval_ns,
+						       .phase_ns = plan[i].interval_ns * t / plan[i].threads,
+						       .thread = t, .sh = sh };
+			if (start_probe_thread(&pt[n], &env, sh->hi_error, sizeof(sh->hi_error)))
+				return n;
+			n++;
+		}
+	}
+	return n;
+}
+
 int hi_main(const struct scenario *sc, const char *hi_file, struct run_shared *sh)
 {
-	struct probe_thread pt[MAX_PROBES] = { 0 };
-	int i;
+	struct probe_thread pt[MAX_PROBES * MAX_PROBE_THREADS];
+	int i, n;
 
 	prctl(PR_SET_NAME, "mmstall-hi");
 	/* Wake up on time: the default 50 us timer slack would blur short probes. */
 	prctl(PR_SET_TIMERSLACK, 1UL);
-	for (i = 0; i < probe_count; i++) {
-		if (!probe_selected(sc->probes, i))
-			continue;
-		struct probe_env env = { .lo_pid = sh->lo_pid, .hi_file = hi_file,
-					 .hi_file_size = sc->hi_file_size, .seed = sc->seed, .idx = i };
-		char err[200];
-
-		hist_init(&sh->probes[i].corrected);
-		hist_init(&sh->probes[i].service);
-		pt[i] = (struct probe_thread){ .ops = &probe_list[i], .rec = &sh->probes[i],
-					       .interval_ns = sc->probe_interval_ns, .sh = sh };
-		if (probe_list[i].setup(&env, &pt[i].state, err, sizeof(err))) {
-			snprintf(sh->hi_error, sizeof(sh->hi_error), "hi: probe %s: %s", probe_list[i].name, err);
-			break;
-		}
-		if (pthread_create(&pt[i].tid, NULL, probe_fn, &pt[i])) {
-			probe_list[i].teardown(pt[i].state);
-			snprintf(sh->hi_error, sizeof(sh->hi_error), "hi: cannot start probe thread %s",
-				 probe_list[i].name);
-			break;
-		}
-		pt[i].running = true;
-	}
+	n = start_probes(sc, hi_file, sh, pt);
 	if (sh->hi_error[0])
 		shared_store(&sh->stop, 1);
 	shared_store(&sh->hi_ready, 1);
-	for (i = 0; i < probe_count; i++) {
-		if (!pt[i].running)
-			continue;
+	for (i = 0; i < n; i++) {
 		pthread_join(pt[i].tid, NULL);
-		probe_list[i].teardown(pt[i].state);
+		pt[i].ops->teardown(pt[i].state);
 	}
 	return sh->hi_error[0] ? EXIT_FAIL : EXIT_OK;
 }

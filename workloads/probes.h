@@ -11,6 +11,7 @@
 #define MMSTALL_PROBES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -20,6 +21,7 @@ struct probe_env {
 	uint64_t hi_file_size;
 	uint64_t seed;
 	int idx;
+	int thread;		/* which of the probe's threads (0-based): one state per thread */
 };
 
 struct probe_ops {
@@ -35,7 +37,34 @@ struct probe_ops {
 
 extern const struct probe_ops probe_list[];
 extern const int probe_count;
-/* Is probe idx in the comma-separated list?  The control probe always is. */
+
+/* A probe's period: the range of the probe-interval setting and of each entry's INTERVAL. */
+#define PROBE_INTERVAL_MIN_NS (100ULL * 1000)
+#define PROBE_INTERVAL_MAX_NS (10ULL * 1000 * 1000 * 1000)
+
+/*
+ * How each probe runs, from the probes setting: comma-separated entries
+ * NAME[:INTERVAL[:THREADS]] (INTERVAL empty or left out: the probe-interval
+ * setting; THREADS left out: 1).  Each of a probe's threads has its own
+ * fixed schedule at INTERVAL; thread j of n starts j/n of a period late, so
+ * they do not fire together.
+ */
+struct probe_plan {
+	bool on;		/* selected (the control probe always is) */
+	uint64_t interval_ns;	/* each thread's period */
+	unsigned int threads;
+};
+
+/*
+ * Parse spec into plan[probe_count] (indexed as probe_list[]); intervals
+ * left out become default_interval_ns.  0, or -EINVAL with a message naming
+ * the entry and what is accepted.
+ */
+int probe_plan_parse(const char *spec, uint64_t default_interval_ns, struct probe_plan *plan, char *err,
+		     size_t errlen);
+/* What the probes setting accepts, in one line. */
+void probe_plan_describe(char *buf, size_t len);
+/* Is probe idx in the probes setting?  The control probe always is. */
 bool probe_selected(const char *list, int idx);
 /* Index of the control probe in probe_list[]. */
 int probe_control_index(void);

@@ -12,9 +12,11 @@
 #include <sys/types.h>
 
 #include "harness/hist.h"
+#include "harness/slowest.h"
 
 #define MAX_FAULTERS 256
 #define MAX_PROBES 16
+#define MAX_PROBE_THREADS 16	/* threads of one probe (the probes setting's NAME:INTERVAL:THREADS) */
 #define MAX_WRITERS 64
 
 struct probe_record {
@@ -23,7 +25,20 @@ struct probe_record {
 	uint64_t errors;
 	int first_errno;
 	uint64_t late;		/* samples that started after their intended time had passed the next one */
+	struct slowest slowest;	/* the SLOWEST_K largest corrected latencies, with their times */
 };
+
+/* Add the record of one probe thread into dst (a probe's merged record). */
+static inline void probe_record_merge(struct probe_record *dst, const struct probe_record *src)
+{
+	hist_merge(&dst->corrected, &src->corrected);
+	hist_merge(&dst->service, &src->service);
+	if (!dst->errors && src->errors)
+		dst->first_errno = src->first_errno;
+	dst->errors += src->errors;
+	dst->late += src->late;
+	slowest_merge(&dst->slowest, &src->slowest);
+}
 
 struct run_shared {
 	/* Schedule, in CLOCK_MONOTONIC ns; written before 'go'. */
@@ -36,7 +51,8 @@ struct run_shared {
 	pid_t lo_pid;
 	char lo_error[256], hi_error[256];
 
-	struct probe_record probes[MAX_PROBES];
+	/* one record per probe thread (one writer each); merged per probe by the controller */
+	struct probe_record probes[MAX_PROBES][MAX_PROBE_THREADS];
 	struct hist writer[MAX_WRITERS];	/* lo's writer operations, per writer */
 	uint64_t writer_ops[MAX_WRITERS];
 	uint64_t writer_errors;
