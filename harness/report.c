@@ -10,6 +10,8 @@
 #include "harness/summary.h"
 #include "harness/util.h"
 
+static void fio_line(FILE *f, const char *label, json_t *fio);
+
 static void cell_ns(char *buf, size_t len, json_t *rec, const char *key)
 {
 	json_t *v = json_object_get(rec, key), *few;
@@ -74,6 +76,51 @@ static void print_variant(FILE *f, json_t *res, const char *label)
 		json_integer_value(json_object_get(
 			json_object_get(json_object_get(json_object_get(res, "cgroups"), "lo"), "io_stat"),
 			"rios")));
+	fio_line(f, label, json_object_get(res, "fio"));
+}
+
+/* What "slow I/O" meant on this run (the device baseline) and the background fio jobs; none: no line. */
+static void fio_line(FILE *f, const char *label, json_t *fio)
+{
+	static const char *const groups[] = { "lo", "hi" };
+	json_t *base = json_object_get(fio, "baseline"), *rd = json_object_get(base, "read");
+	char p50[32], p99[32];
+	size_t i, j;
+	json_t *job;
+
+	if (!json_is_object(fio))
+		return;
+	fprintf(f, "%-10.10s device baseline (fio, 4k random reads, QD1): ", label);
+	if (json_is_object(rd)) {
+		fmt_ns(p50, sizeof(p50), json_number_value(json_object_get(rd, "clat_p50_ns")));
+		fmt_ns(p99, sizeof(p99), json_number_value(json_object_get(rd, "clat_p99_ns")));
+		fprintf(f, "p50 %s, p99 %s, %.0f IOPS", p50, p99, json_number_value(json_object_get(rd, "iops")));
+	} else {
+		fprintf(f, "%s (%s)", json_string_value(json_object_get(base, "status")) ?: "none",
+			json_string_value(json_object_get(base, "error")) ?: "no reason recorded");
+	}
+	for (i = 0; i < ARRAY_SIZE(groups); i++) {
+		json_t *g = json_object_get(fio, groups[i]);
+
+		if (!json_is_object(g))
+			continue;
+		fprintf(f, "; fio %s in %s: %s", json_string_value(json_object_get(g, "job_file")) ?: "?", groups[i],
+			json_string_value(json_object_get(g, "status")) ?: "?");
+		json_array_foreach(json_object_get(g, "jobs"), j, job) {
+			static const char *const dirs[] = { "read", "write" };
+
+			for (size_t d = 0; d < ARRAY_SIZE(dirs); d++) {
+				json_t *r = json_object_get(job, dirs[d]);
+
+				if (!json_is_object(r))
+					continue;
+				fmt_ns(p99, sizeof(p99), json_number_value(json_object_get(r, "clat_p99_ns")));
+				fprintf(f, ", %s %.0f IOPS p99 %s", dirs[d], json_number_value(json_object_get(r, "iops")),
+					p99);
+			}
+		}
+	}
+	fputc('\n', f);
 }
 
 void report_table(FILE *f, json_t *const *results, const char *const *labels, int n)

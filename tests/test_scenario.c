@@ -11,7 +11,9 @@
 
 #include "harness/util.h"
 #include "tests/test_util.h"
+#include "workloads/probes.h"
 #include "workloads/scenario.h"
+#include "workloads/shared.h"
 
 static char dir[] = "/tmp/mmstall-test-scenario-XXXXXX";
 
@@ -44,8 +46,9 @@ static void test_builtins(void)
 	}
 	TEST_CONTEXT_CLEAR();
 	/* the list of named scenarios */
-	for (const char *const *name = (const char *const[]){ "ps-latency", "mkwrite", "swap", "reclaim", "cpu-throttle",
-							       "same-vma", "control", "thp-high", NULL };
+	for (const char *const *name = (const char *const[]){ "ps-latency", "mkwrite", "swap", "reclaim",
+							       "dirty-throttle", "cpu-throttle", "same-vma", "control",
+							       "thp-high", NULL };
 	     *name; name++) {
 		struct scenario sc;
 		char err[512];
@@ -125,6 +128,146 @@ static void test_precedence(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+/* write-percent: 0 to 100, write-shared only; 100 (all writes) by default. */
+static void test_write_percent(void)
+{
+	struct scenario sc;
+	char err[512];
+
+	scenario_defaults(&sc);
+	CHECK_U64(100, sc.write_percent);
+	CHECK_INT(0, scenario_set(&sc, "write-percent", "0", err, sizeof(err)));
+	CHECK_U64(0, sc.write_percent);
+	CHECK_INT(0, scenario_set(&sc, "write-percent", "100", err, sizeof(err)));
+	CHECK_U64(100, sc.write_percent);
+	CHECK_INT(-ERANGE, scenario_set(&sc, "write-percent", "101", err, sizeof(err)));
+	CHECK(strstr(err, "--write-percent") != NULL);
+	CHECK(strstr(err, "from 0 to 100") != NULL);
+	CHECK(scenario_set(&sc, "write-percent", "-1", err, sizeof(err)) < 0);
+	CHECK(scenario_set(&sc, "write-percent", "5%", err, sizeof(err)) < 0);
+	CHECK_U64(100, sc.write_percent);
+
+	TEST_CONTEXT("write-percent needs write-shared");
+	CHECK_INT(0, scenario_set(&sc, "write-percent", "5", err, sizeof(err)));
+	CHECK_INT(-EINVAL, scenario_validate(&sc, err, sizeof(err)));	/* default fault-mode read-shared */
+	CHECK(strstr(err, "--fault-mode write-shared") != NULL);
+	CHECK_INT(0, scenario_set(&sc, "fault-mode", "write-shared", err, sizeof(err)));
+	if (!CHECK_INT(0, scenario_validate(&sc, err, sizeof(err))))
+		fprintf(stderr, "  %s\n", err);
+	TEST_CONTEXT_CLEAR();
+}
+
+static int probe_index(const char *name)
+{
+	int i;
+
+	for (i = 0; i < probe_count; i++)
+		if (!strcmp(probe_list[i].name, name))
+			return i;
+	return -1;
+}
+
+/* The probes setting: NAME[:INTERVAL[:THREADS]] per entry. */
+static void test_probe_plan(void)
+{
+	int maps = probe_index("maps"), status = probe_index("status"), io = probe_index("io");
+	int cmdline = probe_index("cmdline");
+	struct probe_plan plan[MAX_PROBES];
+	struct scenario sc;
+	char err[1024] = "";
+
+	CHECK(maps >= 0 && status >= 0 && io >= 0 && cmdline >= 0);
+	CHECK_INT(0, probe_plan_parse("maps:2ms:4,status,io:20ms", 10 * NSEC_PER_MSEC, plan, err, sizeof(err)));
+	CHECK(plan[maps].on && plan[status].on && plan[io].on && !plan[cmdline].on);
+	CHECK_U64(2 * NSEC_PER_MSEC, plan[maps].interval_ns);
+	CHECK_U64(4, plan[maps].threads);
+	CHECK_U64(10 * NSEC_PER_MSEC, plan[status].interval_ns);
+	CHECK_U64(1, plan[status].threads);
+	CHECK_U64(20 * NSEC_PER_MSEC, plan[io].interval_ns);
+	CHECK_U64(1, plan[io].threads);
+
+	/* an empty INTERVAL keeps the default; the control runs even when not listed */
+	CHECK_INT(0, probe_plan_parse("cmdline::3", 7 * NSEC_PER_MSEC, plan, err, sizeof(err)));
+	CHECK(plan[cmdline].on && plan[status].on && !plan[maps].on);
+	CHECK_U64(7 * NSEC_PER_MSEC, plan[cmdline].interval_ns);
+	CHECK_U64(3, plan[cmdline].threads);
+	CHECK_U64(7 * NSEC_PER_MSEC, plan[status].interval_ns);
+	CHECK_INT(0, probe_plan_parse("status:500us:16", 0, plan, err, sizeof(err)));
+	CHECK_U64(500 * NSEC_PER_USEC, plan[status].interval_ns);
+	CHECK_U64(MAX_PROBE_THREADS, plan[status].threads);
+
+	/* probe_selected() reads the new syntax; smaps_rollup is not maps */
+	CHECK(probe_selected("smaps_rollup:1ms,io", io));
+	CHECK(!probe_selected("smaps_rollup:1ms,io", maps));
+	CHECK(probe_selected("io:1ms:2,maps:5ms", maps));
+	CHECK(probe_selected("", status));
+
+	/* the resolved plan follows probe-interval, whatever the order of the settings */
+	scenario_defaults(&sc);
+	CHECK_INT(0, scenario_set(&sc, "probes", "maps:2ms:4,status,io", err, sizeof(err)));
+	CHECK_INT(0, scenario_set(&sc, "probe-interval", "20ms", err, sizeof(err)));
+	CHECK_INT(0, scenario_validate(&sc, err, sizeof(err)));
+	{
+		json_t *o = scenario_probes_json(&sc);
+
+		CHECK_INT(2 * NSEC_PER_MSEC, json_integer_value(json_object_get(json_object_get(o, "maps"),
+									       "interval_ns")));
+		CHECK_INT(4, json_integer_value(json_object_get(json_object_get(o, "maps"), "threads")));
+		CHECK_INT(20 * NSEC_PER_MSEC, json_integer_value(json_object_get(json_object_get(o, "io"),
+									        "interval_ns")));
+		CHECK(json_object_get(o, "cmdline") == NULL);
+		json_decref(o);
+	}
+
+	/* bad entries: refused when set, naming the entry and what is accepted */
+	static const struct {
+		const char *value;
+		const char *needle[3];
+	} bad[] = {
+		{ "maps:2ms:4,mapz:1ms", { "unknown probe 'mapz'", "entry 'mapz:1ms'", "NAME one of maps" } },
+		{ "maps:0ms", { "invalid interval '0ms'", "entry 'maps:0ms'", "from 100.0us to 10.00s" } },
+		{ "maps:11s", { "invalid interval '11s'", "entry 'maps:11s'", "from 100.0us" } },
+		{ "maps:fast:2", { "invalid interval 'fast'", "entry 'maps:fast:2'", "NAME[:INTERVAL[:THREADS]]" } },
+		{ "maps:2ms:0", { "invalid thread count '0'", "entry 'maps:2ms:0'", "from 1 to 16" } },
+		{ "maps:2ms:17", { "invalid thread count '17'", "entry 'maps:2ms:17'", "from 1 to 16" } },
+		{ "maps:2ms:", { "invalid thread count ''", "entry 'maps:2ms:'", "from 1 to 16" } },
+		{ "maps:2ms:4:1", { "entry 'maps:2ms:4:1'", "more than three fields", "NAME[:INTERVAL[:THREADS]]" } },
+		{ "maps,status,maps:2ms", { "probe 'maps' is listed twice", "entry 'maps:2ms'", "give each probe once" } },
+		{ "status,status:1ms", { "probe 'status' is listed twice", "entry 'status:1ms'", "once" } },
+		{ "maps,,io", { "empty entry in --probes", "NAME one of maps", "THREADS from 1 to 16" } },
+		{ "maps,", { "empty entry in --probes", "NAME[:INTERVAL[:THREADS]]", "io" } },
+		{ ":2ms", { "unknown probe ''", "entry ':2ms'", "NAME one of" } },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(bad); i++) {
+		TEST_CONTEXT("bad probes '%s'", bad[i].value);
+		scenario_defaults(&sc);
+		err[0] = '\0';
+		CHECK_INT(-EINVAL, scenario_set(&sc, "probes", bad[i].value, err, sizeof(err)));
+		CHECK_STR("maps,cmdline,status,mmap,io", sc.probes);	/* left as it was */
+		for (int j = 0; j < 3; j++)
+			if (!CHECK(strstr(err, bad[i].needle[j]) != NULL))
+				fprintf(stderr, "  expected \"%s\" in: %s\n", bad[i].needle[j], err);
+	}
+	TEST_CONTEXT_CLEAR();
+
+	/* a scenario file gets the file, line and column */
+	expect_file_error("probes-entry", "{\"name\": \"x\",\n \"settings\": {\n   \"probes\": \"maps:2ms:99,status\"}}",
+			  NEEDLES("probes-entry.json:3:4", "settings.probes", "invalid thread count '99'",
+				  "entry 'maps:2ms:99'"));
+	/* --help and the man page say what is accepted */
+	{
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f = open_memstream(&text, &len);
+
+		scenario_print_help(f);
+		fclose(f);
+		CHECK(strstr(text, "NAME[:INTERVAL[:THREADS]]") != NULL);
+		CHECK(strstr(text, "maps:2ms:4,status,io:20ms") != NULL);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -132,6 +275,8 @@ int main(void)
 	test_builtins();
 	test_bad_files();
 	test_precedence();
+	test_write_percent();
+	test_probe_plan();
 	rm_rf(dir);
 	return test_summary();
 }

@@ -99,6 +99,9 @@ static const struct expect expect_panic[] = {
 	{ "status", OP_EQ, "failed" },
 	{ "error", OP_CONTAINS, "guest kernel panicked" },
 	{ "error", OP_CONTAINS, "sysrq triggered crash" },
+	/* before the measurement started: booted once more, first console kept */
+	{ "vm.boot_retry.reason", OP_CONTAINS, "Kernel panic" },
+	{ "vm.boot_retry.first_console_log", OP_CONTAINS, ".console.log.boot1" },
 	{ .path = NULL },
 };
 
@@ -142,7 +145,9 @@ static const struct expect expect_full[] = {
 #define LO_BUSY { "lo.touches", OP_GT0, NULL }, { "lo.writer_ops", OP_GT0, NULL },
 SCENARIO_EXPECTS(ps_latency, "ps-latency", "io.max", LO_BUSY { "cgroups.lo.io_stat.rios", OP_GT0, NULL },);
 SCENARIO_EXPECTS(mkwrite, "mkwrite", "io.max", LO_BUSY { "lo.fault_mode", OP_EQ, "write-shared" },);
-SCENARIO_EXPECTS(reclaim, "reclaim", "io.max", LO_BUSY);
+SCENARIO_EXPECTS(reclaim, "reclaim", "io.max", LO_BUSY { "scenario.write_percent", OP_EQ, "5" },);
+SCENARIO_EXPECTS(dirty_throttle, "dirty-throttle", "io.max",
+		 LO_BUSY { "lo.fault_mode", OP_EQ, "write-shared" }, { "cgroups.lo.io_stat.rios", OP_GT0, NULL },);
 SCENARIO_EXPECTS(swap, "swap", "io.cost", LO_BUSY { "cgroups.lo.memory_stat.pgmajfault", OP_GT0, NULL },);
 SCENARIO_EXPECTS(cpu_throttle, "cpu-throttle", "cpu.max", LO_BUSY);
 SCENARIO_EXPECTS(same_vma, "same-vma", "io.max", LO_BUSY { "lo.writer", OP_EQ, "mprotect-faulted" },);
@@ -156,6 +161,34 @@ static const struct expect expect_no_iolatency[] = {
 	{ "status", OP_EQ, "failed" },
 	{ "error", OP_CONTAINS, "io.latency" },
 	{ "error", OP_CONTAINS, "CONFIG_BLK_CGROUP_IOLATENCY" },
+	{ .path = NULL },
+};
+
+/*
+ * Background I/O and the device baseline: fio from the host's tools disk,
+ * the baseline before the scenario, a random-read job in lo until the end.
+ */
+static const struct expect expect_fio[] = {
+	{ "status", OP_EQ, "ok" },
+	{ "scenario.fio_lo", OP_EQ, "randread" },
+	{ "scenario.device_baseline", OP_EQ, "on" },
+	{ "fio.version", OP_PREFIX, "fio-" },
+	{ "fio.binary", OP_EQ, "/tools/bin/fio" },
+	{ "fio.baseline.status", OP_EQ, "ok" },
+	{ "fio.baseline.read.ios", OP_GT0, NULL },
+	{ "fio.baseline.read.iops", OP_GT0, NULL },
+	{ "fio.baseline.read.clat_p50_ns", OP_GT0, NULL },
+	{ "fio.baseline.read.clat_p99_ns", OP_GT0, NULL },
+	{ "fio.lo.status", OP_EQ, "ok" },
+	{ "fio.lo.group", OP_EQ, "lo" },
+	{ "fio.lo.job_file", OP_EQ, "randread" },
+	{ "fio.lo.job_text", OP_CONTAINS, "rw=randread" },
+	{ "fio.lo.jobs.*.read.ios", OP_GT0, NULL },
+	{ "fio.lo.jobs.*.read.clat_p99_ns", OP_GT0, NULL },
+	{ "cgroups.lo.io_stat.rios", OP_GT0, NULL },	/* fio's reads are charged to lo */
+	{ "probes.*.corrected.count", OP_GT0, NULL },
+	{ "vm.tools_disk", OP_CONTAINS, "/disks/tools-" },
+	{ "vm.guest_kernel_warnings", OP_EMPTY, NULL },
 	{ .path = NULL },
 };
 
@@ -187,6 +220,7 @@ static const struct vm_case cases[] = {
 	SCENARIO_CASE("ps-latency", ps_latency),
 	SCENARIO_CASE("mkwrite", mkwrite),
 	SCENARIO_CASE("reclaim", reclaim),
+	SCENARIO_CASE("dirty-throttle", dirty_throttle),
 	SCENARIO_CASE("swap", swap),
 	SCENARIO_CASE("cpu-throttle", cpu_throttle),
 	SCENARIO_CASE("same-vma", same_vma),
@@ -195,6 +229,9 @@ static const struct vm_case cases[] = {
 	{ "throttle the kernel lacks",
 	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--throttle", "io.latency" },
 	  1, false, 300, expect_no_iolatency },
+	{ "fio",
+	  { SMALL_DISK, "--duration", "3s", "--warmup", "1s", "--fio-lo", "randread", "--device-baseline", "on" },
+	  0, false, 600, expect_fio },
 };
 
 static const char *mmstall;
@@ -491,8 +528,10 @@ int main(int argc, char **argv)
 		perror("mkdtemp");
 		return 1;
 	}
+	/* MMSTALL_E2E_ONLY=NAME: that case alone (while working on it) */
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
-		one_case(&cases[i], top);
+		if (!getenv("MMSTALL_E2E_ONLY") || !strcmp(getenv("MMSTALL_E2E_ONLY"), cases[i].name))
+			one_case(&cases[i], top);
 	failed_before = test_failed;
 	if (!failed_before)
 		rm_rf(top);

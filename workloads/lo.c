@@ -72,6 +72,9 @@ static void *faulter_fn(void *arg)
 			p = st->map + (rng_next(&rng) % nhuge) * HPAGE;
 			madvise((void *)p, HPAGE, MADV_DONTNEED);
 		}
+		/* write-percent: this touch writes or reads (no draw at 100%: the same pattern as before) */
+		if (st->sc->fault_mode == FAULT_WRITE_SHARED && st->sc->write_percent < 100)
+			write = rng_next(&rng) % 100 < st->sc->write_percent;
 		t1 = now_ns();
 		/* the page fault, if the page is not resident (or, for writes, not yet dirty) */
 		if (write || thp)

@@ -14,12 +14,15 @@
 #include <string.h>
 
 #include "harness/util.h"
+#include "workloads/fio.h"
 #include "workloads/probes.h"
+#include "workloads/shared.h"
 
 const char *const throttle_names[] = { "auto", "io.latency", "io.max", "io.cost", "cpu.max", "none", NULL };
 const char *const fault_mode_names[] = { "read-shared", "read-private", "write-shared", "anon", "shmem", "thp", "none",
 					 NULL };
 const char *const writer_names[] = { "mprotect-own", "mprotect-faulted", "mmap-churn", "fork", "none", NULL };
+const char *const baseline_names[] = { "auto", "on", "off", NULL };
 
 #define OFF(f) offsetof(struct scenario, f)
 #define GiB (1ULL << 30)
@@ -27,6 +30,40 @@ const char *const writer_names[] = { "mprotect-own", "mprotect-faulted", "mmap-c
 #define SEC NSEC_PER_SEC
 #define MSEC NSEC_PER_MSEC
 #define USEC NSEC_PER_USEC
+
+/* The probes setting: NAME[:INTERVAL[:THREADS]],... (probes.c parses it). */
+static int check_probes(const char *value, char *err, size_t errlen)
+{
+	struct probe_plan plan[MAX_PROBES];
+
+	if (!value) {
+		probe_plan_describe(err, errlen);
+		return 0;
+	}
+	return probe_plan_parse(value, 0, plan, err, errlen);
+}
+
+/*
+ * String keys with a syntax of their own, checked when set (so a scenario
+ * file's error gets its line and column).  check(NULL, buf, len) writes
+ * what is accepted, for --help and the man page.
+ */
+static const struct {
+	const char *key;
+	int (*check)(const char *value, char *err, size_t errlen);
+} string_checks[] = {
+	{ "probes", check_probes },
+};
+
+static int (*string_check(const struct scenario_key *k))(const char *, char *, size_t)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(string_checks); i++)
+		if (!strcmp(string_checks[i].key, k->name))
+			return string_checks[i].check;
+	return NULL;
+}
 
 const struct scenario_key scenario_keys[] = {
 	{ "name", KEY_STRING, OFF(name), 0, 0, "ps-latency", NULL,
@@ -41,6 +78,10 @@ const struct scenario_key scenario_keys[] = {
 	  "fresh transparent huge page faults (thp: with lo-memory-high), or none" },
 	{ "faulters", KEY_UINT, OFF(faulters), 1, 256, "4", NULL,
 	  "faulter threads in lo, each touching random pages of the working set" },
+	{ "write-percent", KEY_UINT, OFF(write_percent), 0, 100, "100", NULL,
+	  "fault-mode write-shared only: the share of touches, in percent, that write their page (each touch "
+	  "draws from the seed); the rest read it, so clean read faults fill memory.max while the writes "
+	  "keep dirty pages under writeback" },
 	{ "writer", KEY_ENUM, OFF(writer), 0, 0, "mprotect-own", writer_names,
 	  "what lo's writers do to take mmap_lock for write: mprotect() of their own VMA or of the "
 	  "faulted one, mmap()+munmap(), fork(), or nothing" },
@@ -48,10 +89,13 @@ const struct scenario_key scenario_keys[] = {
 	{ "writer-interval", KEY_DURATION, OFF(writer_interval_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
 	  "period of each writer" },
 	{ "probes", KEY_STRING, OFF(probes), 0, 0, "maps,cmdline,status,mmap,io", NULL,
-	  "comma-separated hi probes: maps, smaps_rollup, cmdline, environ, status, stat, mmap, "
-	  "mprotect, io (status is the control and is always run)" },
-	{ "probe-interval", KEY_DURATION, OFF(probe_interval_ns), 100 * USEC, 10 * SEC, "10ms", NULL,
-	  "period of each hi probe; a late probe's delay counts against it" },
+	  "comma-separated hi probes, each NAME[:INTERVAL[:THREADS]] (e.g. maps:2ms:4,status,io:20ms): "
+	  "maps, smaps_rollup, cmdline, environ, status, stat, mmap, mprotect, io; each of a probe's "
+	  "THREADS runs its own schedule every INTERVAL (default probe-interval), thread j of n offset by "
+	  "j/n of a period; status is the control and is always run" },
+	{ "probe-interval", KEY_DURATION, OFF(probe_interval_ns), PROBE_INTERVAL_MIN_NS, PROBE_INTERVAL_MAX_NS,
+	  "10ms", NULL, "period of each hi probe thread whose probes entry gives no INTERVAL; a late "
+	  "sample's delay counts against it" },
 	{ "file-size", KEY_SIZE, OFF(file_size), 16 * MiB, 1024 * GiB, "512M", NULL,
 	  "lo's working set: the mapped data file, or the anonymous/shmem region; keep it several "
 	  "times lo-memory-max" },
@@ -95,6 +139,15 @@ const struct scenario_key scenario_keys[] = {
 	  "cpu.max period" },
 	{ "seed", KEY_UINT, OFF(seed), 0, UINT64_MAX, "1", NULL,
 	  "seed of the faulters' and the I/O probe's random offsets (recorded; same seed, same pattern)" },
+	{ "fio-lo", KEY_STRING, OFF(fio_lo), 0, 0, "", NULL,
+	  "background I/O in lo: an fio job file run from before the warm-up to the end of the measurement, "
+	  "a name from workloads/fio (randread, seqwrite, mixed) or the path of a job file; empty: none" },
+	{ "fio-hi", KEY_STRING, OFF(fio_hi), 0, 0, "", NULL,
+	  "background I/O in hi, as fio-lo (unthrottled, it competes with lo for the device)" },
+	{ "device-baseline", KEY_ENUM, OFF(device_baseline), 0, 0, "auto", baseline_names,
+	  "a 2 s fio run before the scenario (workloads/fio/baseline.fio: 4k O_DIRECT random reads at "
+	  "queue depth 1) records the device's read latency; auto: when fio is installed ('mmstall vm' "
+	  "brings the host's fio into the guest), on: fio required, off: not run" },
 };
 const size_t scenario_nr_keys = ARRAY_SIZE(scenario_keys);
 
@@ -133,7 +186,10 @@ static void describe_accepted(const struct scenario_key *k, char *buf, size_t le
 		snprintf(buf, len, "a whole number from %" PRIu64 " to %" PRIu64, k->min, k->max);
 		break;
 	case KEY_STRING:
-		snprintf(buf, len, "a string");
+		if (string_check(k))
+			string_check(k)(NULL, buf, len);
+		else
+			snprintf(buf, len, "a string");
 		break;
 	}
 }
@@ -157,6 +213,8 @@ int scenario_set(struct scenario *sc, const char *key, const char *value, char *
 			snprintf(err, errlen, "value of --%s is longer than %d characters", key, SCENARIO_STR - 1);
 			return -ERANGE;
 		}
+		if (string_check(k) && (ret = string_check(k)(value, err, errlen)))
+			return ret;
 		snprintf(field, SCENARIO_STR, "%s", value);
 		return 0;
 	case KEY_ENUM:
@@ -204,23 +262,9 @@ void scenario_defaults(struct scenario *sc)
 
 static int validate_probes(const struct scenario *sc, char *err, size_t errlen)
 {
-	char buf[SCENARIO_STR], *tok, *save;
-	int i;
+	struct probe_plan plan[MAX_PROBES];
 
-	snprintf(buf, sizeof(buf), "%s", sc->probes);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		for (i = 0; i < probe_count; i++)
-			if (!strcmp(probe_list[i].name, tok))
-				break;
-		if (i == probe_count) {
-			size_t n = snprintf(err, errlen, "unknown probe '%s' in --probes: expected a comma-separated list of", tok);
-
-			for (i = 0; i < probe_count && n < errlen; i++)
-				n += snprintf(err + n, errlen - n, " %s", probe_list[i].name);
-			return -EINVAL;
-		}
-	}
-	return 0;
+	return probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, errlen);
 }
 
 int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
@@ -229,6 +273,8 @@ int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
 
 	if (validate_probes(sc, err, errlen))
 		return -EINVAL;
+	if (fio_job_check("fio-lo", sc->fio_lo, err, errlen) || fio_job_check("fio-hi", sc->fio_hi, err, errlen))
+		return -EINVAL;
 	if (anon && sc->swap_size + sc->lo_memory_max < sc->file_size + sc->file_size / 8) {
 		snprintf(err, errlen,
 			 "--fault-mode %s keeps --file-size (%" PRIu64 " bytes) of memory in lo, which has only "
@@ -236,6 +282,12 @@ int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
 			 " bytes or lo is OOM-killed",
 			 fault_mode_names[sc->fault_mode], sc->file_size, sc->lo_memory_max,
 			 sc->file_size + sc->file_size / 8 - sc->lo_memory_max);
+		return -EINVAL;
+	}
+	if (sc->write_percent != 100 && sc->fault_mode != FAULT_WRITE_SHARED) {
+		snprintf(err, errlen, "--write-percent %" PRIu64 " needs --fault-mode write-shared (it is %s): "
+			 "only a writable shared file mapping mixes reads and writes",
+			 sc->write_percent, fault_mode_names[sc->fault_mode]);
 		return -EINVAL;
 	}
 	if (sc->fault_mode == FAULT_THP) {
@@ -290,7 +342,8 @@ void scenario_print_help(FILE *f)
 		char accepted[256];
 
 		describe_accepted(k, accepted, sizeof(accepted));
-		fprintf(f, "  --%s VALUE\n        %s\n        default %s; %s\n", k->name, k->help, k->def, accepted);
+		fprintf(f, "  --%s VALUE\n        %s\n        default %s; %s\n", k->name, k->help,
+			k->def[0] ? k->def : "empty", accepted);
 	}
 }
 
@@ -315,8 +368,8 @@ void scenario_print_man(FILE *f)
 		char accepted[256];
 
 		describe_accepted(k, accepted, sizeof(accepted));
-		fprintf(f, ".TP\n.BI \\-\\-%s \" VALUE\"\n%s.\nDefault: %s; %s.\n", k->name, k->help, k->def,
-			accepted);
+		fprintf(f, ".TP\n.BI \\-\\-%s \" VALUE\"\n%s.\nDefault: %s; %s.\n", k->name, k->help,
+			k->def[0] ? k->def : "empty", accepted);
 	}
 }
 
@@ -533,6 +586,46 @@ void scenario_print(FILE *f, const struct scenario *sc)
 			fmt_ns(buf, sizeof(buf), (double)*(const uint64_t *)((const char *)sc + scenario_keys[i].offset));
 		fprintf(f, "%-18s = %s\n", scenario_keys[i].name, buf);
 	}
+}
+
+void scenario_print_probes(FILE *f, const struct scenario *sc)
+{
+	struct probe_plan plan[MAX_PROBES];
+	char err[512], iv[32], gap[32];
+	int i;
+
+	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, sizeof(err)))
+		return;
+	fprintf(f, "\nprobes as run (each thread on its own schedule):\n");
+	for (i = 0; i < probe_count; i++) {
+		if (!plan[i].on)
+			continue;
+		fmt_ns(iv, sizeof(iv), (double)plan[i].interval_ns);
+		fmt_ns(gap, sizeof(gap), (double)plan[i].interval_ns / plan[i].threads);
+		fprintf(f, "  %-14s every %s, %u thread%s", probe_list[i].name, iv, plan[i].threads,
+			plan[i].threads > 1 ? "s" : "");
+		if (plan[i].threads > 1)
+			fprintf(f, " (starts %s apart)", gap);
+		fprintf(f, ": %.0f samples/s%s\n", 1e9 * plan[i].threads / (double)plan[i].interval_ns,
+			probe_list[i].control ? " (control)" : "");
+	}
+}
+
+json_t *scenario_probes_json(const struct scenario *sc)
+{
+	struct probe_plan plan[MAX_PROBES];
+	json_t *o = json_object();
+	char err[512];
+	int i;
+
+	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, sizeof(err)))
+		return o;
+	for (i = 0; i < probe_count; i++)
+		if (plan[i].on)
+			json_object_set_new(o, probe_list[i].name,
+					    json_pack("{s:I,s:i}", "interval_ns", (json_int_t)plan[i].interval_ns,
+						      "threads", (int)plan[i].threads));
+	return o;
 }
 
 /* --- the shared command-line layer --- */

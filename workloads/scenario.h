@@ -42,6 +42,13 @@ enum writer_mode {
 	WRITER_NONE,
 };
 
+/* The device baseline (fio) before the scenario. */
+enum baseline_mode {
+	BASELINE_AUTO,		/* when fio is found (in guests: when the host has fio) */
+	BASELINE_ON,		/* required: no fio, or a failed baseline, fails the run */
+	BASELINE_OFF,
+};
+
 #define SCENARIO_STR 128
 
 struct scenario {
@@ -51,6 +58,7 @@ struct scenario {
 	uint64_t warmup_ns;		/* samples whose intended start is earlier are dropped */
 	uint64_t fault_mode;		/* enum fault_mode */
 	uint64_t faulters;		/* faulter threads in lo */
+	uint64_t write_percent;		/* write-shared: share of touches that write (the rest read) */
 	uint64_t writer;		/* enum writer_mode */
 	uint64_t writers;		/* writer threads in lo */
 	uint64_t writer_interval_ns;	/* each writer's period */
@@ -76,6 +84,10 @@ struct scenario {
 	uint64_t cpu_max_quota_ns;	/* cpu.max on lo */
 	uint64_t cpu_max_period_ns;
 	uint64_t seed;
+	/* fio (workloads/fio.h): background job files run in lo and hi ("": none) */
+	char fio_lo[SCENARIO_STR];
+	char fio_hi[SCENARIO_STR];
+	uint64_t device_baseline;	/* enum baseline_mode */
 };
 
 enum scenario_key_type {
@@ -101,6 +113,7 @@ extern const size_t scenario_nr_keys;
 extern const char *const throttle_names[];
 extern const char *const fault_mode_names[];
 extern const char *const writer_names[];
+extern const char *const baseline_names[];
 
 /* Fill with defaults. */
 void scenario_defaults(struct scenario *sc);
@@ -124,6 +137,10 @@ extern const struct scenario_builtin scenario_builtins[];
 void scenario_list(FILE *f);
 /* Print the resolved settings, one "key = value" a line. */
 void scenario_print(FILE *f, const struct scenario *sc);
+/* Print each probe's effective interval and thread count (the probes setting resolved). */
+void scenario_print_probes(FILE *f, const struct scenario *sc);
+/* The same as {"maps": {"interval_ns": N, "threads": N}, ...}. */
+json_t *scenario_probes_json(const struct scenario *sc);
 /*
  * Set one key from text.  On error returns -EINVAL/-ERANGE/-ENOENT and
  * writes a message naming the key, the value and what is accepted into
