@@ -72,7 +72,7 @@ static int parse(int argc, char **argv, struct report_opts *o)
 		case 'f':
 			ret = report_format_parse(optarg);
 			if (ret < 0) {
-				msg_err("invalid --format '%s': expected text, mail, json or html", optarg);
+				msg_err("invalid --format '%s': expected text, mail, json, html or runs", optarg);
 				return -EINVAL;
 			}
 			o->format = (enum report_format)ret;

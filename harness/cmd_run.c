@@ -386,7 +386,7 @@ static int run_baseline(struct run_ctx *r)
 static int start_fio(struct run_ctx *r)
 {
 	uint64_t runtime = 50 * NSEC_PER_MSEC + r->o->sc.warmup_ns + r->o->sc.duration_ns;
-	char err[2048];
+	char err[2048] = "";
 	int ret = fio_run_start(&r->fio, FIO_LO, runtime, place_lo, r, err, sizeof(err));
 
 	if (!ret)
@@ -568,9 +568,10 @@ static void teardown(struct run_ctx *r)
 		kill(r->hi_pid, SIGKILL);
 	if (r->lo_pid > 0)
 		kill(r->lo_pid, SIGKILL);
-	fio_run_end(&r->fio);
+	/* throttle off first: a killed O_DIRECT job must drain its I/O before it exits */
 	if (!r->o->disposable)
 		throttle_undo(&r->tp, &r->cg);
+	fio_run_end(&r->fio);
 	reap(&r->hi_pid, DRAIN_TIMEOUT_NS);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
 	if (!r->o->disposable)
@@ -591,9 +592,14 @@ static void progress(struct run_ctx *r, uint64_t now)
 	uint64_t total = sh->measure_end_ns - sh->t0_ns;
 	uint64_t elapsed = now > sh->t0_ns ? now - sh->t0_ns : 0;
 
-	msg_info("%s: %" PRIu64 "/%" PRIu64 " s, maps samples %" PRIu64 ", lo page touches so far %" PRIu64, phase,
-		 (uint64_t)(elapsed / NSEC_PER_SEC), (uint64_t)(total / NSEC_PER_SEC), sh->probes[0][0].corrected.count,
-		 sh->touches[0]);
+	int ctl = probe_control_index();
+	uint64_t touches = 0, i;
+
+	for (i = 0; i < r->o->sc.faulters && i < MAX_FAULTERS; i++)
+		touches += sh->touches[i];
+	msg_info("%s: %" PRIu64 "/%" PRIu64 " s, %s samples %" PRIu64 ", lo page touches so far %" PRIu64, phase,
+		 (uint64_t)(elapsed / NSEC_PER_SEC), (uint64_t)(total / NSEC_PER_SEC), probe_list[ctl].name,
+		 sh->probes[ctl][0].corrected.count, touches);
 }
 
 /* Sleep until t, waking for signals, worker death, checkpoints and progress lines. */
@@ -749,14 +755,14 @@ static int measure(struct run_ctx *r)
 	cg_sample_take(r->cg.lo.path, &r->lo_end);
 	cg_sample_take(r->cg.hi.path, &r->hi_end);
 	r->sampled_end = true;
-	fio_run_stop(&r->fio);
+	fio_run_stop(&r->fio, &stop_signal);
 	/* Probes stop by themselves after their last due sample; a blocked one gets a grace period. */
 	if (reap(&r->hi_pid, DRAIN_TIMEOUT_NS) != 0)
 		msg_warn("probes did not finish within %llu s of the end; killed",
 			 (unsigned long long)(DRAIN_TIMEOUT_NS / NSEC_PER_SEC));
 	shared_store(&sh->stop, 1);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
-	return 0;
+	return stop_signal ? -EINTR : 0;
 }
 
 int cmd_run(int argc, char **argv)

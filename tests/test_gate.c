@@ -50,7 +50,7 @@ static const struct gate_case cases[] = {
 	{ "report text", { "report", "@slow" }, 0, { "regressed", "control", "ratio", "95% CI" } },
 	{ "report of a failed variant", { "report", "@broken" }, 1, { "could not test", "0/5" } },
 	{ "report bad format", { "report", "--format", "pdf", "@same" }, 2,
-	  { "invalid --format 'pdf'", "text, mail, json or html" } },
+	  { "invalid --format 'pdf'", "text, mail, json, html or runs" } },
 	{ "report unknown baseline", { "report", "--baseline", "x", "@same" }, 2, { "baseline 'x'" } },
 };
 

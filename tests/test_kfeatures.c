@@ -102,8 +102,8 @@ static int sh(const char *cmd)
 	return WIFEXITED(r) ? WEXITSTATUS(r) : -1;
 }
 
-/* A bzImage as the boot protocol lays it out, around a gzipped "vmlinux". */
-static void test_ikconfig(void)
+/* A bzImage as the boot protocol lays it out, around a "vmlinux" compressed with tool. */
+static void test_ikconfig(const char *tool)
 {
 	char cmd[1024], img[256], src[300], *payload = NULL, source[512];
 	size_t plen = 0, off = 2 * 512;
@@ -111,12 +111,12 @@ static void test_ikconfig(void)
 	unsigned char hdr[2 * 512] = { 0 };
 	FILE *f;
 
-	snprintf(test_ctx, sizeof(test_ctx), "ikconfig");
+	snprintf(test_ctx, sizeof(test_ctx), "ikconfig, %s payload", tool);
 	snprintf(cmd, sizeof(cmd),
 		 "cd %s && printf 'CONFIG_MEMCG=y\\nCONFIG_BLK_CGROUP_IOLATENCY=y\\n' | gzip -9 >cfg.gz && "
 		 "{ head -c 5000 /dev/urandom; printf IKCFG_ST; cat cfg.gz; printf IKCFG_ED; "
-		 "head -c 3000 /dev/urandom; } | gzip -9 >payload.gz",
-		 dir);
+		 "head -c 3000 /dev/urandom; } | %s -9 >payload.gz",
+		 dir, tool);
 	CHECK_INT(0, sh(cmd));
 	snprintf(src, sizeof(src), "%s/payload.gz", dir);
 	CHECK_INT(0, read_file(src, &payload, &plen));
@@ -136,7 +136,22 @@ static void test_ikconfig(void)
 	CHECK(kc && kconfig_get(kc, "CONFIG_BLK_CGROUP_IOLATENCY"));
 	kconfig_free(kc);
 
-	/* a config file beside wins; an image without IKCONFIG has none */
+	/* a readable config file wins over the image's; an unreadable one falls back to it */
+	snprintf(test_ctx, sizeof(test_ctx), "config file first, %s", tool);
+	snprintf(src, sizeof(src), "%s/config", dir);
+	write_file_atomic(src, "CONFIG_MEMCG=y\n", 15);
+	kc = NULL;
+	CHECK_INT(0, kfeatures_load_config(src, img, &kc, source, sizeof(source)));
+	CHECK_STR(src, source);
+	CHECK(kc && !kconfig_get(kc, "CONFIG_BLK_CGROUP_IOLATENCY"));
+	kconfig_free(kc);
+	snprintf(src, sizeof(src), "%s/no-such-config", dir);
+	kc = NULL;
+	CHECK_INT(0, kfeatures_load_config(src, img, &kc, source, sizeof(source)));
+	CHECK(strstr(source, "CONFIG_IKCONFIG"));
+	kconfig_free(kc);
+
+	/* an image without a setup header has no config to find */
 	snprintf(test_ctx, sizeof(test_ctx), "no ikconfig");
 	hdr[0x202] = 'X';
 	f = fopen(img, "w");
@@ -156,7 +171,8 @@ int main(void)
 		return 1;
 	test_needs();
 	test_json_and_line();
-	test_ikconfig();
+	test_ikconfig("gzip");
+	test_ikconfig("xz"); /* Debian's images */
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	sh(cmd);
 	return test_summary();

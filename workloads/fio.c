@@ -297,8 +297,11 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	free(text);
 	if (ret)
 		return ret;
-	if (place && pipe2(gate, O_CLOEXEC) < 0)
-		return -errno;
+	if (place && pipe2(gate, O_CLOEXEC) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot start fio: pipe: %s", strerror(-ret));
+		return ret;
+	}
 	fflush(NULL);
 	pid = fork();
 	if (pid < 0) {
@@ -319,8 +322,10 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 		ret = -EIO;
 		goto out;
 	}
-	if (place && write(gate[1], "g", 1) != 1)
+	if (place && write(gate[1], "g", 1) != 1) {
+		snprintf(err, errlen, "cannot release fio (pid %d) after moving it into cgroup %s", (int)pid, tag);
 		ret = -EIO;
+	}
 out:
 	if (gate[0] >= 0) {
 		close(gate[0]);
@@ -355,7 +360,8 @@ static void stop(struct fio_proc *p, uint64_t timeout_ns)
 	if (!timeout_ns) {
 		kill(-p->pid, SIGKILL);
 		p->how = "SIGKILL";
-	} else if (!exited(p)) {
+	} else if (!exited(p) && !(p->how && !strcmp(p->how, "SIGTERM"))) {
+		/* once only: each SIGTERM may hit fio 3.33's helper thread */
 		p->stopping = true;
 		kill(p->pid, SIGTERM);
 		p->how = "SIGTERM";
@@ -568,7 +574,8 @@ int fio_run_check(struct fio_run *f, char *err, size_t errlen)
 	return 0;
 }
 
-void fio_run_stop(struct fio_run *f)
+/* *interrupted set (SIGINT, SIGTERM): no more waiting, every job is killed at once. */
+void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 {
 	int g;
 	bool waiting = true;
@@ -577,7 +584,7 @@ void fio_run_stop(struct fio_run *f)
 		if (f->bg[g].pid > 0)
 			f->bg[g].stopping = true;
 	/* jobs on MMSTALL_RUNTIME end by themselves just after the measurement */
-	while (waiting) {
+	while (waiting && !*interrupted) {
 		waiting = false;
 		for (g = 0; g < FIO_NR_BG; g++) {
 			struct fio_proc *p = &f->bg[g];
@@ -601,7 +608,7 @@ void fio_run_stop(struct fio_run *f)
 
 		if (!p->spec[0] || !p->stopping || !p->rec)
 			continue;
-		stop(p, STOP_TIMEOUT_NS);
+		stop(p, *interrupted ? 0 : STOP_TIMEOUT_NS);
 		json_object_set_new(p->rec, "ended_by", p->how ? json_string(p->how) : json_null());
 		collect(p, true);
 	}

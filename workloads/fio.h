@@ -116,7 +116,7 @@ int fio_run_check(struct fio_run *f, char *err, size_t errlen);
  * End of the measurement: wait for the jobs on MMSTALL_RUNTIME to end (15 s
  * grace), stop the others (SIGTERM, SIGKILL after a timeout) and parse.
  */
-void fio_run_stop(struct fio_run *f);
+void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted);
 /* Every fio killed and reaped, temporary files removed (every exit path). */
 void fio_run_end(struct fio_run *f);
 /* The "fio" object of the result. */
