@@ -70,7 +70,8 @@ void report_scenario_text(const json_t *sc, char *buf, size_t len)
 			break;
 		kl = strlen(key);
 		if (json_is_string(val)) {
-			snprintf(v, sizeof(v), "%s", json_string_value(val));
+			/* an empty setting (fio_lo: no job) still shows as a value */
+			snprintf(v, sizeof(v), "%s", *json_string_value(val) ? json_string_value(val) : "-");
 		} else if (json_is_integer(val) && kl > 3 && !strcmp(key + kl - 3, "_ns")) {
 			fmt_ns(v, sizeof(v), (double)json_integer_value(val));
 			kl -= 3;
