@@ -54,11 +54,12 @@ static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size)
 	return ret;
 }
 
-static int run_mkfs(const char *stage, const char *img, uint64_t size)
+/*
+ * mkfs.ext4 argv (ending in -d STAGE IMG) into a new image file of size
+ * bytes: the data disk or the tools disk ("what" names it in messages).
+ */
+static int mkfs_image(char *const argv[], const char *stage, const char *img, uint64_t size, const char *what)
 {
-	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "mmstall-data", "-m", "0",
-			 "-E", "lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0",
-			 "-d", (char *)stage, (char *)img, NULL };
 	char *errout = NULL;
 	int fd, ret;
 
@@ -71,16 +72,24 @@ static int run_mkfs(const char *stage, const char *img, uint64_t size)
 		return ret;
 	ret = vm_run_capture(argv, NULL, NULL, &errout);
 	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's data disk (apt-get install e2fsprogs)",
-		       strerror(-ret));
+		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's %s (apt-get install e2fsprogs)",
+		       strerror(-ret), what);
 	else if (ret > 0 && errout && strstr(errout, "No space left"))
-		vm_err("no space left in %.*s for the data disk image (%" PRIu64 " MiB): free space or set "
-		       "MMSTALL_CACHE to a larger file system", (int)(strrchr(img, '/') - img), img, size / MiB);
+		vm_err("no space left in %.*s for the %s image (%" PRIu64 " MiB): free space or set "
+		       "MMSTALL_CACHE to a larger file system", (int)(strrchr(img, '/') - img), img, what, size / MiB);
 	else if (ret > 0)
 		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, vm_last_line(errout));
 	free(errout);
-	if (ret > 0)
-		return -EIO;
+	return ret > 0 ? -EIO : ret;
+}
+
+static int run_mkfs(const char *stage, const char *img, uint64_t size)
+{
+	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "mmstall-data", "-m", "0",
+			 "-E", "lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0",
+			 "-d", (char *)stage, (char *)img, NULL };
+	int fd, ret = mkfs_image(argv, stage, img, size, "data disk");
+
 	if (ret)
 		return ret;
 	fd = open(img, O_RDONLY | O_CLOEXEC);
@@ -277,24 +286,8 @@ static int mkfs_tools(const char *stage, const char *img, uint64_t size)
 	/* read-only in the guest: no journal to replay, nothing to write */
 	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", "mmstall-tools",
 			 "-m", "0", "-E", "root_owner=0:0", "-d", (char *)stage, (char *)img, NULL };
-	char *errout = NULL;
-	int fd, ret;
 
-	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	ret = ftruncate(fd, size) < 0 ? -errno : 0;
-	close(fd);
-	if (ret)
-		return ret;
-	ret = vm_run_capture(argv, NULL, NULL, &errout);
-	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's tools disk (apt-get install e2fsprogs)",
-		       strerror(-ret));
-	else if (ret > 0)
-		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, vm_last_line(errout));
-	free(errout);
-	return ret > 0 ? -EIO : ret;
+	return mkfs_image(argv, stage, img, size, "tools disk");
 }
 
 int diskimg_tools(const char *fio, char **path_out)
