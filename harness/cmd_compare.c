@@ -26,7 +26,8 @@
 #include "harness/runs.h"
 #include "harness/summary.h"
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/proc.h"
+#include "harness/progress.h"
 #include "harness/vm/initramfs.h"
 #include "harness/vm/session.h"
 #include "workloads/scenario.h"
@@ -196,14 +197,10 @@ static void draw(struct progress *pg)
 	fmt_secs(el, sizeof(el), now - pg->t0_ns);
 	fmt_secs(rem, sizeof(rem), remaining_ns(pg, now));
 	fmt_secs(in, sizeof(in), now - pg->run_start_ns);
-	if (pg->tty) {
-		fprintf(stderr, "\r\033[Kcompare: %s: %s (%s), elapsed %s, remaining ~%s", pg->what, phase, in, el,
-			rem);
-		fflush(stderr);
-	} else if (phase != pg->phase) {
-		fprintf(stderr, "%s: compare: %s: %s, elapsed %s, remaining ~%s\n", mm_progname, pg->what, phase,
-			el, rem);
-	}
+	if (pg->tty)
+		progress_show("compare: %s: %s (%s), elapsed %s, remaining ~%s", pg->what, phase, in, el, rem);
+	else if (phase != pg->phase)
+		msg_info("compare: %s: %s, elapsed %s, remaining ~%s", pg->what, phase, el, rem);
 	pg->phase = phase;
 }
 
@@ -242,8 +239,7 @@ static void progress_end(struct progress *pg)
 	pg->running = false;
 	pg->done++;
 	pg->done_wall_ns += now_ns() - pg->run_start_ns;
-	if (pg->tty)
-		fprintf(stderr, "\r\033[K");
+	progress_done();
 	pthread_mutex_unlock(&pg->lock);
 }
 
@@ -435,8 +431,7 @@ int cmd_compare(int argc, char **argv)
 	struct vm_extra_opts x = { .cmd = "compare", .opts = compare_longopts,
 				   .nr = ARRAY_SIZE(compare_longopts), .parse = parse_extra, .arg = &o,
 				   .usage = usage };
-	struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .tty = isatty(STDERR_FILENO) };
-	const char *progname = mm_progname;
+	struct progress pg = { .lock = PTHREAD_MUTEX_INITIALIZER, .tty = progress_tty() };
 	unsigned int failed = 0;
 	enum prior *prior = NULL;
 	struct vm_opts *vo;
@@ -469,12 +464,6 @@ int cmd_compare(int argc, char **argv)
 	pg.t0_ns = now_ns();
 	pg.warmup_ns = vm_session_scenario(vo)->warmup_ns;
 	pg.duration_ns = vm_session_scenario(vo)->duration_ns;
-	/*
-	 * On a terminal every message first clears the live line (it is drawn
-	 * again within half a second): msg_info() prints mm_progname first.
-	 */
-	if (pg.tty)
-		mm_progname = "\r\033[Kmmstall";
 	if (pthread_create(&pg.thread, NULL, progress_thread, &pg)) {
 		msg_err("cannot start the progress thread");
 		code = EXIT_FAIL;
@@ -485,20 +474,19 @@ int cmd_compare(int argc, char **argv)
 	pthread_mutex_unlock(&pg.lock);
 	if (!code)
 		pthread_join(pg.thread, NULL);
-	mm_progname = progname;
 	if (failed)
 		code = EXIT_FAIL;
-	if (!ret && !vm_stop_signal && conclude(vm_session_results(vo), &o, o.baseline))
+	if (!ret && !proc_stop_signal && conclude(vm_session_results(vo), &o, o.baseline))
 		code = EXIT_FAIL;
 	if (failed)
 		msg_warn("%u of %u runs failed; their results and console logs are in %s", failed, pg.todo,
 			 vm_session_results(vo));
 	free(prior);
 	vm_session_end(vo);
-	if (vm_stop_signal) {
+	if (proc_stop_signal) {
 		msg_err("interrupted by SIG%s: QEMU stopped; finished runs are kept, run the same command "
-			"again to resume", sigabbrev_np(vm_stop_signal));
-		return 128 + vm_stop_signal;
+			"again to resume", sigabbrev_np(proc_stop_signal));
+		return 128 + proc_stop_signal;
 	}
 	return code;
 }

@@ -31,6 +31,7 @@
 #include "cgroup/throttle.h"
 #include "harness/cmds.h"
 #include "harness/kconfig.h"
+#include "harness/proc.h"
 #include "harness/report.h"
 #include "harness/result.h"
 #include "harness/util.h"
@@ -67,23 +68,6 @@ struct run_ctx {
 	struct fio_run fio;	/* device baseline, background I/O */
 	json_t *root;
 };
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_signal(int sig)
-{
-	stop_signal = sig;
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_signal };
-	int sigs[] = { SIGINT, SIGTERM, SIGHUP };
-
-	sigemptyset(&sa.sa_mask);
-	for (size_t i = 0; i < ARRAY_SIZE(sigs); i++)
-		sigaction(sigs[i], &sa, NULL);
-}
 
 static void usage(FILE *f)
 {
@@ -371,7 +355,7 @@ static int place_hi(pid_t pid, void *arg)
 static int run_baseline(struct run_ctx *r)
 {
 	char err[2048];
-	int ret = fio_run_baseline(&r->fio, &stop_signal, err, sizeof(err));
+	int ret = fio_run_baseline(&r->fio, &proc_stop_signal, err, sizeof(err));
 
 	if (ret && ret != -EINTR)
 		msg_err("%s", err);
@@ -402,7 +386,7 @@ static bool wait_flag(struct run_ctx *r, int *flag, pid_t pid, uint64_t timeout_
 	uint64_t deadline = now_ns() + timeout_ns;
 
 	while (!shared_load(flag)) {
-		if (stop_signal || now_ns() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
+		if (proc_stop_signal || now_ns() > deadline || waitpid(pid, NULL, WNOHANG) == pid)
 			return false;
 		usleep(2000);
 	}
@@ -610,7 +594,7 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 	uint64_t now;
 
 	while ((now = now_ns()) < t) {
-		if (stop_signal)
+		if (proc_stop_signal)
 			return -EINTR;
 		if (shared_load(&r->sh->stop) || waitpid(r->lo_pid, NULL, WNOHANG) == r->lo_pid)
 			return -ECHILD;
@@ -755,14 +739,14 @@ static int measure(struct run_ctx *r)
 	cg_sample_take(r->cg.lo.path, &r->lo_end);
 	cg_sample_take(r->cg.hi.path, &r->hi_end);
 	r->sampled_end = true;
-	fio_run_stop(&r->fio, &stop_signal);
+	fio_run_stop(&r->fio, &proc_stop_signal);
 	/* Probes stop by themselves after their last due sample; a blocked one gets a grace period. */
 	if (reap(&r->hi_pid, DRAIN_TIMEOUT_NS) != 0)
 		msg_warn("probes did not finish within %llu s of the end; killed",
 			 (unsigned long long)(DRAIN_TIMEOUT_NS / NSEC_PER_SEC));
 	shared_store(&sh->stop, 1);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
-	return stop_signal ? -EINTR : 0;
+	return proc_stop_signal ? -EINTR : 0;
 }
 
 int cmd_run(int argc, char **argv)
@@ -793,7 +777,7 @@ int cmd_run(int argc, char **argv)
 	json_object_set_new(r.root, "histogram",
 			    json_pack("{s:s,s:s,s:i,s:f}", "type", "log-linear", "unit", "ns", "sub_bucket_bits",
 				      HIST_BITS, "relative_error_bound", HIST_REL_ERROR));
-	install_signals();
+	proc_signals_install();
 
 	ret = setup(&r, mount);
 	if (!ret)
@@ -811,8 +795,8 @@ int cmd_run(int argc, char **argv)
 	if (r.sh)
 		fill_measurements(&r);
 	if (ret == -EINTR)
-		snprintf(errbuf, sizeof(errbuf), "interrupted by signal %d (%s)", (int)stop_signal,
-			 strsignal(stop_signal));
+		snprintf(errbuf, sizeof(errbuf), "interrupted by signal %d (%s)", (int)proc_stop_signal,
+			 strsignal(proc_stop_signal));
 	else if (ret && r.sh && (r.sh->lo_error[0] || r.sh->hi_error[0]))
 		snprintf(errbuf, sizeof(errbuf), "%s", r.sh->lo_error[0] ? r.sh->lo_error : r.sh->hi_error);
 	else if (ret == -ECHILD)
@@ -837,8 +821,8 @@ int cmd_run(int argc, char **argv)
 		munmap(r.sh, sizeof(*r.sh));
 	json_decref(r.root);
 	fio_run_free(&r.fio);
-	if (stop_signal)
-		code = 128 + stop_signal;
+	if (proc_stop_signal)
+		code = 128 + proc_stop_signal;
 	else
 		code = ret ? EXIT_FAIL : EXIT_OK;
 	return code;

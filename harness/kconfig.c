@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 
+#include "harness/proc.h"
 #include "harness/util.h"
 
 /* What the scenarios need; see ../shared/kernel-notes.md "Kernel configuration". */
@@ -37,7 +38,7 @@ int kconfig_load_file(const char *path, struct kconfig **out)
 		if (!path_exists(path))
 			ret = -ENOENT;
 		else
-			ret = run_cmd_capture(argv, &kc->text) == 0 ? 0 : -EIO;
+			ret = proc_capture(argv, NULL, &kc->text, NULL) == 0 ? 0 : -EIO;
 	} else {
 		ret = read_file(path, &kc->text, NULL);
 	}

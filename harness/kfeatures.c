@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/proc.h"
 #include "harness/util.h"
 #include "workloads/probes.h"
 
@@ -157,7 +158,7 @@ static int decompress(const char *tool, const char *in, const char *out)
 
 	if (fd < 0)
 		return -errno;
-	ret = have_program(tool) ? run_cmd(argv, fd, -2) : -ENOENT;
+	ret = have_program(tool) ? proc_run(argv, NULL, -1, fd, -1) : -ENOENT;
 	close(fd);
 	/* a payload followed by padding makes some tools complain after a good stream */
 	return ret < 0 ? ret : 0;

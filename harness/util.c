@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "harness/util.h"
 
+#include <stdarg.h>
+
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
@@ -15,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "harness/progress.h"
+
 int mm_verbose;
 /* Set by main() before option parsing (declared in harness/cmds.h). */
 int mm_orig_argc;
@@ -25,10 +29,11 @@ static char last_error[1024];
 
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[4096];
+	char buf[4096], out[4200];
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
-	fprintf(stderr, "%s: %s%s\n", mm_progname, prefix, buf);
+	snprintf(out, sizeof(out), "%s: %s%s\n", mm_progname, prefix, buf);
+	progress_print(stderr, out);
 	if (!strcmp(prefix, "error: "))
 		snprintf(last_error, sizeof(last_error), "%.1023s", buf);
 }
@@ -377,98 +382,167 @@ void fmt_ns(char *buf, size_t len, double ns)
 		snprintf(buf, len, "%.2fs", ns / 1e9);
 }
 
-static void redirect(int fd, int target)
+const char *last_line(const char *s)
 {
-	if (fd == -1)
-		return;
-	if (fd == -2) {
-		fd = open("/dev/null", O_WRONLY);
-		if (fd < 0)
-			_exit(127);
-	}
-	if (fd != target)
-		dup2(fd, target);
+	static char buf[512];
+	const char *end, *start;
+
+	if (!s)
+		return "";
+	end = s + strlen(s);
+	while (end > s && (end[-1] == '\n' || end[-1] == '\r' || end[-1] == ' '))
+		end--;
+	start = end;
+	while (start > s && start[-1] != '\n')
+		start--;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(end - start), start);
+	return buf;
 }
 
-int run_cmd(char *const argv[], int out_fd, int err_fd)
+int path_fmt(char *buf, size_t len, const char *fmt, ...)
 {
-	int status;
-	pid_t pid;
+	va_list ap;
+	int n;
 
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0)
-		return -errno;
-	if (pid == 0) {
-		redirect(out_fd, STDOUT_FILENO);
-		redirect(err_fd, STDERR_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
 }
 
-int run_cmd_capture(char *const argv[], char **out)
+void hash_str(const char *s, uint64_t *h)
 {
-	int pfd[2], status;
-	size_t len = 0, cap = 4096;
-	char *buf;
-	pid_t pid;
+	/* include the NUL so "ab"+"c" and "a"+"bc" differ */
+	do {
+		*h ^= (unsigned char)*s;
+		*h *= 0x100000001b3ULL;
+	} while (*s++);
+}
 
-	buf = malloc(cap);
-	if (!buf)
-		return -ENOMEM;
-	if (pipe2(pfd, O_CLOEXEC) < 0) {
-		free(buf);
+int hash_file(const char *path, uint64_t *h)
+{
+	unsigned char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n, i;
+
+	if (fd < 0)
 		return -errno;
-	}
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		free(buf);
-		close(pfd[0]);
-		close(pfd[1]);
-		return -errno;
-	}
-	if (pid == 0) {
-		dup2(pfd[1], STDOUT_FILENO);
-		execvp(argv[0], argv);
-		_exit(127);
-	}
-	close(pfd[1]);
-	for (;;) {
-		ssize_t n;
-
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (!nb)
-				break;
-			buf = nb;
+	while ((n = read(fd, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			n = -errno;
+			close(fd);
+			return n;
 		}
-		n = read(pfd[0], buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
+		for (i = 0; i < n; i++) {
+			*h ^= buf[i];
+			*h *= 0x100000001b3ULL;
+		}
 	}
-	close(pfd[0]);
-	buf[len] = '\0';
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR) {
-			free(buf);
+	close(fd);
+	return 0;
+}
+
+static int copy_fd(int in, int out)
+{
+	char buf[65536];
+	ssize_t n, w, off;
+
+	while ((n = read(in, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
 			return -errno;
 		}
-	*out = buf;
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	return 128 + WTERMSIG(status);
+		for (off = 0; off < n; off += w) {
+			w = write(out, buf + off, n - off);
+			if (w < 0) {
+				if (errno == EINTR) {
+					w = 0;
+					continue;
+				}
+				return -errno;
+			}
+		}
+	}
+	return 0;
+}
+
+int copy_file(const char *src, const char *dst, bool exec, bool append)
+{
+	int in, out, ret;
+
+	in = open(src, O_RDONLY | O_CLOEXEC);
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), exec ? 0755 : 0644);
+	if (out < 0) {
+		ret = -errno;
+		close(in);
+		return ret;
+	}
+	ret = copy_fd(in, out);
+	close(in);
+	if (close(out) < 0 && !ret)
+		ret = -errno;
+	return ret;
+}
+
+
+void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		abort();
+	return p;
+}
+
+void *xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		abort();
+	return p;
+}
+
+char *xstrdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (!d)
+		abort();
+	return d;
+}
+
+char *xvasprintf(const char *fmt, va_list ap)
+{
+	char *s;
+
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	return s;
+}
+
+char *xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	s = xvasprintf(fmt, ap);
+	va_end(ap);
+	return s;
 }
 
 bool have_program(const char *name)

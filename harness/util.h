@@ -1,12 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Small helpers shared by every part of mmstall.
+ * Small helpers shared by every part of mmstall, and the conventions the
+ * whole tree follows (one of each):
  *
- * Error convention (as in liburing and the kernel selftests): internal
- * functions return 0 or a negative errno.  Library-specific codes
- * (libcgroup's ECG*, jansson's json_error_t) are converted at the call site,
- * once.  User-facing messages go through err()/warnx-style helpers below and
- * always name the object that failed and, where possible, what to do.
+ * Errors.  A function returns 0 (or a count) on success and a negative
+ * errno on failure, as liburing and the kernel selftests do.  When the
+ * caller needs more than strerror(), the function also takes
+ * `char *err, size_t errlen` and writes one sentence there: what failed, on
+ * which object (file, kernel, setting), and what the user can do.  Nothing
+ * else carries an error: no global error slot, no "last error".  Library
+ * codes (libcgroup's ECG*, jansson's json_error_t) are converted where the
+ * library is called, once.  Only the command layer (cmd_*.c) prints an err
+ * (msg_err) or records it in a result file.
+ *
+ * Memory.  Small allocations go through the x*() helpers below, which
+ * abort on failure: no function returns -ENOMEM for a string or a table.
+ *
+ * Children and signals: harness/proc.h (one runner, one signal regime).
+ * Messages: msg_*() on stderr; progress lines: harness/progress.h.
  */
 #ifndef MMSTALL_UTIL_H
 #define MMSTALL_UTIL_H
@@ -77,6 +88,13 @@ int rm_rf(const char *path);
 bool path_exists(const char *path);
 bool is_dir(const char *path);
 
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *xvasprintf(const char *fmt, va_list ap);
+
 /* Parse "30", "30s", "500ms", "2m" into nanoseconds; -EINVAL on junk. */
 int parse_duration_ns(const char *s, uint64_t *out);
 /* Parse "64M", "1G", "4096", "4k" (powers of 1024) into bytes. */
@@ -87,10 +105,18 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 /* Human-readable latency ("812ns", "12.3us", "4.56ms", "1.20s"). */
 void fmt_ns(char *buf, size_t len, double ns);
 
-/* Run a command (argv) and wait; stdout/stderr to the given fds (-1: inherit, -2: /dev/null). */
-int run_cmd(char *const argv[], int out_fd, int err_fd);
-/* Run a command, capture its stdout (NUL-terminated, caller frees). Returns exit status or -errno. */
-int run_cmd_capture(char *const argv[], char **out);
+/* snprintf for paths: -ENAMETOOLONG instead of a silently cut path. */
+int path_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Copy src to dst (created, mode 0644 or 0755 if exec); appends if append. */
+int copy_file(const char *src, const char *dst, bool exec, bool append);
+/* The last line of a text (for error messages), trimmed; static buffer. */
+const char *last_line(const char *s);
+
+/* 64-bit FNV-1a of a string (with its NUL) or a file's contents, folded into *h (cache identities). */
+#define HASH_INIT 0xcbf29ce484222325ULL
+void hash_str(const char *s, uint64_t *h);
+int hash_file(const char *path, uint64_t *h);
+
 /* Is an executable called name on $PATH (or an absolute path that exists)? */
 bool have_program(const char *name);
 

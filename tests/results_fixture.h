@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "harness/result.h"
+#include "harness/proc.h"
 #include "harness/util.h"
 #include "tests/test_util.h"
 
@@ -114,7 +115,7 @@ static inline int fx_exec(const char *const *args, char **out, char **err)
 	for (; *args && n < 31; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-	code = run_cmd(argv, ofd, efd);
+	code = proc_run(argv, NULL, -1, ofd, efd);
 	close(ofd);
 	close(efd);
 	*out = *err = NULL;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cgroup/cg.h"
+#include "harness/proc.h"
 #include "harness/util.h"
 #include "tests/test_util.h"
 
@@ -91,18 +92,18 @@ static void check_clean(const char *name)
 	if (!cg_find_mount(mount, sizeof(mount))) {
 		snprintf(cmd, sizeof(cmd), "ls -d %s/mmstall-* 2>/dev/null", mount);
 		ps[2] = cmd;
-		run_cmd_capture(ps, &out);
+		proc_capture(ps, NULL, &out, NULL);
 		CHECK_STR("", out);
 		free(out);
 	}
 	snprintf(cmd, sizeof(cmd), "pgrep -af '[q]emu-system' | grep -F '%s' || true", tmpdir);
 	ps[2] = cmd;
-	run_cmd_capture(ps, &out);
+	proc_capture(ps, NULL, &out, NULL);
 	CHECK_STR("", out);
 	free(out);
 	snprintf(cmd, sizeof(cmd), "find %s -name '*.tmp.*' 2>/dev/null", tmpdir);
 	ps[2] = cmd;
-	run_cmd_capture(ps, &out);
+	proc_capture(ps, NULL, &out, NULL);
 	CHECK_STR("", out);
 	free(out);
 	TEST_CONTEXT_CLEAR();

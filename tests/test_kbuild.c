@@ -11,6 +11,7 @@
  */
 #include "harness/kbuild/kbuild.h"
 #include "harness/kconfig.h"
+#include "harness/proc.h"
 #include "harness/util.h"
 #include "test_util.h"
 #include "test_kbuild_util.h"
@@ -170,10 +171,10 @@ static char *tree_state(const char *dir)
 			 "xargs cat", (char *)dir, NULL };
 	char *files = NULL, *status = NULL, *h = NULL, *s;
 
-	run_cmd_capture(argv, &files);
+	proc_capture(argv, NULL, &files, NULL);
 	kb_git(dir, &status, NULL, st);
 	kb_git(dir, &h, NULL, head);
-	s = kb_asprintf("%s\n--status--\n%s--head--\n%s", files ? files : "", status ? status : "",
+	s = xasprintf("%s\n--status--\n%s--head--\n%s", files ? files : "", status ? status : "",
 			h ? h : "");
 	free(files);
 	free(status);
@@ -216,7 +217,7 @@ static void make_patches(const char *scratch, const char *out)
 
 static void check_file(const char *tree, const char *name, const char *needle)
 {
-	char *p = kb_asprintf("%s/%s", tree, name), *s = slurp(p);
+	char *p = xasprintf("%s/%s", tree, name), *s = slurp(p);
 
 	TEST_CONTEXT("%s has '%s'", name, needle);
 	CHECK(s && strstr(s, needle));

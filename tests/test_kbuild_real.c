@@ -52,12 +52,12 @@ static json_t *manifest_of(const char *label)
  */
 static int write_patch(const char *tree, const char *dir)
 {
-	char *src = kb_asprintf("%s/src", tree), *info = kb_asprintf("%s/info.json", tree), *spec;
+	char *src = xasprintf("%s/src", tree), *info = xasprintf("%s/info.json", tree), *spec;
 	char *text = NULL, *patch, *p, *l2, *l3, *l4;
 	json_t *o = json_load_file(info, 0, NULL);
 	int ret;
 
-	spec = kb_asprintf("%s:mm/mmap_lock.c", json_string_value(json_object_get(o, "base")) ?: "HEAD");
+	spec = xasprintf("%s:mm/mmap_lock.c", json_string_value(json_object_get(o, "base")) ?: "HEAD");
 	{
 		const char *const args[] = { "show", spec, NULL };
 
@@ -74,11 +74,11 @@ static int write_patch(const char *tree, const char *dir)
 	l2 = strchr(text, '\n') + 1;
 	l3 = strchr(l2, '\n') + 1;
 	l4 = strchr(l3, '\n') + 1;
-	patch = kb_asprintf("--- a/mm/mmap_lock.c\n+++ b/mm/mmap_lock.c\n@@ -1,3 +1,4 @@\n"
+	patch = xasprintf("--- a/mm/mmap_lock.c\n+++ b/mm/mmap_lock.c\n@@ -1,3 +1,4 @@\n"
 			    " %.*s+/* mmstall test_kbuild_real: a one-file patch */\n %.*s %.*s",
 			    (int)(l2 - text), text, (int)(l3 - l2), l2, (int)(l4 - l3), l3);
 	mkdir_p(dir, 0755);
-	p = kb_asprintf("%s/0001-comment.patch", dir);
+	p = xasprintf("%s/0001-comment.patch", dir);
 	ret = write_file_atomic(p, patch, strlen(patch));
 	free(p);
 	free(patch);

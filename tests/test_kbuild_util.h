@@ -8,12 +8,13 @@
 #include <string.h>
 
 #include "harness/kbuild/kbuild.h"
+#include "harness/proc.h"
 #include "harness/util.h"
 
 /* Write dir/name (parent directories made); aborts on error: fixtures must exist. */
 static inline void kbt_put(const char *dir, const char *name, const char *text)
 {
-	char *p = kb_asprintf("%s/%s", dir, name), *slash = strrchr(p, '/');
+	char *p = xasprintf("%s/%s", dir, name), *slash = strrchr(p, '/');
 
 	*slash = '\0';
 	mkdir_p(p, 0755);
@@ -37,7 +38,7 @@ static inline int kbt_mmstall(const char *const *args, char **output)
 	for (; *args; args++)
 		kb_strv_push(&argv, *args);
 	*output = NULL;
-	ret = run_cmd_capture(argv.v, output);
+	ret = proc_capture(argv.v, NULL, output, NULL);
 	kb_strv_free(&argv);
 	return ret;
 }

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "harness/proc.h"
 #include "tests/results_fixture.h"
 #include "tests/test_util.h"
 
@@ -51,7 +52,7 @@ static int shoot(const char *b, const char *html, const char *png, const char *n
 	snprintf(shot, sizeof(shot), "--screenshot=%s", png);
 	snprintf(net, sizeof(net), "--log-net-log=%s", netlog);
 	snprintf(url, sizeof(url), "file://%s", html);
-	code = run_cmd(argv, -2, -2);
+	code = proc_run(argv, NULL, -1, -1, -1);
 	rm_rf(dir);
 	return code;
 }

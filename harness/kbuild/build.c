@@ -23,7 +23,8 @@
 
 #include "harness/kconfig.h"
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/proc.h"
+#include "harness/progress.h"
 #include "harness/vm/kernel.h"
 #include "version.h"
 
@@ -100,8 +101,7 @@ static void draw(struct build *b, bool force)
 	fmt_elapsed(el, sizeof(el), now - b->step_t0);
 	fmt_elapsed(tot, sizeof(tot), now - b->t0);
 	log_tail(b, last, sizeof(last));
-	fprintf(stderr, "\r[%s] %-8s %s (total %s)  %s\033[K", b->o->label, b->step, el, tot, last);
-	fflush(stderr);
+	progress_show("[%s] %-8s %s (total %s)  %s", b->o->label, b->step, el, tot, last);
 }
 
 static void tick(void *arg)
@@ -130,12 +130,8 @@ static void step_end(struct build *b)
 	double s = (now_ns() - b->step_t0) / 1e9;
 
 	json_object_set_new(b->steps, b->step, json_real(s));
-	if (b->tty) {
-		draw(b, true);
-		fprintf(stderr, "\r[%s] %-8s done in %.1f s\033[K\n", b->o->label, b->step, s);
-	} else {
-		msg_info("[%s] %s done in %.1f s", b->o->label, b->step, s);
-	}
+	progress_done();
+	msg_info("[%s] %s done in %.1f s", b->o->label, b->step, s);
 }
 
 /* ---- running commands into the log ---- */
@@ -158,14 +154,14 @@ static void log_cmd(struct build *b, char *const argv[], const char *cwd)
 /* Run argv with its output in the log; 0, or -EIO with b->err saying what failed. */
 static int run_logged(struct build *b, char *const argv[], const char *cwd)
 {
-	struct vm_child c = { .argv = argv, .cwd = cwd, .in_fd = -1, .out_fd = b->log_fd, .err_fd = b->log_fd };
+	struct proc_child c = { .argv = argv, .cwd = cwd, .in_fd = -1, .out_fd = b->log_fd, .err_fd = b->log_fd };
 	pid_t pid;
 	int ret;
 
 	log_cmd(b, argv, cwd);
-	ret = vm_spawn(&c, &pid);
+	ret = proc_spawn(&c, &pid);
 	if (!ret)
-		ret = vm_wait(pid, 0, tick, b);
+		ret = proc_wait(pid, 0, tick, b);
 	if (ret == -EINTR)
 		snprintf(b->err, sizeof(b->err), "interrupted");
 	else if (ret < 0)
@@ -207,7 +203,7 @@ static int resolve_deb(struct build *b, const char *pkg)
 			 "deb:linux-source-6.1; see 'apt-cache search linux-source')", pkg);
 		return -EINVAL;
 	}
-	ret = vm_run_capture(argv, NULL, &out, NULL);
+	ret = proc_capture(argv, NULL, &out, NULL);
 	v = ret ? NULL : strstr(out, "\nVersion: ");
 	if (!v) {
 		snprintf(b->err, sizeof(b->err),
@@ -217,10 +213,10 @@ static int resolve_deb(struct build *b, const char *pkg)
 		return ret < 0 ? ret : -ENOENT;
 	}
 	v += strlen("\nVersion: ");
-	b->deb_pkg = kb_strdup(pkg);
-	b->deb_ver = kb_asprintf("%.*s", (int)strcspn(v, "\n"), v);
-	b->identity = kb_asprintf("deb:%s=%s", b->deb_pkg, b->deb_ver);
-	b->origin = kb_strdup(b->identity);
+	b->deb_pkg = xstrdup(pkg);
+	b->deb_ver = xasprintf("%.*s", (int)strcspn(v, "\n"), v);
+	b->identity = xasprintf("deb:%s=%s", b->deb_pkg, b->deb_ver);
+	b->origin = xstrdup(b->identity);
 	b->kind = SRC_DEB;
 	free(out);
 	return 0;
@@ -238,9 +234,9 @@ static int dir_identity(struct build *b)
 			 "-printf", "%P %s %T@\\n", NULL };
 	struct kb_strv lines = { 0 };
 	char *out = NULL, *line, *save = NULL, hex[17];
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	size_t i;
-	int ret = vm_run_capture(argv, NULL, &out, NULL);
+	int ret = proc_capture(argv, NULL, &out, NULL);
 
 	if (ret) {
 		snprintf(b->err, sizeof(b->err), "cannot list the files of %s (find: %s)", b->origin,
@@ -252,9 +248,9 @@ static int dir_identity(struct build *b)
 		kb_strv_push(&lines, line);
 	qsort(lines.v, lines.n, sizeof(char *), cmp_line);
 	for (i = 0; i < lines.n; i++)
-		vm_hash_str(lines.v[i], &h);
+		hash_str(lines.v[i], &h);
 	kb_hash_hex(h, hex);
-	b->identity = kb_asprintf("dir:%s", hex);
+	b->identity = xasprintf("dir:%s", hex);
 	kb_strv_free(&lines);
 	free(out);
 	return 0;
@@ -273,8 +269,8 @@ static int resolve_git(struct build *b)
 		free(out);
 		return -EINVAL;
 	}
-	b->commit = kb_asprintf("%.*s", (int)strcspn(out, "\n"), out);
-	b->identity = kb_asprintf("git:%s", b->commit);
+	b->commit = xasprintf("%.*s", (int)strcspn(out, "\n"), out);
+	b->identity = xasprintf("git:%s", b->commit);
 	free(out);
 	out = NULL;
 	if (!kb_git(b->origin, &out, NULL, dirty) && out[0])
@@ -289,7 +285,7 @@ static int resolve_source(struct build *b)
 {
 	const char *src = b->o->source;
 	char real[PATH_MAX], *p;
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	int ret;
 
 	if (!strncmp(src, "deb:", 4))
@@ -300,7 +296,7 @@ static int resolve_source(struct build *b)
 			 "(.tar.xz, .tar.gz, ...) or deb:linux-source-X.Y", src, strerror(errno));
 		return -ENOENT;
 	}
-	b->origin = kb_strdup(real);
+	b->origin = xstrdup(real);
 	if (!is_dir(real)) {
 		if (!is_tarball(real)) {
 			snprintf(b->err, sizeof(b->err),
@@ -308,27 +304,27 @@ static int resolve_source(struct build *b)
 				 ".tar.bz2, .tar.zst)", src);
 			return -EINVAL;
 		}
-		ret = vm_hash_file(real, &h);
+		ret = hash_file(real, &h);
 		if (ret) {
 			snprintf(b->err, sizeof(b->err), "cannot read %s: %s", real, strerror(-ret));
 			return ret;
 		}
-		b->tarball = kb_strdup(real);
+		b->tarball = xstrdup(real);
 		kb_hash_hex(h, real);
-		b->identity = kb_asprintf("tar:%s", real);
+		b->identity = xasprintf("tar:%s", real);
 		free(b->origin);
-		b->origin = kb_strdup(b->identity);
+		b->origin = xstrdup(b->identity);
 		b->kind = SRC_TAR;
 		return 0;
 	}
-	p = kb_asprintf("%s/Kconfig", real);
+	p = xasprintf("%s/Kconfig", real);
 	ret = path_exists(p) ? 0 : -EINVAL;
 	free(p);
 	if (ret) {
 		snprintf(b->err, sizeof(b->err), "--source %s: not a kernel source tree (no Kconfig at its top)", src);
 		return ret;
 	}
-	p = kb_asprintf("%s/.git", real);
+	p = xasprintf("%s/.git", real);
 	ret = path_exists(p);
 	free(p);
 	if (ret)
@@ -341,11 +337,11 @@ static int resolve_source(struct build *b)
 
 static void hash_hex_of(const char *const *parts, char *hex)
 {
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 
 	for (; *parts; parts++) {
-		vm_hash_str(*parts, &h);
-		vm_hash_str("\n", &h);
+		hash_str(*parts, &h);
+		hash_str("\n", &h);
 	}
 	kb_hash_hex(h, hex);
 }
@@ -367,15 +363,15 @@ static int setup_paths(struct build *b)
 	ret = kb_cache_path(dir, sizeof(dir), "trees/%s", b->tree_id);
 	if (ret)
 		return ret;
-	b->tree = kb_strdup(dir);
-	b->src = kb_asprintf("%s/src", dir);
-	b->obj = kb_asprintf("%s/obj-%s", dir, b->frag_hash);
+	b->tree = xstrdup(dir);
+	b->src = xasprintf("%s/src", dir);
+	b->obj = xasprintf("%s/obj-%s", dir, b->frag_hash);
 	return 0;
 }
 
 static int read_fragment(struct build *b)
 {
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	int ret = realpath(b->o->fragment, b->fragment) ? 0 : -errno;
 
 	if (!ret)
@@ -387,7 +383,7 @@ static int read_fragment(struct build *b)
 		return ret;
 	}
 	ret = kb_fragment_parse(b->fragment_text, b->o->fragment, &b->frag, b->err, sizeof(b->err));
-	vm_hash_str(b->fragment_text, &h);
+	hash_str(b->fragment_text, &h);
 	kb_hash_hex(h, b->frag_hash);
 	return ret;
 }
@@ -397,7 +393,7 @@ static int read_fragment(struct build *b)
 /* The work tree's record: origin, kind, base commit and identity it holds. */
 static int write_tree_info(struct build *b)
 {
-	char *p = kb_asprintf("%s/info.json", b->tree), *s;
+	char *p = xasprintf("%s/info.json", b->tree), *s;
 	json_t *o = json_pack("{s:s,s:s,s:s,s:s}", "origin", b->origin, "kind", src_kind_name[b->kind], "base",
 			      b->base, "identity", b->identity);
 	int ret;
@@ -413,7 +409,7 @@ static int write_tree_info(struct build *b)
 /* What the work tree held last time ("" if nothing yet). */
 static void read_tree_info(struct build *b, char *identity, size_t len)
 {
-	char *p = kb_asprintf("%s/info.json", b->tree);
+	char *p = xasprintf("%s/info.json", b->tree);
 	json_t *o = json_load_file(p, 0, NULL);
 
 	identity[0] = '\0';
@@ -430,8 +426,8 @@ static char *find_tarball(const char *dir)
 	char *argv[] = { "find", (char *)dir, "-path", "*/usr/src/linux-source-*.tar*", "-type", "f", NULL };
 	char *out = NULL, *p = NULL;
 
-	if (!vm_run_capture(argv, NULL, &out, NULL) && out[0])
-		p = kb_asprintf("%.*s", (int)strcspn(out, "\n"), out);
+	if (!proc_capture(argv, NULL, &out, NULL) && out[0])
+		p = xasprintf("%.*s", (int)strcspn(out, "\n"), out);
 	free(out);
 	return p;
 }
@@ -443,7 +439,7 @@ static int untar(struct build *b, const char *tarball, const char *dir)
 	char *mk;
 	int ret = run_logged(b, argv, NULL);
 
-	mk = kb_asprintf("%s/Kconfig", dir);
+	mk = xasprintf("%s/Kconfig", dir);
 	if (!ret && !path_exists(mk)) {
 		snprintf(b->err, sizeof(b->err), "%s holds no kernel source tree (no Kconfig at its top)", tarball);
 		ret = -EINVAL;
@@ -454,8 +450,8 @@ static int untar(struct build *b, const char *tarball, const char *dir)
 
 static int fetch_deb(struct build *b, const char *tmp, const char *dest)
 {
-	char *spec = kb_asprintf("%s=%s", b->deb_pkg, b->deb_ver);
-	char *dl = kb_asprintf("%s/download", tmp), *root = kb_asprintf("%s/root", tmp);
+	char *spec = xasprintf("%s=%s", b->deb_pkg, b->deb_ver);
+	char *dl = xasprintf("%s/download", tmp), *root = xasprintf("%s/root", tmp);
 	char *get[] = { "apt-get", "download", "-q", spec, NULL };
 	char *deb = NULL, *tarball = NULL;
 	int ret = mkdir_p(dl, 0755);
@@ -465,8 +461,8 @@ static int fetch_deb(struct build *b, const char *tmp, const char *dest)
 	if (!ret) {
 		char *find[] = { "find", dl, "-name", "*.deb", NULL }, *out = NULL;
 
-		if (!vm_run_capture(find, NULL, &out, NULL) && out[0])
-			deb = kb_asprintf("%.*s", (int)strcspn(out, "\n"), out);
+		if (!proc_capture(find, NULL, &out, NULL) && out[0])
+			deb = xasprintf("%.*s", (int)strcspn(out, "\n"), out);
 		free(out);
 		if (!deb) {
 			snprintf(b->err, sizeof(b->err), "apt-get download %s left no .deb", spec);
@@ -495,7 +491,7 @@ static int fetch_deb(struct build *b, const char *tmp, const char *dest)
 /* A new work tree: fetch or copy the source into src.tmp, import it, rename into place. */
 static int step_fetch(struct build *b)
 {
-	char *tmp = kb_asprintf("%s/fetch.tmp", b->tree), *dest = kb_asprintf("%s/src.tmp", b->tree);
+	char *tmp = xasprintf("%s/fetch.tmp", b->tree), *dest = xasprintf("%s/src.tmp", b->tree);
 	int ret;
 
 	rm_rf(tmp);
@@ -554,7 +550,7 @@ out:
  */
 static int sync_dir(struct build *b)
 {
-	char *from = kb_asprintf("%s/", b->origin), *to = kb_asprintf("%s/", b->src);
+	char *from = xasprintf("%s/", b->origin), *to = xasprintf("%s/", b->src);
 	char *argv[] = { "rsync", "-rlpD", "--checksum", "--delete", "--exclude=/.git", from, to, NULL };
 	int ret;
 
@@ -634,12 +630,12 @@ static int make_target(struct build *b, const char *target, bool jobs)
 
 static int step_config(struct build *b)
 {
-	char *merge = kb_asprintf("%s/scripts/kconfig/merge_config.sh", b->src);
-	char *cfg = kb_asprintf("%s/.config", b->obj);
+	char *merge = xasprintf("%s/scripts/kconfig/merge_config.sh", b->src);
+	char *cfg = xasprintf("%s/.config", b->obj);
 	char *argv[] = { "sh", merge, "-m", "-O", b->obj, cfg, b->fragment, NULL };
 	struct kb_strv dropped = { 0 };
 	struct kconfig *kc = NULL;
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	size_t i, used;
 	int ret;
 
@@ -671,7 +667,7 @@ static int step_config(struct build *b)
 		ret = -EINVAL;
 		goto out;
 	}
-	vm_hash_file(cfg, &h);
+	hash_file(cfg, &h);
 	kb_hash_hex(h, b->config_hash);
 	step_end(b);
 out:
@@ -741,8 +737,8 @@ static json_t *manifest(struct build *b, const char *dir, const char *release, u
 
 static int copy_out(struct build *b, const char *tmp, const char *from, const char *to)
 {
-	char *src = kb_asprintf("%s/%s", b->obj, from), *dst = kb_asprintf("%s/%s", tmp, to);
-	int ret = vm_copy_file(src, dst, false, false);
+	char *src = xasprintf("%s/%s", b->obj, from), *dst = xasprintf("%s/%s", tmp, to);
+	int ret = copy_file(src, dst, false, false);
 
 	if (ret)
 		snprintf(b->err, sizeof(b->err), "cannot copy %s to %s: %s", src, dst, strerror(-ret));
@@ -753,7 +749,7 @@ static int copy_out(struct build *b, const char *tmp, const char *from, const ch
 
 static int step_install(struct build *b, const char *final)
 {
-	char *tmp = kb_asprintf("%s.tmp.%d", final, (int)getpid()), *img = NULL, *s = NULL, *p = NULL;
+	char *tmp = xasprintf("%s.tmp.%d", final, (int)getpid()), *img = NULL, *s = NULL, *p = NULL;
 	char release[64];
 	json_t *m = NULL;
 	struct stat st;
@@ -770,7 +766,7 @@ static int step_install(struct build *b, const char *final)
 		ret = copy_out(b, tmp, "System.map", "System.map");
 	if (ret)
 		goto out;
-	img = kb_asprintf("%s/bzImage", tmp);
+	img = xasprintf("%s/bzImage", tmp);
 	ret = kernel_check_image(img, release, sizeof(release));
 	if (ret || stat(img, &st) < 0) {
 		snprintf(b->err, sizeof(b->err), "%s/arch/x86/boot/bzImage is not a bootable image", b->obj);
@@ -780,12 +776,12 @@ static int step_install(struct build *b, const char *final)
 	step_end(b);
 	m = manifest(b, final, release, st.st_size);
 	s = json_dumps(m, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-	p = kb_asprintf("%s/manifest.json", tmp);
+	p = xasprintf("%s/manifest.json", tmp);
 	ret = s ? write_file_atomic(p, s, strlen(s)) : -ENOMEM;
 	free(p);
-	p = kb_asprintf("%s/build.log", tmp);
+	p = xasprintf("%s/build.log", tmp);
 	if (!ret)
-		ret = vm_copy_file(b->log_path, p, false, false);
+		ret = copy_file(b->log_path, p, false, false);
 	if (!ret) {
 		rm_rf(final);	/* a half entry of a killed build (no manifest) */
 		if (rename(tmp, final) < 0)
@@ -808,7 +804,7 @@ out:
 /* Say it is there and where; 0 if the entry at final is complete. */
 static int try_cached(struct build *b, const char *final)
 {
-	char *p = kb_asprintf("%s/manifest.json", final);
+	char *p = xasprintf("%s/manifest.json", final);
 	json_t *m = json_load_file(p, 0, NULL);
 	int ret = -ENOENT;
 
@@ -828,7 +824,7 @@ static int try_cached(struct build *b, const char *final)
 
 static int lock_tree(struct build *b, int *fd)
 {
-	char *p = kb_asprintf("%s/lock", b->tree);
+	char *p = xasprintf("%s/lock", b->tree);
 	int ret = mkdir_p(b->tree, 0755);
 
 	*fd = ret ? -1 : open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -842,7 +838,7 @@ static int lock_tree(struct build *b, int *fd)
 	if (flock(*fd, LOCK_EX | LOCK_NB) < 0) {
 		msg_info("[%s] waiting for another build of the same source (%s)", b->o->label, b->tree);
 		while (flock(*fd, LOCK_EX) < 0)
-			if (errno != EINTR || vm_stop_signal)
+			if (errno != EINTR || proc_stop_signal)
 				return -EINTR;
 	}
 	return 0;
@@ -860,7 +856,7 @@ static int open_log(struct build *b)
 		return ret;
 	}
 	stamp_now(stamp, sizeof(stamp));
-	b->log_path = kb_asprintf("%s/%s-%s.log", dir, b->o->label, stamp);
+	b->log_path = xasprintf("%s/%s-%s.log", dir, b->o->label, stamp);
 	b->log_fd = open(b->log_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC | O_APPEND, 0644); /* read: progress */
 	if (b->log_fd < 0) {
 		snprintf(b->err, sizeof(b->err), "cannot create %s: %s", b->log_path, strerror(errno));
@@ -911,7 +907,7 @@ static void log_error_line(const struct build *b, char *buf, size_t len)
 			hit--;
 		snprintf(buf, len, "%.*s", (int)strcspn(hit, "\n"), hit);
 	} else {
-		snprintf(buf, len, "%s", vm_last_line(p));
+		snprintf(buf, len, "%s", last_line(p));
 	}
 	free(text);
 }
@@ -920,8 +916,7 @@ static void report_failure(struct build *b)
 {
 	char line[512], el[16];
 
-	if (b->tty)
-		fprintf(stderr, "\n");
+	progress_done();
 	if (!b->step) {
 		msg_err("%s", b->err);
 		return;
@@ -992,7 +987,7 @@ int kb_build_opt(int c, const char *arg, struct kb_build_opts *o)
 
 int kb_build_run(const struct kb_build_opts *o, char *key_out)
 {
-	struct build b = { .o = o, .log_fd = -1, .tty = isatty(STDERR_FILENO), .t0 = now_ns() };
+	struct build b = { .o = o, .log_fd = -1, .tty = progress_tty(), .t0 = now_ns() };
 	char final[PATH_MAX], total[16];
 	int ret, lock_fd = -1;
 
@@ -1023,7 +1018,7 @@ int kb_build_run(const struct kb_build_opts *o, char *key_out)
 		snprintf(key_out, 17, "%s", b.key);
 	if (!try_cached(&b, final))
 		goto out;
-	vm_signals_install();
+	proc_signals_install();
 	ret = lock_tree(&b, &lock_fd);
 	/* another build may have made it while we waited */
 	if (!ret && try_cached(&b, final)) {
@@ -1038,13 +1033,13 @@ int kb_build_run(const struct kb_build_opts *o, char *key_out)
 	}
 	if (lock_fd >= 0) {
 		/* last use of the tree, for the cache's eviction order */
-		char *p = kb_asprintf("%s/info.json", b.tree);
+		char *p = xasprintf("%s/info.json", b.tree);
 
 		utimensat(AT_FDCWD, p, NULL, 0);
 		free(p);
 		close(lock_fd);
 	}
-	vm_signals_restore();
+	proc_signals_restore();
 	if (ret) {
 		report_failure(&b);
 		/* a step failed (not the input): exit 1, not 2 */

@@ -49,13 +49,13 @@ int kb_label_paths(const char *label, char **image, char **config)
 		return -EINVAL;
 	if (kb_cache_path(dir, sizeof(dir), "labels/%s", label))
 		return -ENAMETOOLONG;
-	*image = kb_asprintf("%s/bzImage", dir);
+	*image = xasprintf("%s/bzImage", dir);
 	if (!path_exists(*image)) {
 		free(*image);
 		*image = NULL;
 		return -ENOENT;
 	}
-	*config = kb_asprintf("%s/config", dir);
+	*config = xasprintf("%s/config", dir);
 	return 0;
 }
 
@@ -122,9 +122,9 @@ static size_t list_entries(const char *sub, const char *stamp, struct entry **ou
 		v = realloc(v, (n + 1) * sizeof(*v));
 		if (!v)
 			abort();
-		v[n].path = kb_asprintf("%s/%s", dir, de->d_name);
+		v[n].path = xasprintf("%s/%s", dir, de->d_name);
 		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
-		p = kb_asprintf("%s/%s", v[n].path, stamp);
+		p = xasprintf("%s/%s", v[n].path, stamp);
 		v[n].used = stat(p, &st) ? 0 : st.st_mtime;
 		free(p);
 		v[n].size = kb_du(v[n].path);

@@ -24,7 +24,7 @@
 
 #include "harness/kbuild/build.h"
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/proc.h"
 
 #define BISECT_LABEL "bisect"
 #define EXIT_ABORT 128
@@ -152,7 +152,7 @@ static int run_self(const char *const *args)
 	kb_strv_push(&argv, self);
 	for (; *args; args++)
 		kb_strv_push(&argv, *args);
-	ret = vm_run(argv.v, NULL, -1, -2, -2);
+	ret = proc_run(argv.v, NULL, -1, -2, -2);
 	kb_strv_free(&argv);
 	return ret;
 }

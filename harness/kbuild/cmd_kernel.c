@@ -173,7 +173,7 @@ static int cmd_list(int argc, char **argv)
 	printf("%-14s %-22s %-28s %-20s %-16s %7s %s\n", "LABEL", "RELEASE", "SOURCE", "PATCHES", "CONFIG",
 	       "SIZE", "BUILT");
 	for (i = 0; i < names.n; i++) {
-		char *p = kb_asprintf("%slabels/%s/manifest.json", dir, names.v[i]);
+		char *p = xasprintf("%slabels/%s/manifest.json", dir, names.v[i]);
 		json_t *m = json_load_file(p, 0, NULL);
 
 		free(p);
@@ -206,7 +206,7 @@ static bool build_in_use(const char *target)
 	list_labels(&names);
 	kb_cache_path(dir, sizeof(dir), "labels");
 	for (i = 0; i < names.n && !used; i++) {
-		char *p = kb_asprintf("%s/%s", dir, names.v[i]);
+		char *p = xasprintf("%s/%s", dir, names.v[i]);
 		ssize_t n = readlink(p, link, sizeof(link) - 1);
 
 		free(p);

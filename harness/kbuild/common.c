@@ -11,36 +11,7 @@
 #include <sys/stat.h>
 
 #include "harness/util.h"
-#include "harness/vm/host.h"
-
-char *kb_strdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *kb_vasprintf(const char *fmt, va_list ap)
-{
-	char *s;
-
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	return s;
-}
-
-char *kb_asprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	s = kb_vasprintf(fmt, ap);
-	va_end(ap);
-	return s;
-}
+#include "harness/proc.h"
 
 static void strv_add(struct kb_strv *sv, char *s)
 {
@@ -55,7 +26,7 @@ static void strv_add(struct kb_strv *sv, char *s)
 
 void kb_strv_push(struct kb_strv *sv, const char *s)
 {
-	strv_add(sv, kb_strdup(s));
+	strv_add(sv, xstrdup(s));
 }
 
 void kb_strv_pushf(struct kb_strv *sv, const char *fmt, ...)
@@ -63,7 +34,7 @@ void kb_strv_pushf(struct kb_strv *sv, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	strv_add(sv, kb_vasprintf(fmt, ap));
+	strv_add(sv, xvasprintf(fmt, ap));
 	va_end(ap);
 }
 
@@ -99,7 +70,7 @@ int kb_git(const char *dir, char **out, char **err, const char *const *args)
 	for (i = 0; args[i]; i++)
 		kb_strv_push(&argv, args[i]);
 	msg_debug("git -C %s %s%s%s", dir, args[0], args[1] ? " " : "", args[1] ? args[1] : "");
-	ret = vm_run_capture(argv.v, NULL, out, err);
+	ret = proc_capture(argv.v, NULL, out, err);
 	kb_strv_free(&argv);
 	return ret;
 }

@@ -41,7 +41,7 @@ static void fragment_set(struct kb_fragment *f, const char *name, size_t nlen, c
 	for (i = 0; i < f->n; i++) {
 		if (strlen(f->opts[i].name) == nlen && !strncmp(f->opts[i].name, name, nlen)) {
 			free(f->opts[i].value);
-			f->opts[i].value = value ? kb_strdup(value) : NULL;
+			f->opts[i].value = value ? xstrdup(value) : NULL;
 			return;
 		}
 	}
@@ -49,8 +49,8 @@ static void fragment_set(struct kb_fragment *f, const char *name, size_t nlen, c
 	if (!o)
 		abort();
 	f->opts = o;
-	f->opts[f->n].name = kb_asprintf("%.*s", (int)nlen, name);
-	f->opts[f->n++].value = value ? kb_strdup(value) : NULL;
+	f->opts[f->n].name = xasprintf("%.*s", (int)nlen, name);
+	f->opts[f->n++].value = value ? xstrdup(value) : NULL;
 }
 
 static int parse_line(struct kb_fragment *f, char *line)
@@ -76,7 +76,7 @@ static int parse_line(struct kb_fragment *f, char *line)
 
 int kb_fragment_parse(const char *text, const char *name, struct kb_fragment *f, char *err, size_t errlen)
 {
-	char *copy = kb_strdup(text), *line, *next;
+	char *copy = xstrdup(text), *line, *next;
 	int lineno = 0, ret = 0;
 
 	memset(f, 0, sizeof(*f));

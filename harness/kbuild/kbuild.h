@@ -36,9 +36,6 @@
 
 /* ---- common.c ---- */
 
-char *kb_strdup(const char *s);
-char *kb_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 /* A growable NULL-terminated string vector (argv, lists). */
 struct kb_strv {
 	char **v;

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/proc.h"
 
 static bool has_suffix(const char *s, const char *suffix)
 {
@@ -79,7 +79,7 @@ static int read_series(const char *dir, const char *series, struct kb_patchset *
 		}
 		if (!name)
 			continue;
-		path = kb_asprintf("%s/%s", dir, name);
+		path = xasprintf("%s/%s", dir, name);
 		if (!path_exists(path)) {
 			snprintf(err, errlen, "%s:%d names %s, which is not in %s", series, lineno, name, dir);
 			ret = -ENOENT;
@@ -145,17 +145,17 @@ static size_t mbox_count(const char *text)
 
 static int identity_of(struct kb_patchset *ps)
 {
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	size_t i;
 	int ret = 0;
 
-	vm_hash_str(ps->kind == KB_PATCH_DIR ? "dir" : "mbox", &h);
+	hash_str(ps->kind == KB_PATCH_DIR ? "dir" : "mbox", &h);
 	for (i = 0; i < ps->files.n && !ret; i++) {
-		vm_hash_str(ps->strip.v[i], &h);
-		ret = vm_hash_file(ps->files.v[i], &h);
+		hash_str(ps->strip.v[i], &h);
+		ret = hash_file(ps->files.v[i], &h);
 	}
 	if (ps->mbox && !ret)
-		ret = vm_hash_file(ps->mbox, &h);
+		ret = hash_file(ps->mbox, &h);
 	kb_hash_hex(h, ps->identity);
 	return ret;
 }
@@ -170,12 +170,12 @@ static int resolve_range(const char *arg, const char *git_source, const char *tm
 	ret = kb_git(git_source, &out, &eout, args);
 	if (ret || !out[0]) {
 		snprintf(err, errlen, "--patches %s: %s in %s", arg,
-			 ret ? vm_last_line(eout) : "the range holds no commits", git_source);
+			 ret ? last_line(eout) : "the range holds no commits", git_source);
 		ret = ret < 0 ? ret : -EINVAL;
 		goto out;
 	}
 	ps->kind = KB_PATCH_RANGE;
-	ps->mbox = kb_asprintf("%s/range.%d.mbox", tmpdir, (int)getpid());	/* builds may run at once */
+	ps->mbox = xasprintf("%s/range.%d.mbox", tmpdir, (int)getpid());	/* builds may run at once */
 	ps->mbox_owned = true;
 	ps->count = mbox_count(out);
 	ret = write_file_atomic(ps->mbox, out, strlen(out));
@@ -194,7 +194,7 @@ int kb_patchset_resolve(const char *arg, const char *git_source, const char *tmp
 	int ret;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->arg = kb_strdup(arg);
+	ps->arg = xstrdup(arg);
 	if (!realpath(arg, real)) {
 		if (git_source && strstr(arg, ".."))
 			ret = resolve_range(arg, git_source, tmpdir, ps, err, errlen);
@@ -210,7 +210,7 @@ int kb_patchset_resolve(const char *arg, const char *git_source, const char *tmp
 	}
 	if (is_dir(real)) {
 		ps->kind = KB_PATCH_DIR;
-		series = kb_asprintf("%s/series", real);
+		series = xasprintf("%s/series", real);
 		ret = path_exists(series) ? read_series(real, series, ps, err, errlen) :
 					    list_patch_dir(real, ps, err, errlen);
 		ps->count = ps->files.n;
@@ -223,7 +223,7 @@ int kb_patchset_resolve(const char *arg, const char *git_source, const char *tmp
 	}
 	if (is_mbox(text)) {
 		ps->kind = KB_PATCH_MBOX;
-		ps->mbox = kb_strdup(real);
+		ps->mbox = xstrdup(real);
 		ps->count = mbox_count(text);
 	} else {
 		/* a plain diff has no mail headers for git am: apply it as a one-patch series */
@@ -300,7 +300,7 @@ char *kb_find_hunk(const char *patch, const char *file, long line)
 	}
 	if (!start)
 		return NULL;
-	return kb_asprintf("%.*s", (int)((p ? p : start + strlen(start)) - start), start);
+	return xasprintf("%.*s", (int)((p ? p : start + strlen(start)) - start), start);
 }
 
 /* From git's messages, the first "patch failed: FILE:LINE"; file gets FILE. */
@@ -407,7 +407,7 @@ static int apply_mbox(const struct kb_patchset *ps, const char *tree, char *err,
 
 	ret = kb_git(tree, &out, &eout, args);
 	if (ret > 0) {
-		all = kb_asprintf("%s%s", out ? out : "", eout ? eout : "");
+		all = xasprintf("%s%s", out ? out : "", eout ? eout : "");
 		kb_git(tree, &text, NULL, show);
 		am_patch_name(all, base_name(ps->mbox), name, sizeof(name));
 		report_failure(name, text, all, err, errlen);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/proc.h"
 
 /* Run git; on failure err gets "what: git's last line". */
 static int git_step(const char *dir, const char *what, const char *const *args, char *err, size_t errlen)
@@ -27,7 +27,7 @@ static int git_step(const char *dir, const char *what, const char *const *args, 
 				 strerror(-ret));
 		else
 			snprintf(err, errlen, "%s in %s failed (git exit status %d): %s", what, dir, ret,
-				 vm_last_line(eout));
+				 last_line(eout));
 	}
 	free(eout);
 	return ret < 0 ? ret : ret ? -EIO : 0;
@@ -72,7 +72,7 @@ int kb_tree_reset(const char *dir, const char *base, char *err, size_t errlen)
 {
 	static const char *const clean[] = { "clean", "-q", "-f", "-d", "-x", NULL };
 	const char *const reset[] = { "reset", "-q", "--hard", base, NULL };
-	char *am = kb_asprintf("%s/.git/rebase-apply", dir);
+	char *am = xasprintf("%s/.git/rebase-apply", dir);
 	int ret;
 
 	/* a 'git am' that stopped (or a killed mmstall) leaves its state here */

@@ -402,7 +402,7 @@ static void sweep_cache(void)
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(dirs); i++)
-		if (!vm_path(path, sizeof(path), "%s/%s", cache_dir(), dirs[i]))
+		if (!path_fmt(path, sizeof(path), "%s/%s", cache_dir(), dirs[i]))
 			vm_sweep_stale(path);
 }
 
@@ -494,7 +494,7 @@ static void fail(struct variant *v, const char *fmt, ...)
 static void fail_step(struct variant *v, const char *step, int ret)
 {
 	if (ret == -EINTR)
-		fail(v, "interrupted by SIG%s", sigabbrev_np(vm_stop_signal));
+		fail(v, "interrupted by SIG%s", sigabbrev_np(proc_stop_signal));
 	else
 		fail(v, "%s: %s", step, vm_error[0] ? vm_error : strerror(-ret));
 	vm_error[0] = '\0';
@@ -573,10 +573,10 @@ static void probe_failure(const struct qemu_outcome *oc, const char *console, co
 		snprintf(why, len, "cannot start QEMU: %s", strerror(-oc->status));
 	} else if (oc->status) {
 		read_file(log, &text, NULL);
-		snprintf(why, len, "QEMU exited with status %d: %s", oc->status, vm_last_line(text));
+		snprintf(why, len, "QEMU exited with status %d: %s", oc->status, last_line(text));
 	} else {
 		text = qemu_console_tail(console, 1);
-		snprintf(why, len, "the guest stopped before init ran; console: %s", vm_last_line(text));
+		snprintf(why, len, "the guest stopped before init ran; console: %s", last_line(text));
 	}
 	free(text);
 }
@@ -776,7 +776,7 @@ static char *outfile(const struct variant *v, const char *name)
 {
 	char path[PATH_MAX + 64], *text = NULL;
 
-	if (vm_path(path, sizeof(path), "%s/%s", v->outdir, name) || read_file(path, &text, NULL))
+	if (path_fmt(path, sizeof(path), "%s/%s", v->outdir, name) || read_file(path, &text, NULL))
 		return NULL;
 	return text;
 }
@@ -808,9 +808,9 @@ static void fail_no_results(struct variant *v, const struct qemu_outcome *oc)
 		fail(v, "guest did not finish within %.0f s (timeout; QEMU killed); last console lines:\n%s",
 		     json_real_value(json_object_get(v->vm, "timeout_s")), tail);
 	else if (oc->status == -EINTR)
-		fail(v, "interrupted by SIG%s", sigabbrev_np(vm_stop_signal));
+		fail(v, "interrupted by SIG%s", sigabbrev_np(proc_stop_signal));
 	else if (oc->status > 0 && !read_file(v->qemu_log, &log, NULL))
-		fail(v, "%s exited with status %d: %s", QEMU_BIN, oc->status, vm_last_line(log));
+		fail(v, "%s exited with status %d: %s", QEMU_BIN, oc->status, last_line(log));
 	else if (panic)
 		fail(v, "guest kernel panicked (%s); last console lines:\n%s", panic, tail);
 	else
@@ -885,7 +885,7 @@ static json_t *guest_result(struct variant *v)
 	char path[PATH_MAX + 32], err[1024], *init_err = outfile(v, "init_error"), *stderr_txt;
 	json_t *root = NULL, *st;
 
-	vm_path(path, sizeof(path), "%s/result.json", v->outdir);
+	path_fmt(path, sizeof(path), "%s/result.json", v->outdir);
 	if (init_err) {
 		fail(v, "guest setup failed: %s", last_lines(init_err, 5));
 		free(init_err);
@@ -927,7 +927,7 @@ static json_t *collect(struct variant *v, const struct qemu_outcome *oc)
 	if (ret == -ENODATA || oc->status) {
 		fail_no_results(v, oc);
 	} else if (ret) {
-		fail(v, "cannot unpack the guest's results: %s", tar_err ? vm_last_line(tar_err) : strerror(-ret));
+		fail(v, "cannot unpack the guest's results: %s", tar_err ? last_line(tar_err) : strerror(-ret));
 	} else {
 		guest_exit(v);
 		guest_timings(v);
@@ -1036,7 +1036,7 @@ static int save_result(struct variant *v, json_t *root)
 		json_object_set_new(root, "error", json_string(v->error));
 	}
 	json_object_set_new(root, "vm", vm_record(v));
-	ret = vm_path(path, sizeof(path), "%s/%s.json", v->o->results, v->stem);
+	ret = path_fmt(path, sizeof(path), "%s/%s.json", v->o->results, v->stem);
 	if (!ret)
 		ret = result_save(path, root);
 	json_decref(root);
@@ -1172,7 +1172,7 @@ static int run_variant(struct vm_opts *o, struct vm_kernel *k, const struct vm_r
 	free(v.base);
 	json_decref(v.vm);
 	json_decref(v.timings);
-	if (vm_stop_signal)
+	if (proc_stop_signal)
 		return -EINTR;
 	return v.error[0] ? 1 : 0;
 }
@@ -1202,7 +1202,7 @@ int cmd_vm(int argc, char **argv)
 		free_opts(&o);
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
 	}
-	vm_signals_install();
+	proc_signals_install();
 	ret = startup(&o);
 	if (ret)
 		code = EXIT_USAGE; /* nothing ran: bad input or environment */
@@ -1224,11 +1224,11 @@ int cmd_vm(int argc, char **argv)
 	if (!ret && o.nr_kernels)
 		msg_info("results in %s (%zu of %zu variants failed)", o.results, failed, o.nr_kernels);
 	free_opts(&o);
-	vm_signals_restore();
-	if (vm_stop_signal)
+	proc_signals_restore();
+	if (proc_stop_signal)
 		msg_err("interrupted by SIG%s: QEMU stopped, temporary files removed",
-			sigabbrev_np(vm_stop_signal));
-	return vm_stop_signal ? 128 + vm_stop_signal : code;
+			sigabbrev_np(proc_stop_signal));
+	return proc_stop_signal ? 128 + proc_stop_signal : code;
 }
 
 /* ---- the session API of mmstall compare (harness/vm/session.h) ---- */
@@ -1297,7 +1297,7 @@ int vm_session_start(struct vm_opts *o)
 {
 	int ret;
 
-	vm_signals_install();
+	proc_signals_install();
 	ret = startup(o);
 	if (ret)
 		return EXIT_USAGE;
@@ -1320,5 +1320,5 @@ void vm_session_end(struct vm_opts *o)
 		rmdir(o->results); /* only if nothing was written into it */
 	free_opts(o);
 	free(o);
-	vm_signals_restore();
+	proc_signals_restore();
 }

@@ -35,12 +35,12 @@ static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size)
 	char path[PATH_MAX], err[512];
 	int ret;
 
-	if (vm_path(path, sizeof(path), "%s/lo.dat", stage))
+	if (path_fmt(path, sizeof(path), "%s/lo.dat", stage))
 		return -ENAMETOOLONG;
 	/* same seeds as 'mmstall run --seed 1' would use */
 	ret = datafile_ensure(path, lo_size, 1, err, sizeof(err));
 	if (!ret) {
-		vm_path(path, sizeof(path), "%s/hi.dat", stage);
+		path_fmt(path, sizeof(path), "%s/hi.dat", stage);
 		ret = datafile_ensure(path, hi_size, 2, err, sizeof(err));
 	}
 	if (ret == -ENOSPC)
@@ -49,7 +49,7 @@ static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size)
 		       (int)(strrchr(stage, '/') - stage), stage, (lo_size + hi_size) / MiB);
 	else if (ret)
 		vm_err("%s", err);
-	else if (vm_stop_signal)
+	else if (proc_stop_signal)
 		ret = -EINTR;
 	return ret;
 }
@@ -70,7 +70,7 @@ static int mkfs_image(char *const argv[], const char *stage, const char *img, ui
 	close(fd);
 	if (ret)
 		return ret;
-	ret = vm_run_capture(argv, NULL, NULL, &errout);
+	ret = proc_capture(argv, NULL, NULL, &errout);
 	if (ret < 0 && ret != -EINTR)
 		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's %s (apt-get install e2fsprogs)",
 		       strerror(-ret), what);
@@ -78,7 +78,7 @@ static int mkfs_image(char *const argv[], const char *stage, const char *img, ui
 		vm_err("no space left in %.*s for the %s image (%" PRIu64 " MiB): free space or set "
 		       "MMSTALL_CACHE to a larger file system", (int)(strrchr(img, '/') - img), img, what, size / MiB);
 	else if (ret > 0)
-		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, vm_last_line(errout));
+		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, last_line(errout));
 	free(errout);
 	return ret > 0 ? -EIO : ret;
 }
@@ -170,13 +170,13 @@ static const char tools_wrapper[] =
 static int fio_closure(const char *fio, char ***files, size_t *n)
 {
 	char *argv[] = { "ldd", (char *)fio, NULL }, *out = NULL, *err = NULL, *line, *save = NULL, *p;
-	int ret = vm_run_capture(argv, NULL, &out, &err);
+	int ret = proc_capture(argv, NULL, &out, &err);
 
 	*files = NULL;
 	*n = 0;
 	if (ret) {
 		vm_err("ldd %s failed (%s): it lists the libraries fio needs in the guest", fio,
-		       ret < 0 ? strerror(-ret) : vm_last_line(err));
+		       ret < 0 ? strerror(-ret) : last_line(err));
 		ret = ret < 0 ? ret : -EIO;
 	}
 	for (line = ret ? NULL : strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
@@ -223,10 +223,10 @@ static int tools_hash(const char *fio, char **files, size_t n, uint64_t *h, uint
 	size_t i;
 	int ret;
 
-	*h = VM_HASH_INIT;
+	*h = HASH_INIT;
 	snprintf(buf, sizeof(buf), "tools-layout%d", TOOLS_LAYOUT);
-	vm_hash_str(buf, h);
-	ret = vm_hash_file(fio, h);
+	hash_str(buf, h);
+	ret = hash_file(fio, h);
 	if (ret)
 		return ret;
 	*bytes = 0;
@@ -235,7 +235,7 @@ static int tools_hash(const char *fio, char **files, size_t n, uint64_t *h, uint
 			return -errno;
 		snprintf(buf, sizeof(buf), "%s %lld %lld", files[i], (long long)st.st_size,
 			 (long long)st.st_mtime);
-		vm_hash_str(buf, h);
+		hash_str(buf, h);
 		*bytes += st.st_size;
 	}
 	if (stat(fio, &st) < 0)
@@ -255,22 +255,22 @@ static int stage_tools(const char *stage, const char *fio, char **files, size_t 
 
 		if (is_loader(files[i]))
 			loader = files[i];
-		ret = vm_path(path, sizeof(path), "%s/lib/%s", stage, base);
+		ret = path_fmt(path, sizeof(path), "%s/lib/%s", stage, base);
 		if (!ret)
-			ret = vm_copy_file(files[i], path, true, false);	/* follows the soname link */
+			ret = copy_file(files[i], path, true, false);	/* follows the soname link */
 	}
 	if (!ret && !loader) {
 		vm_err("ldd %s named no dynamic loader (ld-linux): is it a dynamic executable?", fio);
 		return -ENOEXEC;
 	}
 	if (!ret)
-		ret = vm_path(path, sizeof(path), "%s/libexec/fio", stage);
+		ret = path_fmt(path, sizeof(path), "%s/libexec/fio", stage);
 	if (!ret)
-		ret = vm_copy_file(fio, path, true, false);
+		ret = copy_file(fio, path, true, false);
 	if (ret)
 		return ret;
 	snprintf(wrapper, sizeof(wrapper), tools_wrapper, strrchr(loader, '/') + 1);
-	vm_path(path, sizeof(path), "%s/bin/fio", stage);
+	path_fmt(path, sizeof(path), "%s/bin/fio", stage);
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
 	if (fd < 0)
 		return -errno;
@@ -386,7 +386,7 @@ int diskimg_results_extract(const char *img, const char *dir, char **errout)
 	ret = mkdir_p(dir, 0755);
 	if (ret)
 		return ret;
-	ret = vm_run_capture(argv, NULL, NULL, errout);
+	ret = proc_capture(argv, NULL, NULL, errout);
 	if (ret < 0 && ret != -EINTR)
 		vm_err("cannot run tar (%s): it unpacks the guest's results (apt-get install tar)", strerror(-ret));
 	return ret > 0 ? -EIO : ret;

@@ -286,7 +286,7 @@ static int make_cpio(const char *stage, const char *out)
 	if (in < 0 || ofd < 0) {
 		ret = -errno;
 	} else {
-		ret = vm_run(argv, stage, in, ofd, -2);
+		ret = proc_run(argv, stage, in, ofd, -2);
 		if (ret < 0 && ret != -EINTR)
 			vm_err("cannot run cpio (%s): it packs the guest's initramfs (apt-get install cpio)",
 			       strerror(-ret));
@@ -309,7 +309,7 @@ static int mkdirs(const char *stage, const char *const *dirs)
 	int ret;
 
 	for (; *dirs; dirs++) {
-		ret = vm_path(p, sizeof(p), "%s/%s", stage, *dirs);
+		ret = path_fmt(p, sizeof(p), "%s/%s", stage, *dirs);
 		if (!ret)
 			ret = mkdir_p(p, 0755);
 		if (ret)
@@ -350,9 +350,9 @@ static int stage_module(const struct vm_kernel *k, const char *stage, const char
 	const char *tool = compressor(rel, &suffix);
 	int ret, fd;
 
-	if (vm_path(src, sizeof(src), "%s/%s", k->modules_dir, rel) ||
-	    vm_path(dst_rel, len, "%.*s", (int)(strlen(rel) - suffix), rel) ||
-	    vm_path(dst, sizeof(dst), "%s/lib/modules/%s/%s", stage, k->release, dst_rel))
+	if (path_fmt(src, sizeof(src), "%s/%s", k->modules_dir, rel) ||
+	    path_fmt(dst_rel, len, "%.*s", (int)(strlen(rel) - suffix), rel) ||
+	    path_fmt(dst, sizeof(dst), "%s/lib/modules/%s/%s", stage, k->release, dst_rel))
 		return -ENAMETOOLONG;
 	slash = strrchr(dst, '/');
 	*slash = '\0';
@@ -361,14 +361,14 @@ static int stage_module(const struct vm_kernel *k, const char *stage, const char
 	if (ret)
 		return ret;
 	if (!tool)
-		return vm_copy_file(src, dst, false, false);
+		return copy_file(src, dst, false, false);
 	fd = open(dst, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
 	{
 		char *argv[] = { (char *)tool, "-dc", src, NULL };
 
-		ret = vm_run(argv, NULL, -1, fd, -2);
+		ret = proc_run(argv, NULL, -1, fd, -2);
 	}
 	close(fd);
 	if (ret < 0 && ret != -EINTR)
@@ -389,7 +389,7 @@ static int stage_modules(const struct vm_kernel *k, const char *stage)
 	ret = kernel_guest_modules(k, &mods);
 	if (ret)
 		return ret;
-	f = vm_path(path, sizeof(path), "%s/etc/mmstall/modules", stage) ? NULL : fopen(path, "we");
+	f = path_fmt(path, sizeof(path), "%s/etc/mmstall/modules", stage) ? NULL : fopen(path, "we");
 	if (!f) {
 		kernel_modules_free(mods);
 		return -errno;
@@ -412,7 +412,7 @@ static int stage_file(const char *stage, const char *name, const char *data, mod
 	int fd, ret = 0;
 	ssize_t w;
 
-	if (vm_path(p, sizeof(p), "%s/%s", stage, name))
+	if (path_fmt(p, sizeof(p), "%s/%s", stage, name))
 		return -ENAMETOOLONG;
 	fd = open(p, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	if (fd < 0)
@@ -438,17 +438,17 @@ static int stage_base(const struct vm_kernel *k, const char *stage, const char *
 	ret = mkdirs(stage, dirs);
 	if (ret)
 		return ret;
-	ret = vm_path(p, sizeof(p), "%s/bin/busybox", stage);
+	ret = path_fmt(p, sizeof(p), "%s/bin/busybox", stage);
 	if (!ret)
-		ret = vm_copy_file(busybox, p, true, false);
+		ret = copy_file(busybox, p, true, false);
 	if (!ret)
-		ret = vm_path(p, sizeof(p), "%s/bin/mmstall", stage);
+		ret = path_fmt(p, sizeof(p), "%s/bin/mmstall", stage);
 	if (!ret)
-		ret = vm_copy_file(guest_bin, p, true, false);
+		ret = copy_file(guest_bin, p, true, false);
 	if (!ret && k->config) {
-		ret = vm_path(p, sizeof(p), "%s/boot/config", stage);
+		ret = path_fmt(p, sizeof(p), "%s/boot/config", stage);
 		if (!ret)
-			ret = vm_copy_file(k->config, p, false, false);
+			ret = copy_file(k->config, p, false, false);
 	}
 	if (!ret) {
 		snprintf(p, sizeof(p), "%s\n", k->release);
@@ -478,16 +478,16 @@ static void prune_old(const char *dir, const char *id, const char *keep)
 static int base_name(const struct vm_kernel *k, const char *busybox, const char *guest_bin, char **dir,
 		     char **path)
 {
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 	char layout[16];
 	int ret;
 
 	snprintf(layout, sizeof(layout), "layout%d", BASE_LAYOUT);
-	vm_hash_str(layout, &h);
-	vm_hash_str(k->id, &h);
-	ret = vm_hash_file(guest_bin, &h);
+	hash_str(layout, &h);
+	hash_str(k->id, &h);
+	ret = hash_file(guest_bin, &h);
 	if (!ret)
-		ret = vm_hash_file(busybox, &h);
+		ret = hash_file(busybox, &h);
 	if (ret)
 		return ret;
 	if (asprintf(dir, "%s/initramfs", cache_dir()) < 0)
@@ -566,7 +566,7 @@ int initramfs_compose(const char *base, const char *workdir, const struct initra
 
 		/* files elsewhere than etc/mmstall (a scenario's fio job file) need their directories */
 		if (slash) {
-			ret = vm_path(parent, sizeof(parent), "%s/%.*s", stage, (int)(slash - files[i].name),
+			ret = path_fmt(parent, sizeof(parent), "%s/%.*s", stage, (int)(slash - files[i].name),
 				      files[i].name);
 			if (!ret)
 				ret = mkdir_p(parent, 0755);
@@ -578,9 +578,9 @@ int initramfs_compose(const char *base, const char *workdir, const struct initra
 		ret = make_cpio(stage, cpio);
 	/* later archives win: /init and /etc/mmstall/cmd come from the run's */
 	if (!ret)
-		ret = vm_copy_file(base, out, false, false);
+		ret = copy_file(base, out, false, false);
 	if (!ret)
-		ret = vm_copy_file(cpio, out, false, true);
+		ret = copy_file(cpio, out, false, true);
 	rm_rf(stage);
 	unlink(cpio);
 	return ret;

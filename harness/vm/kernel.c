@@ -33,28 +33,6 @@
 #define BZ_VERSION_PTR_OFF 0x20e
 #define BZ_HEAD_LEN 65536
 
-static char *xstrdup(const char *s)
-{
-	char *d = strdup(s);
-
-	if (!d)
-		abort();
-	return d;
-}
-
-static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xasprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-
-	va_start(ap, fmt);
-	if (vasprintf(&s, fmt, ap) < 0)
-		abort();
-	va_end(ap);
-	return s;
-}
-
 static bool label_ok(const char *s, size_t len)
 {
 	size_t i;
@@ -268,13 +246,13 @@ static char *resolve_modules_opt(const char *dir, const char *release)
 
 static void path_identity(struct vm_kernel *k)
 {
-	uint64_t h = VM_HASH_INIT;
+	uint64_t h = HASH_INIT;
 
-	vm_hash_file(k->image, &h);
-	vm_hash_str(k->config ? k->config : "", &h);
+	hash_file(k->image, &h);
+	hash_str(k->config ? k->config : "", &h);
 	if (k->config)
-		vm_hash_file(k->config, &h);
-	vm_hash_str(k->modules_dir ? k->modules_dir : "", &h);
+		hash_file(k->config, &h);
+	hash_str(k->modules_dir ? k->modules_dir : "", &h);
 	k->id = xasprintf("path-%016llx", (unsigned long long)h);
 }
 
@@ -378,7 +356,7 @@ static int deb_list_names(const char *pattern, char ***names_out, size_t *n_out)
 	{
 		char *argv[] = { "apt-cache", "pkgnames", prefix, NULL };
 
-		ret = vm_run_capture(argv, NULL, &out, NULL);
+		ret = proc_capture(argv, NULL, &out, NULL);
 	}
 	if (ret) {
 		if (ret > 0)
@@ -439,7 +417,7 @@ static int deb_versions(char **names, size_t n, struct deb_cand **cands_out, siz
 	argv[2] = "--no-all-versions";
 	for (i = 0; i < n; i++)
 		argv[3 + i] = names[i];
-	ret = vm_run_capture(argv, NULL, &out, NULL);
+	ret = proc_capture(argv, NULL, &out, NULL);
 	free(argv);
 	if (ret) {
 		if (ret > 0)
@@ -468,7 +446,7 @@ static bool deb_newer(const char *a, const char *b)
 {
 	char *argv[] = { "dpkg", "--compare-versions", (char *)a, "gt", (char *)b, NULL };
 
-	return vm_run(argv, NULL, -1, -1, -1) == 0;
+	return proc_run(argv, NULL, -1, -1, -1) == 0;
 }
 
 static void free_names(char **names, size_t n)
@@ -533,7 +511,7 @@ static int deb_resolve(struct vm_kernel *k)
 		goto out;
 	}
 	for (i = 1; i < nc; i++) {
-		if (vm_stop_signal) {
+		if (proc_stop_signal) {
 			ret = -EINTR;
 			goto out;
 		}
@@ -598,7 +576,7 @@ static int step_failed(const char *what, const struct vm_kernel *k, int ret, con
 		       strstr(what, "depmod") ? "kmod" : strstr(what, "dpkg") ? "dpkg" : "apt");
 	else
 		vm_err("%s for %s %s failed (%s): %s", what, k->package, k->package_version,
-			ret < 0 ? strerror(-ret) : "exit status", vm_last_line(out));
+			ret < 0 ? strerror(-ret) : "exit status", last_line(out));
 	return ret < 0 ? ret : -EIO;
 }
 
@@ -613,7 +591,7 @@ static int deb_unpack(struct vm_kernel *k, const char *tmp)
 		char *argv[] = { "apt-get", "download", "-q", spec, NULL };
 
 		/* apt prints the sandbox notice as root on stderr: shown only on failure */
-		ret = vm_run_capture(argv, tmp, NULL, &out);
+		ret = proc_capture(argv, tmp, NULL, &out);
 	}
 	if (ret || !(deb = find_deb(tmp))) {
 		ret = step_failed("apt-get download", k, ret ? ret : 1, out);
@@ -627,7 +605,7 @@ static int deb_unpack(struct vm_kernel *k, const char *tmp)
 	{
 		char *argv[] = { "dpkg-deb", "-x", deb, root, NULL };
 
-		ret = vm_run_capture(argv, NULL, NULL, &out);
+		ret = proc_capture(argv, NULL, NULL, &out);
 	}
 	if (ret) {
 		ret = step_failed("dpkg-deb -x", k, ret, out);
@@ -640,7 +618,7 @@ static int deb_unpack(struct vm_kernel *k, const char *tmp)
 	if (is_dir(from)) {
 		char *argv[] = { "depmod", "-b", root, k->release, NULL };
 
-		ret = vm_run_capture(argv, NULL, NULL, &out);
+		ret = proc_capture(argv, NULL, NULL, &out);
 		if (ret) {
 			ret = step_failed("depmod", k, ret, out);
 			goto out;
@@ -797,7 +775,7 @@ static int load_modules_dep(const struct vm_kernel *k, char **text)
 	{
 		char *argv[] = { "depmod", "-n", "-b", root[0] ? root : "/", k->release, NULL };
 
-		ret = vm_run_capture(argv, NULL, text, NULL);
+		ret = proc_capture(argv, NULL, text, NULL);
 	}
 	free(root);
 	if (ret < 0 && ret != -EINTR)

@@ -32,7 +32,7 @@ int qemu_version(char *buf, size_t len)
 {
 	static const char prefix[] = "QEMU emulator version ";
 	char *argv[] = { QEMU_BIN, "--version", NULL }, *out = NULL, *nl;
-	int ret = vm_run_capture(argv, NULL, &out, NULL);
+	int ret = proc_capture(argv, NULL, &out, NULL);
 
 	if (ret) {
 		free(out);
@@ -191,7 +191,7 @@ int qemu_run(const struct qemu_config *c, struct qemu_outcome *o)
 {
 	struct watch w = { .c = c };
 	struct argv_buf a = { .n = 0 };
-	struct vm_child child = { .in_fd = -1, .tmpdir = c->workdir };
+	struct proc_child child = { .in_fd = -1, .tmpdir = c->workdir };
 	pid_t pid;
 	int logfd, i, ret;
 
@@ -209,11 +209,11 @@ int qemu_run(const struct qemu_config *c, struct qemu_outcome *o)
 	child.out_fd = logfd;
 	child.err_fd = logfd;
 	w.start_ns = now_ns();
-	ret = vm_spawn(&child, &pid);
+	ret = proc_spawn(&child, &pid);
 	close(logfd);
 	if (ret)
 		goto out;
-	ret = vm_wait(pid, w.start_ns + c->timeout_ns, c->mark ? watch_tick : NULL, &w);
+	ret = proc_wait(pid, w.start_ns + c->timeout_ns, c->mark ? watch_tick : NULL, &w);
 	o->wall_ns = now_ns() - w.start_ns;
 	if (c->mark)
 		watch_tick(&w);

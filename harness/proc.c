@@ -1,0 +1,286 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Child processes and stop signals; see proc.h for the rules.  The point:
+ * no QEMU, apt-get, mkfs or make outlives us, whatever way we end.
+ */
+#include "harness/proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness/util.h"
+
+#define MAX_CHILDREN 8
+#define KILL_GRACE_NS (5 * NSEC_PER_SEC)
+#define POLL_MAX_NS (50 * NSEC_PER_MSEC)
+
+volatile sig_atomic_t proc_stop_signal;
+
+static volatile pid_t children[MAX_CHILDREN];
+static const int stop_signals[] = { SIGINT, SIGTERM, SIGHUP };
+static struct sigaction saved[ARRAY_SIZE(stop_signals)];
+
+static void term_group(pid_t pid, int sig)
+{
+	/* the child may not have reached setpgid() yet: signal both */
+	kill(-pid, sig);
+	kill(pid, sig);
+}
+
+static void on_stop(int sig)
+{
+	int again = proc_stop_signal != 0;
+	size_t i;
+
+	proc_stop_signal = sig;
+	for (i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] > 0)
+			term_group(children[i], again ? SIGKILL : SIGTERM);
+}
+
+void proc_signals_install(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop };
+	size_t i;
+
+	/* no SA_RESTART: blocking calls return EINTR and we notice */
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &sa, &saved[i]);
+}
+
+void proc_signals_restore(void)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &saved[i], NULL);
+}
+
+static void child_register(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_CHILDREN; i++) {
+		if (children[i] <= 0) {
+			children[i] = pid;
+			return;
+		}
+	}
+}
+
+static void child_forget(pid_t pid)
+{
+	size_t i;
+
+	for (i = 0; i < MAX_CHILDREN; i++)
+		if (children[i] == pid)
+			children[i] = 0;
+}
+
+static void child_fd(int fd, int target, int mode)
+{
+	if (fd == -2)
+		return;
+	if (fd == -1) {
+		fd = open("/dev/null", mode);
+		if (fd < 0)
+			_exit(127);
+	}
+	if (fd != target && dup2(fd, target) < 0)
+		_exit(127);
+}
+
+static __attribute__((noreturn)) void child_exec(const struct proc_child *c, pid_t parent, int errpipe)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+	size_t i;
+	int e;
+
+	setpgid(0, 0);
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	for (i = 0; i < ARRAY_SIZE(stop_signals); i++)
+		sigaction(stop_signals[i], &dfl, NULL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	child_fd(c->in_fd, STDIN_FILENO, O_RDONLY);
+	child_fd(c->out_fd, STDOUT_FILENO, O_WRONLY);
+	child_fd(c->err_fd, STDERR_FILENO, O_WRONLY);
+	if (c->tmpdir)
+		setenv("TMPDIR", c->tmpdir, 1);
+	if (c->cwd && chdir(c->cwd) < 0) {
+		e = errno;
+	} else {
+		execvp(c->argv[0], c->argv);
+		e = errno;
+	}
+	if (write(errpipe, &e, sizeof(e)) < 0)
+		_exit(126);
+	_exit(127);
+}
+
+int proc_spawn(const struct proc_child *c, pid_t *pid_out)
+{
+	pid_t parent = getpid(), pid;
+	int pfd[2], e = 0;
+	ssize_t n;
+
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		e = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return e;
+	}
+	if (pid == 0)
+		child_exec(c, parent, pfd[1]);
+	child_register(pid);
+	close(pfd[1]);
+	/* the pipe closes on exec; data means exec (or chdir) failed */
+	do
+		n = read(pfd[0], &e, sizeof(e));
+	while (n < 0 && errno == EINTR);
+	close(pfd[0]);
+	if (n == sizeof(e)) {
+		while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		child_forget(pid);
+		return -e;
+	}
+	*pid_out = pid;
+	return 0;
+}
+
+static void nap(uint64_t ns)
+{
+	struct timespec ts = { .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+
+	nanosleep(&ts, NULL);
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	return 128 + WTERMSIG(status);
+}
+
+int proc_wait(pid_t pid, uint64_t deadline_ns, void (*tick)(void *), void *arg)
+{
+	uint64_t term_at = 0, pause = NSEC_PER_MSEC;
+	bool timed_out = false;
+	int status, ret;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &status, WNOHANG);
+		uint64_t now = now_ns();
+
+		if (r == pid) {
+			ret = exit_code(status);
+			break;
+		}
+		if (r < 0 && errno != EINTR) {
+			ret = -errno;
+			break;
+		}
+		if (!term_at && (proc_stop_signal || (deadline_ns && now > deadline_ns))) {
+			timed_out = !proc_stop_signal;
+			term_group(pid, SIGTERM);
+			term_at = now;
+		} else if (term_at && now - term_at > KILL_GRACE_NS) {
+			term_group(pid, SIGKILL);
+		}
+		if (tick)
+			tick(arg);
+		nap(pause);
+		/* short children (cpio, dpkg) return fast; long ones are polled gently */
+		pause = pause * 2 > POLL_MAX_NS ? POLL_MAX_NS : pause * 2;
+	}
+	child_forget(pid);
+	if (proc_stop_signal)
+		return -EINTR;
+	if (timed_out)
+		return -ETIMEDOUT;
+	return ret;
+}
+
+int proc_run(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd)
+{
+	struct proc_child c = {
+		.argv = argv, .cwd = cwd, .in_fd = in_fd, .out_fd = out_fd, .err_fd = err_fd,
+	};
+	pid_t pid;
+	int ret;
+
+	if (proc_stop_signal)
+		return -EINTR;
+	ret = proc_spawn(&c, &pid);
+	if (ret)
+		return ret;
+	return proc_wait(pid, 0, NULL, NULL);
+}
+
+/* Read a whole memfd from the start into a NUL-terminated string. */
+static int slurp_fd(int fd, char **out)
+{
+	off_t size = lseek(fd, 0, SEEK_END);
+	char *buf;
+	ssize_t n;
+
+	if (size < 0)
+		return -errno;
+	buf = malloc(size + 1);
+	if (!buf)
+		return -ENOMEM;
+	n = pread(fd, buf, size, 0);
+	if (n < 0) {
+		free(buf);
+		return -errno;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	return 0;
+}
+
+int proc_capture(char *const argv[], const char *cwd, char **out, char **err)
+{
+	int ofd, efd, ret, r2;
+
+	/* memfds, not pipes: no deadlock on chatty children, no reader loop */
+	ofd = memfd_create("mmstall-out", MFD_CLOEXEC);
+	efd = memfd_create("mmstall-err", MFD_CLOEXEC);
+	if (ofd < 0 || efd < 0) {
+		ret = -errno;
+		goto out;
+	}
+	ret = proc_run(argv, cwd, -1, ofd, efd);
+	if (ret >= 0 && out && (r2 = slurp_fd(ofd, out)))
+		ret = r2;
+	if (ret >= 0 && err && (r2 = slurp_fd(efd, err))) {
+		if (out) {
+			free(*out);
+			*out = NULL;
+		}
+		ret = r2;
+	}
+out:
+	if (ofd >= 0)
+		close(ofd);
+	if (efd >= 0)
+		close(efd);
+	return ret;
+}
+
