@@ -122,6 +122,37 @@ int result_save(const char *path, const json_t *root)
 	return ret;
 }
 
+int result_check(const json_t *root, char *err, size_t errlen)
+{
+	static const struct {
+		const char *key;
+		json_type type;
+	} top[] = {
+		{ "format_version", JSON_INTEGER }, { "status", JSON_STRING }, { "scenario", JSON_OBJECT },
+		{ "probes", JSON_OBJECT },
+	};
+	const json_t *v;
+	size_t i;
+
+	if (!json_is_object(root)) {
+		snprintf(err, errlen, "a result is a JSON object");
+		return -EINVAL;
+	}
+	for (i = 0; i < ARRAY_SIZE(top); i++) {
+		v = json_object_get(root, top[i].key);
+		/* a run that failed early may have no probes yet */
+		if (!v && !strcmp(top[i].key, "probes"))
+			continue;
+		if (!v || json_typeof(v) != top[i].type) {
+			snprintf(err, errlen, "\"%s\" is %s, not %s", top[i].key, v ? "of the wrong type" : "missing",
+				 top[i].type == JSON_OBJECT ? "an object" : top[i].type == JSON_STRING ? "a string"
+													 : "an integer");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 json_t *result_load(const char *path, char *err, size_t errlen)
 {
 	json_error_t je;

@@ -45,6 +45,13 @@ int hist_from_json(const json_t *rec, struct hist *h);
 
 /* Write atomically (temp file + fsync + rename). Returns 0 or -errno. */
 int result_save(const char *path, const json_t *root);
+/*
+ * Is root shaped like a result (the objects and types results/README.md
+ * documents)?  A result from a guest is untrusted input: one of the wrong
+ * shape is a failed run, never an ok run with an empty table.  0, or
+ * -EINVAL with err naming the first key that is wrong and what it must be.
+ */
+int result_check(const json_t *root, char *err, size_t errlen);
 /* Load and check format_version; on error returns NULL with a message in err. */
 json_t *result_load(const char *path, char *err, size_t errlen);
 
