@@ -22,6 +22,7 @@
 
 #include "harness/cmds.h"
 #include "harness/report.h"
+#include "harness/report_common.h"
 #include "harness/result.h"
 #include "harness/runs.h"
 #include "harness/summary.h"
@@ -37,82 +38,115 @@
 #define GUESS_OVERHEAD_NS (40 * NSEC_PER_SEC)
 
 struct compare_opts {
-	unsigned int reps;
+	unsigned int reps;	/* fixed repetitions, or the most with --reps auto */
 	bool aa, retry_failed;
 	const char *baseline;
-	struct stats_rule rule;
+	struct summary_rule rule;	/* rule.seq_max: --reps auto[:MAX] */
+	struct summary_given given;
 };
 
+enum { COPT_REPS = 1000, COPT_AA, COPT_BASELINE, COPT_RETRY_FAILED };
+
 static const struct option compare_longopts[] = {
-	{ "reps", required_argument, NULL, 0 },
-	{ "aa", no_argument, NULL, 0 },
-	{ "baseline", required_argument, NULL, 0 },
-	{ "max-regression", required_argument, NULL, 0 },
-	{ "alpha", required_argument, NULL, 0 },
-	{ "retry-failed", no_argument, NULL, 0 },
+	{ "reps", required_argument, NULL, COPT_REPS },
+	{ "aa", no_argument, NULL, COPT_AA },
+	{ "baseline", required_argument, NULL, COPT_BASELINE },
+	{ "retry-failed", no_argument, NULL, COPT_RETRY_FAILED },
+	SUMMARY_RULE_LONGOPTS,
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: mmstall compare [--kernel LABEL=SPEC]... [--reps N] [--aa] [OPTIONS]\n"
-		"                       [SCENARIO SETTINGS]\n"
+		"Usage: mmstall compare [--kernel LABEL=SPEC]... [--reps N|auto[:MAX]] [--aa]\n"
+		"                       [OPTIONS] [SCENARIO SETTINGS]\n"
 		"\n"
 		"Boot every kernel variant N times under QEMU (a fresh boot each time), run the\n"
 		"scenario in each boot, interleaving the variants (A B A B ...) so that the\n"
-		"drift of a shared machine hits them alike, then print the comparison: per\n"
-		"probe and statistic the median over the repetitions with its 95%% bootstrap\n"
-		"CI, the ratio to the baseline with its CI, the Mann-Whitney p and a verdict.\n"
-		"Writes <label>.rep<k>.json and .console.log per run, report.html,\n"
-		"report.mail.txt and summary.json (the report's JSON form); 'mmstall report'\n"
-		"and 'mmstall gate' read the runs again.\n"
+		"drift of a shared machine hits them alike, then print what it means: per\n"
+		"kernel whether the inversion is reproduced (the stall index: a probe's\n"
+		"statistic over the control probe's in the same boot, against\n"
+		"--inversion-threshold), and per probe the comparison with the baseline on the\n"
+		"stall index (median over runs with its 95%% bootstrap CI, the ratio of medians\n"
+		"with its CI, the Mann-Whitney p, a verdict), the latency itself beside it.\n"
+		"Writes <label>.rep<k>.json and .console.log per run, compare.json (the\n"
+		"settings), report.html, report.mail.txt and summary.json (the report's JSON\n"
+		"form); 'mmstall report' and 'mmstall gate' read the runs again.\n"
 		"\n"
 		"Compare options:\n"
-		"  --reps N               runs per variant, 1 to %d [5]\n"
-		"  --aa                   A/A control: every variant also runs against itself,\n"
-		"                         as LABEL-aa (the same kernel given twice does the same)\n"
-		"  --baseline LABEL       the variant the others are compared with [the first]\n"
-		"  --max-regression PCT   verdict threshold [20%%] (see 'mmstall gate --help')\n"
-		"  --alpha P              level of the Mann-Whitney test [0.05]\n"
-		"  --retry-failed         on resume, run failed runs again (interrupted runs\n"
-		"                         always are)\n"
+		"  --reps N                 runs per variant, 1 to %d [5]\n"
+		"  --reps auto[:MAX]        decide early: after 3 runs per variant and after each\n"
+		"                           further round, stop when every verdict asked for is\n"
+		"                           decided (regressed, improved, or no change shown by\n"
+		"                           the ratio's CI inside the threshold band; one kernel\n"
+		"                           alone: reproduced or none), else go on up to MAX\n"
+		"                           [%d]; still undecided: inconclusive.  The repeated\n"
+		"                           looks are paid for with a lower level per look (see\n"
+		"                           the report's legend and the README)\n"
+		"  --aa                     A/A control: every variant also runs against itself,\n"
+		"                           as LABEL-aa (the same kernel given twice does the same)\n"
+		"  --baseline LABEL         the variant the others are compared with [the first]\n"
+		"  --retry-failed           on resume, run failed runs again (interrupted runs\n"
+		"                           always are)\n",
+		MAX_REPS, SEQ_DEFAULT_MAX);
+	summary_rule_help(f);
+	fprintf(f,
 		"\n"
 		"Running again with the same --results resumes: finished runs are kept.\n"
 		"Progress: a live line on a terminal (variant, repetition, phase, elapsed,\n"
 		"remaining), one line per phase otherwise.\n"
 		"\n"
-		"Kernel, QEMU and scenario options (as for 'mmstall vm'):\n",
-		MAX_REPS);
+		"Kernel, QEMU and scenario options (as for 'mmstall vm'):\n");
 	vm_session_print_options(f);
 	fprintf(f, "\nExit status: 0 every run succeeded, 1 some run failed (the comparison is\n"
-		   "still printed; the variant's failures are counted), 2 bad input or environment,\n"
-		   "130/143 interrupted (finished runs are kept: run again to resume).\n");
+		   "still printed; the variant's failures are counted) or a result or report could\n"
+		   "not be written, 2 bad input or environment, 130/143 interrupted (finished runs\n"
+		   "are kept: run again to resume).\n");
+}
+
+static int parse_reps(struct compare_opts *o, const char *val)
+{
+	uint64_t n;
+
+	if (!strncmp(val, "auto", 4) && (!val[4] || val[4] == ':')) {
+		n = SEQ_DEFAULT_MAX;
+		if (val[4] && parse_u64_range(val + 5, SEQ_FIRST + 1, STATS_SEQ_MAX, &n)) {
+			msg_err("invalid --reps '%s': the most runs of auto:MAX is a whole number from %d to %d", val,
+				SEQ_FIRST + 1, STATS_SEQ_MAX);
+			return -EINVAL;
+		}
+		o->reps = (unsigned int)n;
+		o->rule.seq_max = (unsigned int)n;
+		return 0;
+	}
+	if (parse_u64_range(val, 1, MAX_REPS, &n)) {
+		msg_err("invalid --reps '%s': expected a whole number from 1 to %d, or auto[:MAX] (decide early, "
+			"at most MAX runs, %d to %d)", val, MAX_REPS, SEQ_FIRST + 1, STATS_SEQ_MAX);
+		return -EINVAL;
+	}
+	o->reps = (unsigned int)n;
+	o->rule.seq_max = 0;
+	return 0;
 }
 
 static int parse_extra(void *arg, size_t idx, const char *val)
 {
 	struct compare_opts *o = arg;
-	uint64_t n;
+	int opt = compare_longopts[idx].val, ret;
 
-	switch (idx) {
-	case 0:
-		if (parse_u64_range(val, 1, MAX_REPS, &n)) {
-			msg_err("invalid --reps '%s': expected a whole number from 1 to %d", val, MAX_REPS);
-			return -EINVAL;
-		}
-		o->reps = (unsigned int)n;
-		return 0;
-	case 1:
+	ret = summary_rule_option(&o->rule, &o->given, opt, val);
+	if (ret)
+		return ret < 0 ? ret : 0;
+	switch (opt) {
+	case COPT_REPS:
+		return parse_reps(o, val);
+	case COPT_AA:
 		o->aa = true;
 		return 0;
-	case 2:
+	case COPT_BASELINE:
 		o->baseline = val;
 		return 0;
-	case 3:
-		return summary_rule_option(&o->rule, "max-regression", val);
-	case 4:
-		return summary_rule_option(&o->rule, "alpha", val);
-	case 5:
+	case COPT_RETRY_FAILED:
 		o->retry_failed = true;
 		return 0;
 	}
@@ -126,7 +160,7 @@ struct progress {
 	pthread_t thread;
 	bool tty, stop, running;
 	/* the run under way */
-	char what[128];		/* "6.12 rep 2/5 (run 4 of 10)" */
+	char what[160];		/* "6.12 rep 2/5 (run 4 of 10)" */
 	char console[PATH_MAX + 96];
 	uint64_t run_start_ns, mark_ns;	/* mark_ns: when the guest's run began, 0: not yet */
 	const char *phase;
@@ -355,16 +389,40 @@ static int plan(struct vm_opts *vo, const struct compare_opts *o, enum prior *pr
 	return ret;
 }
 
+/*
+ * --reps auto: after a round of k >= SEQ_FIRST runs per variant, is every
+ * verdict asked for decided?  From the results written so far, quietly.
+ */
+static bool decided(struct vm_opts *vo, const struct compare_opts *o, const char *base)
+{
+	char *paths[] = { (char *)vm_session_results(vo) }, err[1024];
+	struct runset rs;
+	struct summary s;
+	bool yes = false;
+
+	if (runset_load(&rs, paths, 1, err, sizeof(err)))
+		return false;
+	if (!summary_build(&s, &rs, base, &o->rule, err, sizeof(err)))
+		yes = summary_decided(&s, NULL);
+	summary_free(&s);
+	runset_free(&rs);
+	return yes;
+}
+
 static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum prior *prior,
 		   struct progress *pg, unsigned int *failed)
 {
 	size_t nk = vm_session_nr_kernels(vo), i;
 	const char *base = o->baseline ? o->baseline : vm_session_label(vo, 0);
-	char stem[128], what[128];
+	char stem[128], what[160];
 	unsigned int k, n = 0;
 	int ret = 0;
 
 	for (k = 1; k <= o->reps && ret >= 0; k++) {
+		if (o->rule.seq_max && k > SEQ_FIRST && decided(vo, o, base)) {
+			msg_info("decided after %u runs per variant (--reps auto, at most %u)", k - 1, o->reps);
+			break;
+		}
 		for (i = 0; i < nk && ret >= 0; i++) {
 			struct vm_run_info ri = { .stem = stem, .rep = (int)k, .reps = (int)o->reps,
 						  .variant_index = (int)i, .baseline = base };
@@ -373,8 +431,9 @@ static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum 
 				continue;
 			n++;
 			snprintf(stem, sizeof(stem), "%s.rep%u", vm_session_label(vo, i), k);
-			snprintf(what, sizeof(what), "%s rep %u/%u (run %u of %u)", vm_session_label(vo, i), k,
-				 o->reps, n, pg->todo);
+			snprintf(what, sizeof(what), "%s rep %u/%u%s (run %u of %s%u)", vm_session_label(vo, i), k,
+				 o->reps, o->rule.seq_max ? " at most" : "", n, o->rule.seq_max ? "at most " : "",
+				 pg->todo);
 			progress_begin(pg, vm_session_results(vo), stem, what);
 			ret = vm_session_run(vo, i, &ri);
 			progress_end(pg);
@@ -382,52 +441,95 @@ static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum 
 				(*failed)++;
 		}
 	}
+	if (ret >= 0 && o->rule.seq_max && k > o->reps && !decided(vo, o, base))
+		msg_info("still undecided after %u runs per variant (--reps auto:%u): what is not decided is "
+			 "inconclusive", o->reps, o->reps);
 	return ret < 0 ? ret : 0;
 }
 
-/* The comparison on screen; report.html, report.mail.txt and summary.json beside the runs. */
+/* compare.json: the compare's own settings, which 'report' and 'gate' take as their defaults. */
+static int write_settings(struct vm_opts *vo, const struct compare_opts *o)
+{
+	json_t *root = json_object(), *kernels = json_array();
+	char path[PATH_MAX + 32], *s;
+	size_t i;
+	int ret;
+
+	for (i = 0; i < vm_session_nr_kernels(vo); i++)
+		json_array_append_new(kernels, json_pack("{s:s,s:s}", "label", vm_session_label(vo, i), "spec",
+							 vm_session_spec(vo, i)));
+	json_object_set_new(root, "format", json_string("mmstall-compare"));
+	json_object_set_new(root, "format_version", json_integer(1));
+	json_object_set_new(root, "kernels", kernels);
+	json_object_set_new(root, "reps", json_integer(o->reps));
+	json_object_set_new(root, "reps_mode", json_string(o->rule.seq_max ? "auto" : "fixed"));
+	json_object_set_new(root, "baseline", json_string(o->baseline ?: vm_session_label(vo, 0)));
+	json_object_set_new(root, "rule", summary_rule_to_json(&o->rule));
+	snprintf(path, sizeof(path), "%s/%s", vm_session_results(vo), COMPARE_SETTINGS_FILE);
+	s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	ret = s ? write_file_atomic(path, s, strlen(s)) : -ENOMEM;
+	if (ret)
+		msg_err("cannot write %s: %s%s", path, strerror(-ret),
+			ret == -ENOSPC ? " (disk full: free space, or choose another --results)" : "");
+	free(s);
+	json_decref(root);
+	return ret;
+}
+
+/*
+ * The report on screen; report.html, report.mail.txt and summary.json
+ * beside the runs.  -EIO when one could not be written (said, with why).
+ */
 static int conclude(const char *results, const struct compare_opts *o, const char *baseline)
 {
 	static const struct {
 		const char *name;
-		enum report_format fmt;
-	} files[] = { { "report.html", REPORT_HTML },
-		      { "report.mail.txt", REPORT_MAIL },
-		      { "summary.json", REPORT_JSON } };
-	char *paths[] = { (char *)results }, path[PATH_MAX + 32], *buf;
+		const struct report_format *fmt;
+	} files[] = { { "report.html", &report_html },
+		      { "report.mail.txt", &report_mail },
+		      { SUMMARY_FILE, &report_json } };
+	char *paths[] = { (char *)results }, path[PATH_MAX + 32], *buf, written[128] = "";
 	struct runset rs;
 	struct summary s;
 	size_t i, len;
 	FILE *m;
-	int ret;
+	int ret, failed = 0;
 
-	if (summary_open(&s, &rs, paths, 1, baseline, &o->rule))
+	if (summary_open(&s, &rs, paths, 1, baseline, &o->rule, &o->given))
 		return -EINVAL;
 	printf("\n");
-	report_compare(stdout, &s);
+	report_text.render(stdout, &s);
 	fflush(stdout);
 	for (i = 0; i < ARRAY_SIZE(files); i++) {
 		buf = NULL;
 		m = open_memstream(&buf, &len);
-		if (!m)
-			continue;
-		report_render(m, &s, files[i].fmt);
-		fclose(m);
+		ret = m ? files[i].fmt->render(m, &s) : -ENOMEM;
+		if (m && fclose(m))
+			ret = ret ?: -EIO;
 		snprintf(path, sizeof(path), "%s/%s", results, files[i].name);
-		if ((ret = write_file_atomic(path, buf, len)))
-			msg_err("cannot write %s: %s", path, strerror(-ret));
+		if (!ret)
+			ret = write_file_atomic(path, buf, len);
+		if (ret) {
+			msg_err("cannot write %s: %s%s", path, strerror(-ret),
+				ret == -ENOSPC ? " (disk full: the runs are kept; free space and run 'mmstall report' "
+						 "again)" : "");
+			failed++;
+		} else {
+			snprintf(written + strlen(written), sizeof(written) - strlen(written), "%s%s",
+				 written[0] ? ", " : "", files[i].name);
+		}
 		free(buf);
 	}
-	msg_info("results in %s: report.html, report.mail.txt, summary.json; again with 'mmstall report %s "
-		 "[--format text|mail|json|html|runs]', gate with 'mmstall gate %s --baseline %s'",
-		 results, results, results, rs.variants[s.baseline]);
+	msg_info("results in %s%s%s; again with 'mmstall report %s [--format %s]', gate with 'mmstall gate %s "
+		 "--baseline %s'", results, written[0] ? ": " : "", written, results, report_format_list(), results,
+		 rs.variants[s.baseline]);
 	summary_close(&s, &rs);
-	return 0;
+	return failed ? -EIO : 0;
 }
 
 int cmd_compare(int argc, char **argv)
 {
-	struct compare_opts o = { .reps = 5, .rule = { .max_regression = 0.2, .alpha = STATS_ALPHA } };
+	struct compare_opts o = { .reps = 5 };
 	struct vm_extra_opts x = { .cmd = "compare", .opts = compare_longopts,
 				   .nr = ARRAY_SIZE(compare_longopts), .parse = parse_extra, .arg = &o,
 				   .usage = usage };
@@ -437,6 +539,7 @@ int cmd_compare(int argc, char **argv)
 	struct vm_opts *vo;
 	int code = EXIT_OK, ret;
 
+	summary_rule_defaults(&o.rule);
 	vo = vm_session_parse(argc, argv, &x, &code);
 	if (!vo)
 		return code;
@@ -451,11 +554,11 @@ int cmd_compare(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	code = vm_session_start(vo);
-	prior = calloc((size_t)o.reps * vm_session_nr_kernels(vo), sizeof(*prior));
-	if (!prior)
-		abort();
+	prior = xcalloc((size_t)o.reps * vm_session_nr_kernels(vo), sizeof(*prior));
 	if (code == EXIT_OK && plan(vo, &o, prior, &pg.todo))
 		code = EXIT_USAGE;
+	if (code == EXIT_OK && write_settings(vo, &o))
+		code = EXIT_FAIL;
 	if (code != EXIT_OK) {
 		free(prior);
 		vm_session_end(vo);
@@ -474,7 +577,7 @@ int cmd_compare(int argc, char **argv)
 	pthread_mutex_unlock(&pg.lock);
 	if (!code)
 		pthread_join(pg.thread, NULL);
-	if (failed)
+	if (failed || ret)
 		code = EXIT_FAIL;
 	if (!ret && !proc_stop_signal && conclude(vm_session_results(vo), &o, o.baseline))
 		code = EXIT_FAIL;

@@ -8,14 +8,15 @@
 
 #include "harness/cmds.h"
 #include "harness/report.h"
-#include "harness/result.h"
+#include "harness/report_common.h"
 #include "harness/runs.h"
 #include "harness/summary.h"
 #include "harness/util.h"
 
-
 static void usage(FILE *f)
 {
+	size_t i;
+
 	fprintf(f,
 		"Usage: mmstall report [OPTIONS] PATH...\n"
 		"\n"
@@ -23,42 +24,46 @@ static void usage(FILE *f)
 		"(*.json) or a results directory (every *.json in it, in name order).  Several\n"
 		"PATHs merge (e.g. compares run on several machines); a label found under more\n"
 		"than one PATH becomes LABEL@HOST (or LABEL@DIRECTORY) so runs of different\n"
-		"machines or kernels are never pooled.\n"
+		"machines or kernels are never pooled.  Every format opens with the conclusion:\n"
+		"per kernel whether the inversion is reproduced, per comparison the verdict.\n"
 		"\n"
 		"Options:\n"
-		"  --format FMT           text   the terminal table: per run when every variant\n"
-		"                                has one run, else the comparison (median of the\n"
-		"                                repetitions, 95%% CI, ratio to the baseline, p,\n"
-		"                                verdict, the control probe beside) [default]\n"
-		"                         mail   the comparison in at most 80 columns, with the\n"
-		"                                kernels, scenario, machine and accelerator\n"
-		"                         json   the comparison for machines (every cell's values,\n"
-		"                                median, CI, ratio, p, verdict)\n"
-		"                         html   a self-contained page with inline SVG plots\n"
-		"                                (latency CDFs, p99 per repetition); no network\n"
-		"                         runs   the per-run table of every run: count, p50, p99,\n"
-		"                                p99.9, max and p99 over the control's p99\n"
-		"  --baseline LABEL       the variant the others are compared with [the\n"
-		"                         compare's baseline, else the first variant]\n"
-		"  --max-regression PCT   verdict threshold, as for 'mmstall gate' [20%%]\n"
-		"  --alpha P              level of the Mann-Whitney test [0.05]\n"
-		"  -o, --output FILE      write there instead of standard output\n"
-		"  -h, --help             this text\n"
+		"  --format FMT             one of:\n");
+	for (i = 0; i < report_nr_formats; i++) {
+		char head[48];
+
+		snprintf(head, sizeof(head), "%27s%s", "", report_formats[i]->name);
+		report_wrap(f, head, 33, 80, report_formats[i]->help);
+	}
+	fprintf(f,
+		"  --baseline LABEL         the variant the others are compared with [the\n"
+		"                           compare's baseline, else the first variant]\n");
+	summary_rule_help(f);
+	fprintf(f,
+		"  -o, --output FILE        write there instead of standard output (atomically)\n"
+		"  -h, --help               this text\n"
+		"\n"
+		"The rule of a compare directory (its compare.json) is the default; options\n"
+		"given here override it.\n"
 		"\n"
 		"Exit status: 0 all runs ok, 1 some run failed (still reported), 2 bad input.\n");
 }
 
 struct report_opts {
-	enum report_format format;
+	const struct report_format *format;
 	const char *baseline, *output;
-	struct stats_rule rule;
+	struct summary_rule rule;
+	struct summary_given given;
 };
 
+enum { OPT_FORMAT = 1000, OPT_BASELINE };
+
+/* Returns 0, 1 for --help, or -EINVAL. */
 static int parse(int argc, char **argv, struct report_opts *o)
 {
 	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "baseline", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "baseline", required_argument, NULL, OPT_BASELINE },
 		SUMMARY_RULE_LONGOPTS,
 		{ "output", required_argument, NULL, 'o' },
 		{ "help", no_argument, NULL, 'h' },
@@ -68,19 +73,22 @@ static int parse(int argc, char **argv, struct report_opts *o)
 
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
+		ret = summary_rule_option(&o->rule, &o->given, c, optarg);
+		if (ret < 0)
+			return ret;
+		if (ret)
+			continue;
 		switch (c) {
-		case 'f':
-			ret = report_format_parse(optarg);
-			if (ret < 0) {
-				msg_err("invalid --format '%s': expected text, mail, json, html or runs", optarg);
+		case OPT_FORMAT:
+			o->format = report_format_find(optarg);
+			if (!o->format) {
+				msg_err("invalid --format '%s': expected %s", optarg, report_format_list());
 				return -EINVAL;
 			}
-			o->format = (enum report_format)ret;
 			break;
-		case 'b':
+		case OPT_BASELINE:
 			o->baseline = optarg;
 			break;
-		SUMMARY_RULE_CASES(&o->rule);
 		case 'o':
 			o->output = optarg;
 			break;
@@ -110,12 +118,12 @@ static int write_output(const struct report_opts *o, const struct summary *s)
 
 	if (!m)
 		return -ENOMEM;
-	ret = report_render(m, s, o->format);
+	ret = o->format->render(m, s);
 	if (fclose(m))
 		ret = ret ?: -EIO;
 	if (!ret && o->output)
 		ret = write_file_atomic(o->output, buf, len);
-	else if (!ret && fwrite(buf, 1, len, stdout) != len)
+	else if (!ret && (fwrite(buf, 1, len, stdout) != len || fflush(stdout)))
 		ret = -EIO;
 	if (ret)
 		msg_err("cannot write the report to %s: %s", o->output ?: "standard output", strerror(-ret));
@@ -125,16 +133,17 @@ static int write_output(const struct report_opts *o, const struct summary *s)
 
 int cmd_report(int argc, char **argv)
 {
-	struct report_opts o = { .format = REPORT_TEXT, .rule = { .max_regression = 0.2, .alpha = STATS_ALPHA } };
+	struct report_opts o = { .format = &report_text };
 	struct runset rs;
 	struct summary s;
 	int ret, code = EXIT_OK;
 	size_t i;
 
+	summary_rule_defaults(&o.rule);
 	ret = parse(argc, argv, &o);
 	if (ret)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
-	if (summary_open(&s, &rs, argv + optind, argc - optind, o.baseline, &o.rule))
+	if (summary_open(&s, &rs, argv + optind, argc - optind, o.baseline, &o.rule, &o.given))
 		return EXIT_USAGE;
 	for (i = 0; i < rs.nr_runs; i++)
 		if (!rs.runs[i].ok)

@@ -1,5 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-/* Tables rendered from stored results (never from live state). */
+/*
+ * Reports: a summary (harness/summary.h) rendered in one of the formats of
+ * report_formats[] -- each a file of its own (report_<name>.c) over the
+ * common bottom (report_common.h).  Never from live state.
+ */
 #ifndef MMSTALL_REPORT_H
 #define MMSTALL_REPORT_H
 
@@ -7,40 +11,34 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/*
- * One row per (variant, probe): count, p50, p99, p99.9, max of the
- * coordinated-omission-corrected latency, and p99 / the control probe's p99.
- * Percentiles with too few samples are shown as "n<N", never as a number.
- * Failed runs get one line with their error.
- */
-void report_table(FILE *f, json_t *const *results, const char *const *labels, int n);
-
 struct summary;
+struct run_result;
 
-enum report_format { REPORT_TEXT, REPORT_MAIL, REPORT_JSON, REPORT_HTML, REPORT_RUNS };
-/* "text", "mail", "json", "html" -> enum report_format, else -EINVAL. */
-int report_format_parse(const char *name);
-/* Render s in a format; 0 or -errno. */
-int report_render(FILE *f, const struct summary *s, enum report_format format);
+struct report_format {
+	const char *name;	/* --format NAME */
+	const char *help;	/* one line for --help */
+	int (*render)(FILE *f, const struct summary *s);	/* 0 or -errno */
+};
+
+/* text, runs, mail, json, html: in that order. */
+extern const struct report_format *const report_formats[];
+extern const size_t report_nr_formats;
+/* The format called name, or NULL. */
+const struct report_format *report_format_find(const char *name);
+/* "text, runs, mail, json or html", for messages; static buffer. */
+const char *report_format_list(void);
+
+/* The formats, as registered (report_<name>.c). */
+extern const struct report_format report_text, report_runs, report_mail, report_json, report_html;
 
 /*
- * The comparison of repetitions: per probe, per statistic, per variant the
- * median and its CI, the ratio to the baseline with its CI, the p-value,
- * the verdict, and the control probe's median beside.
+ * One block per run: count, p50, p99, p99.9, max of the corrected latency
+ * and the p99 stall index (over the control in the same run); percentiles
+ * with too few samples as "n<N", lower bounds as ">=".  'mmstall run'
+ * prints it for its one run.
  */
-void report_compare(FILE *f, const struct summary *s);
-/* What probe p times (its "what"), "[control]" for the control; static buffer. */
-const char *report_probe_desc(const struct summary *s, size_t p);
-
-/* Print line and a newline, without its trailing blanks (line is cut in place). */
-void report_puts_trimmed(FILE *f, char *line);
-
-/* The scenario settings as "key value" pairs, units scaled ("duration 30.00s"). */
-void report_scenario_text(const json_t *sc, char *buf, size_t len);
-
-/* At most 80 columns, for a mail to a kernel list (report_mail.c). */
-void report_mail(FILE *f, const struct summary *s);
-/* A self-contained page with inline SVG plots, no external reference (report_html.c). */
-void report_html(FILE *f, const struct summary *s);
+void report_run_table(FILE *f, const struct run_result *const *runs, const char *const *labels, size_t n);
+/* The same from result documents (decoded here). */
+void report_table(FILE *f, json_t *const *results, const char *const *labels, int n);
 
 #endif

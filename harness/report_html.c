@@ -2,11 +2,13 @@
 /*
  * The HTML report: one self-contained page (inline CSS and SVG, no script,
  * no font, no image, no external reference of any kind) that opens from
- * disk without a network.  Per probe: the comparison table, the latency CDF
- * of every variant (all successful runs' histogram buckets merged) on a log
- * latency axis with a "nines" percentile axis, a dot plot of every
- * repetition's p99 with the median and its 95% interval, and a timeline of
- * each run's slowest samples (time into the run, log latency).
+ * disk without a network.  The conclusion first and each kernel's own
+ * verdict; then per probe: the comparison table on both bases, the stall
+ * index of every boot as a dot per run (both variants, the threshold
+ * drawn), the latency CDF of every variant (all successful runs' histogram
+ * buckets merged) on a log latency axis with a "nines" percentile axis, a
+ * dot plot of every repetition's latency statistic with the median and its
+ * 95% interval, and a timeline of each run's slowest samples.
  */
 #include <math.h>
 #include <stdio.h>
@@ -14,8 +16,8 @@
 #include <string.h>
 
 #include "harness/report.h"
+#include "harness/report_common.h"
 #include "harness/slowest.h"
-#include "harness/summary.h"
 #include "harness/util.h"
 
 #define PLOT_W 760
@@ -74,23 +76,16 @@ static size_t variant_cdf(const struct summary *s, size_t v, size_t p, struct cd
 
 	for (i = 0; i < s->rs->nr_runs; i++) {
 		const struct run *r = &s->rs->runs[i];
-		json_t *bk, *e;
+		const struct probe_result *pr;
 
-		if (r->variant != (int)v || !r->ok)
+		if (r->variant != (int)v || !r->ok || !(pr = result_probe(&r->res, s->probes[p].name)))
 			continue;
-		bk = json_object_get(json_object_get(json_object_get(json_object_get(r->res, "probes"),
-								      s->probes[p]), "corrected"), "buckets");
-		json_array_foreach(bk, j, e) {
-			double *nbuf = realloc(b, (nb + 1) * 3 * sizeof(*b));
-
-			if (!nbuf)
-				abort();
-			b = nbuf;
-			b[nb * 3] = json_number_value(json_array_get(e, 0));
-			b[nb * 3 + 1] = json_number_value(json_array_get(e, 1));
-			b[nb * 3 + 2] = json_number_value(json_array_get(e, 2));
+		b = xrealloc(b, (nb + pr->corrected.nr_buckets) * 3 * sizeof(*b));
+		for (j = 0; j < pr->corrected.nr_buckets; j++, nb++) {
+			b[nb * 3] = (double)pr->corrected.buckets[j].lo_ns;
+			b[nb * 3 + 1] = (double)pr->corrected.buckets[j].hi_ns;
+			b[nb * 3 + 2] = (double)pr->corrected.buckets[j].count;
 			total += b[nb * 3 + 2];
-			nb++;
 		}
 	}
 	*out = NULL;
@@ -99,9 +94,7 @@ static size_t variant_cdf(const struct summary *s, size_t v, size_t p, struct cd
 		return 0;
 	}
 	qsort(b, nb, 3 * sizeof(*b), cmp_bucket);
-	pts = calloc(nb + 1, sizeof(*pts));
-	if (!pts)
-		abort();
+	pts = xcalloc(nb + 1, sizeof(*pts));
 	/* the same bucket from several runs: one point */
 	for (k = 0; k < nb; k++) {
 		cum += b[k * 3 + 2];
@@ -200,14 +193,14 @@ static void cdf_plot(FILE *f, const struct summary *s, size_t p)
 
 /* ---- the per-repetition dot plot of one statistic ---- */
 
-static void dot_plot(FILE *f, const struct summary *s, size_t p, size_t st)
+static void dot_plot(FILE *f, const struct summary *s, enum summary_basis b, size_t p, int st)
 {
 	size_t v, i, nv = s->rs->nr_variants;
 	int row = 34, h = MT + MB + row * (int)nv;
-	double xmax = 0;
+	double xmax = b == BASIS_INDEX ? s->rule.inversion_threshold : 0;
 
 	for (v = 0; v < nv; v++) {
-		const struct cell *c = summary_cell(s, v, p, st);
+		const struct cell *c = summary_cell(s, b, v, p, st);
 
 		for (i = 0; i < c->n; i++)
 			xmax = fmax(xmax, c->vals[i]);
@@ -215,27 +208,32 @@ static void dot_plot(FILE *f, const struct summary *s, size_t p, size_t st)
 			xmax = fmax(xmax, c->med.hi);
 	}
 	if (!(xmax > 0)) {
-		fprintf(f, "<p>No %s values to plot.</p>\n", summary_stats[st].name);
+		fprintf(f, "<p>No %s values to plot.</p>\n", result_stats[st].name);
 		return;
 	}
 	xmax *= 1.1;
 	fprintf(f, "<svg class='plot dots' width='%d' height='%d' "
-		   "viewBox='0 0 %d %d' role='img' aria-label='%s per repetition'>\n",
-		PLOT_W, h, PLOT_W, h, summary_stats[st].name);
+		   "viewBox='0 0 %d %d' role='img' aria-label='%s %s per repetition'>\n",
+		PLOT_W, h, PLOT_W, h, result_stats[st].name, b == BASIS_INDEX ? "stall index" : "latency");
 	fprintf(f, "<rect x='%d' y='%d' width='%d' height='%d' class='frame'/>\n", ML + 40, MT,
 		PLOT_W - ML - 40 - MR, h - MT - MB);
 	for (i = 0; i <= 5; i++) {
 		double x = ML + 40 + i / 5.0 * (PLOT_W - ML - 40 - MR);
 		char lab[16];
 
-		fmt_ns(lab, sizeof(lab), xmax * i / 5);
+		report_value(lab, sizeof(lab), b, xmax * i / 5, false);
 		fprintf(f, "<line x1='%.1f' y1='%d' x2='%.1f' y2='%d' class='grid'/>"
 			   "<text x='%.1f' y='%d' class='tick' text-anchor='middle'>%s</text>\n",
 			x, MT, x, h - MB, x, h - MB + 16, lab);
 	}
 #define X(ns) (ML + 40 + (ns) / xmax * (PLOT_W - ML - 40 - MR))
+	if (b == BASIS_INDEX)
+		fprintf(f, "<line class='threshold' x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='#b00' "
+			   "stroke-dasharray='4 3'/><text x='%.1f' y='%d' class='tick' fill='#b00'>threshold %gx</text>\n",
+			X(s->rule.inversion_threshold), MT, X(s->rule.inversion_threshold), h - MB,
+			X(s->rule.inversion_threshold) + 4, MT + 12, s->rule.inversion_threshold);
 	for (v = 0; v < nv; v++) {
-		const struct cell *c = summary_cell(s, v, p, st);
+		const struct cell *c = summary_cell(s, b, v, p, st);
 		int y = MT + row / 2 + row * (int)v;
 
 		fprintf(f, "<text x='%d' y='%d' class='tick' text-anchor='end'>", ML + 34, y + 4);
@@ -247,15 +245,19 @@ static void dot_plot(FILE *f, const struct summary *s, size_t p, size_t st)
 			   "stroke-opacity='0.3'/>\n", X(c->med.lo), y, X(c->med.hi), y, color(v));
 		fprintf(f, "<line class='median' x1='%.1f' y1='%d' x2='%.1f' y2='%d' stroke='%s' "
 			   "stroke-width='3'/>\n", X(c->med.est), y - 11, X(c->med.est), y + 11, color(v));
-		for (i = 0; i < c->n; i++)
-			fprintf(f, "<circle class='rep' cx='%.1f' cy='%d' r='4' fill='%s'><title>rep %d: %.0f ns"
+		for (i = 0; i < c->n; i++) {
+			char val[32];
+
+			report_value(val, sizeof(val), b, c->vals[i], c->lower[i]);
+			fprintf(f, "<circle class='rep' cx='%.1f' cy='%d' r='4' fill='%s'><title>rep %d: %s"
 				   "</title></circle>\n", X(c->vals[i]), y + (int)(i % 3) * 3 - 3, color(v),
-				c->reps[i], c->vals[i]);
+				c->reps[i], val);
+		}
 	}
 #undef X
-	fprintf(f, "<text x='%d' y='%d' class='axis' text-anchor='middle'>%s of each repetition "
+	fprintf(f, "<text x='%d' y='%d' class='axis' text-anchor='middle'>%s %s of each boot "
 		   "(dots), median (bar) and its 95%% CI (band)</text>\n</svg>\n",
-		(PLOT_W + ML) / 2, h - 6, summary_stats[st].name);
+		(PLOT_W + ML) / 2, h - 6, result_stats[st].name, b == BASIS_INDEX ? "stall index" : "latency");
 }
 
 /* ---- the timeline of the slowest samples ---- */
@@ -278,30 +280,20 @@ static size_t variant_slowest(const struct summary *s, size_t v, size_t p, struc
 
 	for (i = 0; i < s->rs->nr_runs; i++) {
 		const struct run *r = &s->rs->runs[i];
-		json_t *sl, *e, *dur;
+		const struct probe_result *pr;
 
-		if (r->variant != (int)v || !r->ok)
-			continue;
-		sl = json_object_get(json_object_get(json_object_get(r->res, "probes"), s->probes[p]), "slowest");
-		if (!json_is_array(sl))
+		if (r->variant != (int)v || !r->ok || !(pr = result_probe(&r->res, s->probes[p].name)) ||
+		    !pr->has_slowest)
 			continue;
 		*any = true;
-		dur = json_object_get(json_object_get(r->res, "scenario"), "duration_ns");
-		if (json_is_number(dur))
-			*tmax = fmax(*tmax, json_number_value(dur) / 1e9);
-		json_array_foreach(sl, j, e) {
-			struct tl_pt x = { json_number_value(json_object_get(e, "t_s")),
-					   json_number_value(json_object_get(e, "corrected_ns")),
-					   json_number_value(json_object_get(e, "service_ns")), r->rep,
-					   (int)json_integer_value(json_object_get(e, "thread")) };
-			struct tl_pt *np;
+		*tmax = fmax(*tmax, r->res.duration_ns / 1e9);
+		for (j = 0; j < pr->nr_slowest; j++) {
+			const struct slow_rec *e = &pr->slowest[j];
+			struct tl_pt x = { e->t_s, e->corrected_ns, e->service_ns, r->rep, e->thread };
 
 			if (!(x.lat > 0) || !(x.t >= 0))
 				continue;
-			np = realloc(pts, (n + 1) * sizeof(*pts));
-			if (!np)
-				abort();
-			pts = np;
+			pts = xrealloc(pts, (n + 1) * sizeof(*pts));
 			pts[n++] = x;
 			*tmax = fmax(*tmax, x.t);
 		}
@@ -309,7 +301,6 @@ static size_t variant_slowest(const struct summary *s, size_t v, size_t p, struc
 	*out = pts;
 	return n;
 }
-
 /* One marker shape per variant, so variants differ without colour too. */
 static void marker(FILE *f, size_t v, double x, double y, const char *c)
 {
@@ -456,35 +447,43 @@ static void timeline_plot(FILE *f, const struct summary *s, size_t p)
 
 static void table(FILE *f, const struct summary *s, size_t p)
 {
-	size_t st, v;
+	static const char *const head[] = { "stall index", "latency" };
+	size_t v;
+	int st, b;
 
-	fprintf(f, "<table><tr><th>stat</th><th>variant</th><th>runs</th><th>median</th><th>95%% CI</th>"
-		   "<th>ratio</th><th>95%% CI</th><th>p</th><th>verdict</th></tr>\n");
-	for (st = 0; st < summary_nr_stats; st++) {
+	fprintf(f, "<table><tr><th rowspan='2'>stat</th><th rowspan='2'>variant</th><th rowspan='2'>runs</th>");
+	for (b = 0; b < NR_BASES; b++)
+		fprintf(f, "<th colspan='6'>%s%s</th>", head[b], b == (int)s->rule.basis ? " (the verdict's basis)" : "");
+	fprintf(f, "</tr>\n<tr>");
+	for (b = 0; b < NR_BASES; b++)
+		fprintf(f, "<th>median</th><th>95%% CI</th><th>ratio</th><th>95%% CI</th><th>p</th><th>verdict</th>");
+	fprintf(f, "</tr>\n");
+	for (st = 0; st < RESULT_NR_STATS; st++) {
 		for (v = 0; v < s->rs->nr_variants; v++) {
-			const struct cell *c = summary_cell(s, v, p, st);
-			char med[16] = "-", lo[16] = "", hi[16] = "";
-			const char *verdict = (int)v == s->baseline ? "baseline"
-					      : c->cmp		    ? stats_verdict_name(c->verdict)
-								    : "could not test";
-
-			if (c->n) {
-				fmt_ns(med, sizeof(med), c->med.est);
-				fmt_ns(lo, sizeof(lo), c->med.lo);
-				fmt_ns(hi, sizeof(hi), c->med.hi);
-			}
-			fprintf(f, "<tr><td>%s</td><td style='color:%s'>", summary_stats[st].name, color(v));
+			fprintf(f, "<tr><td>%s</td><td style='color:%s'>", result_stats[st].name, color(v));
 			esc(f, s->rs->variants[v]);
-			fprintf(f, "</td><td>%zu/%zu</td><td>%s</td><td>%s&ndash;%s</td>", c->n, s->runs[v], med,
-				lo, hi);
-			if (c->cmp)
-				fprintf(f, "<td>%.2fx</td><td>%.2fx&ndash;%.2fx</td><td>%.3f</td>", c->ratio.est,
-					c->ratio.lo, c->ratio.hi, c->mw.p);
-			else
-				fprintf(f, "<td></td><td></td><td></td>");
-			fprintf(f, "<td class='v-%s'>%s</td></tr>\n",
-				c->verdict == VERDICT_REGRESSED ? "bad" : c->verdict == VERDICT_IMPROVED ? "good" : "",
-				verdict);
+			fprintf(f, "</td><td>%zu/%zu</td>", summary_cell(s, BASIS_ABSOLUTE, v, p, st)->n, s->runs[v]);
+			for (b = 0; b < NR_BASES; b++) {
+				const struct cell *c = summary_cell(s, b, v, p, st);
+				char med[32], ci[80];
+
+				if (b == BASIS_INDEX && (int)p == s->control) {
+					fprintf(f, "<td colspan='6'>the control itself</td>");
+					continue;
+				}
+				report_cell_median(med, sizeof(med), b, c);
+				report_cell_ci(ci, sizeof(ci), b, c);
+				fprintf(f, "<td>%s</td><td>%s</td>", med, ci);
+				if (c->cmp)
+					fprintf(f, "<td>%.2fx</td><td>%.2fx&ndash;%.2fx</td><td>%.3f</td>", c->ratio.est,
+						c->ratio.lo, c->ratio.hi, c->mw.p);
+				else
+					fprintf(f, "<td></td><td></td><td></td>");
+				fprintf(f, "<td class='v-%s'>%s</td>",
+					c->verdict == VERDICT_REGRESSED ? "bad" : c->verdict == VERDICT_IMPROVED ? "good" : "",
+					c->n || (int)v == s->baseline ? report_verdict_word(s, v, c) : "");
+			}
+			fprintf(f, "</tr>\n");
 		}
 	}
 	fprintf(f, "</table>\n");
@@ -494,14 +493,15 @@ static void identity(FILE *f, const struct summary *s)
 {
 	size_t v, i;
 
-	fprintf(f, "<table><tr><th>variant</th><th>kernel</th><th>runs ok</th><th>machine</th>"
+	fprintf(f, "<table><tr><th>variant</th><th>kernel</th><th>runs ok</th><th>inversion</th><th>machine</th>"
 		   "<th>accelerator</th></tr>\n");
 	for (v = 0; v < s->rs->nr_variants; v++) {
 		fprintf(f, "<tr><td style='color:%s'>", color(v));
 		esc(f, s->rs->variants[v]);
 		fprintf(f, "%s</td><td>", (int)v == s->baseline ? " (baseline)" : "");
 		esc(f, summary_kernel_desc(s, v));
-		fprintf(f, "</td><td>%zu of %zu</td><td>", s->ok[v], s->runs[v]);
+		fprintf(f, "</td><td>%zu of %zu</td><td>%s</td><td>", s->ok[v], s->runs[v],
+			kernel_verdict_name(summary_kernel_verdict(s, v)));
 		esc(f, summary_host_desc(s, v));
 		fprintf(f, "</td><td>");
 		esc(f, summary_accel_desc(s, v));
@@ -516,48 +516,62 @@ static void identity(FILE *f, const struct summary *s)
 		fprintf(f, "<p class='failed'>failed: ");
 		esc(f, s->rs->variants[r->variant]);
 		fprintf(f, " repetition %d: <code>", r->rep);
-		esc(f, r->error ?: "no reason recorded");
+		esc(f, r->error ?: r->res.status == RUN_RUNNING ? "the run never finished (status running)"
+								 : "no reason recorded");
 		fprintf(f, "</code></p>\n");
 	}
 }
 
-void report_html(FILE *f, const struct summary *s)
+static void emit_li(void *arg, const char *line)
 {
-	const json_t *sc = json_object_get(summary_result(s, s->baseline), "scenario");
-	int p99 = summary_stat("p99");
-	char scj[2048];
+	fprintf(arg, "<li>");
+	esc(arg, line);
+	fprintf(arg, "</li>\n");
+}
+
+static int render(FILE *f, const struct summary *s)
+{
+	const struct run_result *base = summary_result(s, s->baseline);
+	char scj[2048], rule[2048];
 	size_t p, i;
 
 	fprintf(f, "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>\n"
 		   "<title>mmstall comparison</title>\n<style>\n"
-		   "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1000px}\n"
+		   "body{font-family:sans-serif;margin:1.5em;color:#222;max-width:1100px}\n"
 		   "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;"
 		   "padding:2px 8px;text-align:right;font-size:13px}th{background:#f3f3f3}\n"
 		   ".plot{display:block;margin:.5em 0}.frame{fill:none;stroke:#888}.grid{stroke:#e4e4e4}\n"
 		   ".tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:13px;"
 		   "font-weight:bold}\n.v-bad{color:#b00;font-weight:bold}.v-good{color:#070;font-weight:bold}\n"
-		   ".failed{color:#b00}code{font-size:12px}\n</style></head><body>\n");
-	report_scenario_text(sc, scj, sizeof(scj));
-	fprintf(f, "<h1>mmstall comparison</h1>\n");
+		   ".failed{color:#b00}code{font-size:12px}.conclusion{background:#f6f6f0;border:1px solid #ddd;"
+		   "padding:.3em 1em}\n</style></head><body>\n");
+	fprintf(f, "<h1>mmstall comparison</h1>\n<div class='conclusion'><h2>Conclusion</h2><ul>\n");
+	report_conclusion(s, emit_li, f);
+	fprintf(f, "</ul></div>\n");
 	identity(f, s);
+	report_scenario_text(base->scenario, scj, sizeof(scj));
 	fprintf(f, "<p>Scenario: <code>");
 	esc(f, scj);
-	fprintf(f, "</code></p>\n<p>Latency from each probe sample's due time (coordinated omission "
-		   "corrected). Median over repetitions with a 95%% bootstrap CI; ratio of medians to "
-		   "the baseline with its CI; p: two-sided Mann-Whitney U. Regressed: the ratio's CI above "
-		   "%.2fx and p &lt; %g; improved: below %.2fx and p &lt; %g.</p>\n",
-		1 + s->rule.max_regression, s->rule.alpha, 1 / (1 + s->rule.max_regression), s->rule.alpha);
+	fprintf(f, "</code></p>\n<p>");
+	report_rule_text(s, rule, sizeof(rule));
+	esc(f, rule);
+	fprintf(f, "</p>\n");
 	for (p = 0; p < s->nr_probes; p++) {
 		fprintf(f, "<h2 id='probe-%zu'>", p);
-		esc(f, s->probes[p]);
+		esc(f, s->probes[p].name);
 		fprintf(f, "</h2>\n<p>");
-		esc(f, report_probe_desc(s, p));
+		esc(f, report_probe_desc(s, p, NULL));
 		fprintf(f, "</p>\n");
 		table(f, s, p);
+		if ((int)p != s->control) {
+			fprintf(f, "<h3>%s stall index of every boot (the probe over the control in the same boot)</h3>\n",
+				result_stats[s->rule.stat].name);
+			dot_plot(f, s, BASIS_INDEX, p, s->rule.stat);
+		}
 		fprintf(f, "<h3>Latency CDF (all successful runs merged)</h3>\n");
 		cdf_plot(f, s, p);
-		fprintf(f, "<h3>p99 per repetition</h3>\n");
-		dot_plot(f, s, p, (size_t)p99);
+		fprintf(f, "<h3>%s latency per repetition</h3>\n", result_stats[s->rule.stat].name);
+		dot_plot(f, s, BASIS_ABSOLUTE, p, s->rule.stat);
 		fprintf(f, "<h3>Slowest samples over time (the %d slowest of each run, all repetitions)</h3>\n",
 			SLOWEST_K);
 		timeline_plot(f, s, p);
@@ -569,4 +583,12 @@ void report_html(FILE *f, const struct summary *s)
 		fprintf(f, "</code>");
 	}
 	fprintf(f, "</p>\n</body></html>\n");
+	return 0;
 }
+
+const struct report_format report_html = {
+	"html",
+	"a self-contained page with inline SVG plots (the conclusion, each boot's stall index, latency CDFs, "
+	"the slowest samples over time); no network",
+	render,
+};

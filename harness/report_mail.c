@@ -1,90 +1,24 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The mail report: plain text of at most 80 columns (MAIL_COLS), ready to
- * paste into a mail to a kernel list.  The identity of what was measured
- * comes first (kernels, scenario, machine, accelerator), then one table per
- * probe in the manner of mmtests' compare-kernels and LKP: value, +-CI,
- * %change against the baseline, and a significance marker.
+ * paste into a mail to a kernel list.  The conclusion first, then the
+ * identity of what was measured (kernels, scenario, machine, accelerator),
+ * then one table per probe in the manner of mmtests' compare-kernels and
+ * LKP: value, +-CI, %change against the baseline, and a verdict marker.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/report.h"
-#include "harness/summary.h"
+#include "harness/report_common.h"
 #include "harness/util.h"
 
 #define MAIL_COLS 80
 
-/*
- * Print text wrapped at MAIL_COLS: the first line after head (padded to
- * indent), the following ones indented.  Words longer than a line (paths)
- * are cut.
- */
 static void wrap(FILE *f, const char *head, size_t indent, const char *text)
 {
-	size_t col, width = MAIL_COLS - indent;
-	const char *w = text;
-
-	fprintf(f, "%-*s", (int)indent, head);
-	col = 0;
-	while (*w) {
-		size_t len = strcspn(w, " ");
-
-		if (!len) {
-			w++;
-			continue;
-		}
-		if (col && col + 1 + len > width) {
-			fprintf(f, "\n%*s", (int)indent, "");
-			col = 0;
-		}
-		if (col) {
-			fputc(' ', f);
-			col++;
-		}
-		while (len > width - col) {	/* a word longer than the line */
-			fprintf(f, "%.*s\n%*s", (int)(width - col), w, (int)indent, "");
-			w += width - col;
-			len -= width - col;
-			col = 0;
-		}
-		fprintf(f, "%.*s", (int)len, w);
-		col += len;
-		w += len;
-	}
-	fputc('\n', f);
-}
-
-void report_scenario_text(const json_t *sc, char *buf, size_t len)
-{
-	size_t used = 0, kl;
-	const char *key;
-	json_t *val;
-
-	buf[0] = '\0';
-	json_object_foreach((json_t *)sc, key, val) {
-		char v[64];
-
-		if (used >= len)
-			break;
-		kl = strlen(key);
-		if (json_is_string(val)) {
-			/* an empty setting (fio_lo: no job) still shows as a value */
-			snprintf(v, sizeof(v), "%s", *json_string_value(val) ? json_string_value(val) : "-");
-		} else if (json_is_integer(val) && kl > 3 && !strcmp(key + kl - 3, "_ns")) {
-			fmt_ns(v, sizeof(v), (double)json_integer_value(val));
-			kl -= 3;
-		} else if (json_is_integer(val) && kl > 6 && !strcmp(key + kl - 6, "_bytes")) {
-			snprintf(v, sizeof(v), "%.0fM", json_integer_value(val) / 1048576.0);
-			kl -= 6;
-		} else if (json_is_integer(val)) {
-			snprintf(v, sizeof(v), "%" JSON_INTEGER_FORMAT, json_integer_value(val));
-		} else {
-			continue;
-		}
-		used += snprintf(buf + used, len - used, "%s%.*s %s", used ? ", " : "", (int)kl, key, v);
-	}
+	report_wrap(f, head, indent, MAIL_COLS, text);
 }
 
 /* One line for everything, or one line per variant when the variants differ. */
@@ -92,7 +26,7 @@ static void per_variant(FILE *f, const struct summary *s, const char *head,
 			const char *(*desc)(const struct summary *, size_t))
 {
 	size_t v, n = s->rs->nr_variants;
-	char *first = strdup(desc(s, 0)), line[768];
+	char *first = xstrdup(desc(s, 0)), line[768];
 	bool same = true;
 
 	for (v = 1; v < n && same; v++)
@@ -108,56 +42,50 @@ static void per_variant(FILE *f, const struct summary *s, const char *head,
 	free(first);
 }
 
+static void emit(void *arg, const char *line)
+{
+	report_wrap(arg, "- ", 2, MAIL_COLS, line);
+}
+
 static void header(FILE *f, const struct summary *s)
 {
-	const json_t *base = summary_result(s, s->baseline);
-	const json_t *sc = json_object_get(base, "scenario");
-	const json_t *thr = json_object_get(base, "throttle");
-	/* the scenario's name: "name" (format of issue 3), earlier "scenario" */
-	const char *name = json_string_value(json_object_get(sc, "name"));
+	const struct run_result *base = summary_result(s, s->baseline);
 	char text[2048], line[768];
 	size_t v;
 
-	if (!name)
-		name = json_string_value(json_object_get(sc, "scenario"));
-	snprintf(line, sizeof(line), "mmstall comparison, %s scenario, baseline %s", name ?: "?",
+	snprintf(line, sizeof(line), "mmstall comparison, %s scenario, baseline %s", base->scenario_name ?: "?",
 		 s->rs->variants[s->baseline]);
 	wrap(f, "", 0, line);
 	fputc('\n', f);
+	report_conclusion(s, emit, f);
+	fputc('\n', f);
 	for (v = 0; v < s->rs->nr_variants; v++) {
-		const char *desc = summary_kernel_desc(s, v);
-
-		snprintf(line, sizeof(line), "%s; %zu of %zu runs ok", desc, s->ok[v], s->runs[v]);
+		snprintf(line, sizeof(line), "%s; %zu of %zu runs ok", summary_kernel_desc(s, v), s->ok[v], s->runs[v]);
 		wrap(f, v ? "" : "Kernels", 12, s->rs->variants[v]);
 		wrap(f, "", 14, line);
 	}
-	report_scenario_text(sc, text, sizeof(text));
+	report_scenario_text(base->scenario, text, sizeof(text));
 	wrap(f, "Scenario", 12, text);
-	if (thr) {
-		snprintf(line, sizeof(line), "%s %s on %s",
-			 json_string_value(json_object_get(thr, "kind")) ?: "?",
-			 json_string_value(json_object_get(thr, "value")) ?: "",
-			 json_string_value(json_object_get(thr, "group")) ?: "-");
+	if (base->throttle.present) {
+		snprintf(line, sizeof(line), "%s %s on %s", base->throttle.kind ?: "?", base->throttle.value ?: "",
+			 base->throttle.group ?: "-");
 		wrap(f, "Throttle", 12, line);
 	}
 	per_variant(f, s, "Machine", summary_host_desc);
 	per_variant(f, s, "Accel", summary_accel_desc);
 	fputc('\n', f);
-	snprintf(text, sizeof(text),
-		 "Latency from each probe sample's due time (coordinated omission corrected). "
-		 "Value: median over runs; +-CI: half the 95%% bootstrap interval, in %% of the "
-		 "value; %%change: median against the baseline's; p: two-sided Mann-Whitney U. "
-		 "Marker: R regressed (whole 95%% CI of the ratio above +%g%% and p < %g), I improved "
-		 "(below -%.1f%%), * a significant change within the threshold.",
-		 s->rule.max_regression * 100, s->rule.alpha,
-		 100 * (1 - 1 / (1 + s->rule.max_regression)));
+	report_rule_text(s, text, sizeof(text));
 	wrap(f, "", 0, text);
+	wrap(f, "", 0,
+	     "Tables: the stall index (the latency for the control), +-CI: half its 95% CI in % of the value, "
+	     "%change against the baseline with its CI, p; marker R regressed, I improved, = no change "
+	     "(equivalence shown), ? inconclusive, * significant but within the threshold.");
 	for (v = 0; v < s->rs->nr_variants; v++) {
-		if (summary_min_p(s->ok[v], s->ok[s->baseline]) < s->rule.alpha)
+		if (s->rule.seq_max || summary_min_p(s->ok[v], s->ok[s->baseline]) < s->rule.cmp.alpha)
 			continue;
 		snprintf(text, sizeof(text), "Note: with %zu and %zu successful runs no difference can reach "
-			 "p < %g: the markers need about 4 runs a side or more.", s->ok[v],
-			 s->ok[s->baseline], s->rule.alpha);
+			 "p < %g: R and I need about 4 runs a side or more.", s->ok[v], s->ok[s->baseline],
+			 s->rule.cmp.alpha);
 		wrap(f, "", 0, text);
 		break;
 	}
@@ -167,36 +95,42 @@ static char marker(const struct cell *c)
 {
 	if (!c->cmp)
 		return ' ';
-	if (c->verdict == VERDICT_REGRESSED)
+	switch (c->verdict) {
+	case VERDICT_REGRESSED:
 		return 'R';
-	if (c->verdict == VERDICT_IMPROVED)
+	case VERDICT_IMPROVED:
 		return 'I';
-	return c->significant ? '*' : ' ';
+	case VERDICT_NO_CHANGE:
+		return c->significant ? '*' : '=';
+	case VERDICT_INCONCLUSIVE:
+		return c->significant ? '*' : '?';
+	default:
+		return ' ';
+	}
 }
 
 static void probe_table(FILE *f, const struct summary *s, size_t p)
 {
+	enum summary_basis b = (int)p == s->control ? BASIS_ABSOLUTE : s->rule.basis;
 	char line[256];
-	size_t st, v;
+	size_t v;
+	int st;
 
 	fputc('\n', f);
-	snprintf(line, sizeof(line), "%s: %s", s->probes[p], report_probe_desc(s, p));
+	snprintf(line, sizeof(line), "%s: %s", s->probes[p].name, report_probe_desc(s, p, NULL));
 	wrap(f, "", 0, line);
 	/* 6+1+14+1+9+1+7+1+9+1+19+1+6+1+1 = 78 columns */
-	snprintf(line, sizeof(line), "%-6s %-14s %9s %7s %9s %-19s %6s", "stat", "kernel", "value", "+-CI",
-		 "%change", "95% CI of change", "p");
+	snprintf(line, sizeof(line), "%-6s %-14s %9s %7s %9s %-19s %6s", "stat", "kernel",
+		 b == BASIS_INDEX ? "index" : "latency", "+-CI", "%change", "95% CI of change", "p");
 	report_puts_trimmed(f, line);
-	for (st = 0; st < summary_nr_stats; st++) {
+	for (st = 0; st < RESULT_NR_STATS; st++) {
 		for (v = 0; v < s->rs->nr_variants; v++) {
-			const struct cell *c = summary_cell(s, v, p, st);
-			char val[16] = "-", ci[16] = "", chg[16] = "", rci[32] = "", pv[16] = "";
+			const struct cell *c = summary_cell(s, b, v, p, st);
+			char val[24], ci[16] = "", chg[16] = "", rci[32] = "", pv[16] = "";
 
-			if (c->n) {
-				fmt_ns(val, sizeof(val), c->med.est);
-				if (c->n > 1 && c->med.est > 0)
-					snprintf(ci, sizeof(ci), "%.1f%%",
-						 50 * (c->med.hi - c->med.lo) / c->med.est);
-			}
+			report_cell_median(val, sizeof(val), b, c);
+			if (c->n > 1 && c->med.est > 0)
+				snprintf(ci, sizeof(ci), "%.1f%%", 50 * (c->med.hi - c->med.lo) / c->med.est);
 			if ((int)v == s->baseline) {
 				snprintf(chg, sizeof(chg), "base");
 			} else if (c->cmp) {
@@ -208,14 +142,14 @@ static void probe_table(FILE *f, const struct summary *s, size_t p)
 				snprintf(chg, sizeof(chg), "n/a");
 			}
 			/* %.19s: an absurd ratio must not widen the table */
-			snprintf(line, sizeof(line), "%-6s %-14.14s %9s %7s %9.9s %-19.19s %6s %c",
-				 summary_stats[st].name, s->rs->variants[v], val, ci, chg, rci, pv, marker(c));
+			snprintf(line, sizeof(line), "%-6s %-14.14s %9.9s %7s %9.9s %-19.19s %6s %c",
+				 result_stats[st].name, s->rs->variants[v], val, ci, chg, rci, pv, marker(c));
 			report_puts_trimmed(f, line);
 		}
 	}
 }
 
-void report_mail(FILE *f, const struct summary *s)
+static int render(FILE *f, const struct summary *s)
 {
 	size_t p;
 
@@ -230,4 +164,12 @@ void report_mail(FILE *f, const struct summary *s)
 	wrap(f, "", 0, "Generated by mmstall report --format mail from the stored results:");
 	for (p = 0; p < s->rs->nr_sources; p++)
 		wrap(f, "", 2, s->rs->sources[p]);
+	return 0;
 }
+
+const struct report_format report_mail = {
+	"mail",
+	"the comparison in at most 80 columns for a mail to a kernel list: the conclusion, the kernels, "
+	"scenario, machine and accelerator, a table per probe",
+	render,
+};

@@ -21,19 +21,15 @@ static bool is_result_name(const char *n)
 {
 	size_t l = strlen(n);
 
-	/* summary.json: compare's report in JSON, not a run */
+	/* summary.json (compare's report in JSON) and compare.json (its settings) are not runs */
 	return l > 5 && !strcmp(n + l - 5, ".json") && n[0] != '.' && !strstr(n, ".tmp.") &&
-	       strcmp(n, "summary.json");
+	       strcmp(n, SUMMARY_FILE) && strcmp(n, COMPARE_SETTINGS_FILE);
 }
 
 static void push_path(char ***paths, size_t *n, char *p)
 {
-	char **np = realloc(*paths, (*n + 1) * sizeof(**paths));
-
-	if (!np)
-		abort();
-	*paths = np;
-	np[(*n)++] = p;
+	*paths = xrealloc(*paths, (*n + 1) * sizeof(**paths));
+	(*paths)[(*n)++] = p;
 }
 
 /* The result files of a directory, in name order; -ENOENT when there are none. */
@@ -49,13 +45,12 @@ static int list_dir(const char *dir, char ***paths, size_t *n)
 		return -errno;
 	while ((de = readdir(d)))
 		if (is_result_name(de->d_name))
-			push_path(&names, &k, strdup(de->d_name));
+			push_path(&names, &k, xstrdup(de->d_name));
 	closedir(d);
 	if (k)
 		qsort(names, k, sizeof(*names), cmp_str);
 	for (i = 0; i < k; i++) {
-		if (asprintf(&p, "%s/%s", dir, names[i]) < 0)
-			abort();
+		p = xasprintf("%s/%s", dir, names[i]);
 		push_path(paths, n, p);
 		free(names[i]);
 	}
@@ -63,23 +58,14 @@ static int list_dir(const char *dir, char ***paths, size_t *n)
 	return k ? 0 : -ENOENT;
 }
 
-static const char *jstr(const json_t *o, const char *k)
+static const char *label_of(const struct run_result *res)
 {
-	return json_string_value(json_object_get(o, k));
+	return res->vm.label ?: res->label;
 }
 
-static const char *label_of(const json_t *res)
+static const char *host_of(const struct run_result *res)
 {
-	const char *l = jstr(json_object_get(res, "vm"), "label");
-
-	return l ? l : jstr(res, "label");
-}
-
-static const char *host_of(const json_t *res)
-{
-	const char *h = jstr(json_object_get(json_object_get(res, "vm"), "host"), "hostname");
-
-	return h ? h : jstr(json_object_get(res, "machine"), "hostname");
+	return res->vm.host_name ?: res->machine_host;
 }
 
 /* The last component of a path ("dir/" for "a/dir/": callers cut at '/'). */
@@ -106,9 +92,9 @@ static bool label_is_shared(const struct runset *rs, const char *label, bool *ho
 	for (i = 0; i < rs->nr_runs; i++) {
 		const struct run *r = &rs->runs[i];
 
-		if (strcmp(label_of(r->res) ?: base_name(r->path), label))
+		if (strcmp(label_of(&r->res) ?: base_name(r->path), label))
 			continue;
-		h = host_of(r->res) ?: "";
+		h = host_of(&r->res) ?: "";
 		if (source0 < 0) {
 			source0 = r->source;
 			host0 = h;
@@ -123,24 +109,20 @@ static bool label_is_shared(const struct runset *rs, const char *label, bool *ho
 static char *variant_name(const struct runset *rs, size_t i)
 {
 	const struct run *r = &rs->runs[i];
-	const char *label = label_of(r->res);
+	const char *label = label_of(&r->res);
 	bool hosts_differ;
 	char *name, *src, *p;
 
 	if (!label)
 		label = base_name(r->path);
 	if (!label_is_shared(rs, label, &hosts_differ))
-		return strdup(label);
-	if (hosts_differ && host_of(r->res)) {
-		if (asprintf(&name, "%s@%s", label, host_of(r->res)) < 0)
-			abort();
-		return name;
-	}
-	src = strdup(base_name(rs->sources[r->source]));
+		return xstrdup(label);
+	if (hosts_differ && host_of(&r->res))
+		return xasprintf("%s@%s", label, host_of(&r->res));
+	src = xstrdup(base_name(rs->sources[r->source]));
 	if ((p = strchr(src, '/')))
 		*p = '\0';
-	if (asprintf(&name, "%s@%s", label, src) < 0)
-		abort();
+	name = xasprintf("%s@%s", label, src);
 	free(src);
 	return name;
 }
@@ -154,12 +136,9 @@ static int run_order(const struct runset *rs, size_t v)
 {
 	size_t i;
 
-	for (i = 0; i < rs->nr_runs; i++) {
-		json_t *vi = json_object_get(json_object_get(rs->runs[i].res, "vm"), "variant_index");
-
-		if (rs->runs[i].variant == (int)v && json_is_integer(vi))
-			return (int)json_integer_value(vi);
-	}
+	for (i = 0; i < rs->nr_runs; i++)
+		if (rs->runs[i].variant == (int)v && rs->runs[i].res.vm.variant_index >= 0)
+			return rs->runs[i].res.vm.variant_index;
 	return INT_MAX;
 }
 
@@ -167,10 +146,8 @@ static int run_order(const struct runset *rs, size_t v)
 static void order_variants(struct runset *rs)
 {
 	size_t n = rs->nr_variants, i, j;
-	int *key = calloc(n, sizeof(*key)), *map = calloc(n, sizeof(*map));
+	int *key = xcalloc(n, sizeof(*key)), *map = xcalloc(n, sizeof(*map));
 
-	if (!key || !map)
-		abort();
 	for (i = 0; i < n; i++) {
 		key[i] = run_order(rs, i);
 		map[i] = (int)i;
@@ -184,11 +161,9 @@ static void order_variants(struct runset *rs)
 			map[j - 1] = t;
 		}
 	{
-		char **names = malloc(n * sizeof(*names));
-		int *inv = malloc(n * sizeof(*inv));
+		char **names = xcalloc(n, sizeof(*names));
+		int *inv = xcalloc(n, sizeof(*inv));
 
-		if (!names || !inv)
-			abort();
 		for (i = 0; i < n; i++) {
 			names[i] = rs->variants[map[i]];
 			inv[map[i]] = (int)i;
@@ -209,37 +184,43 @@ static void baseline_hint(struct runset *rs)
 	size_t i;
 
 	for (i = 0; i < rs->nr_runs; i++) {
-		b = jstr(json_object_get(rs->runs[i].res, "vm"), "baseline");
+		b = rs->runs[i].res.vm.baseline;
 		if (!b)
 			continue;
 		if (hint && strcmp(hint, b))
 			return;	/* merged compares with different baselines: no hint */
 		hint = b;
 	}
-	rs->baseline_hint = hint ? strdup(hint) : NULL;
+	rs->baseline_hint = hint ? xstrdup(hint) : NULL;
 }
 
 static int add_run(struct runset *rs, char *path, int source, char *err, size_t errlen)
 {
-	json_t *res = result_load(path, err, errlen), *rep;
-	struct run *nr;
+	struct run *r;
 
-	if (!res)
+	rs->runs = xrealloc(rs->runs, (rs->nr_runs + 1) * sizeof(*rs->runs));
+	r = &rs->runs[rs->nr_runs];
+	memset(r, 0, sizeof(*r));
+	if (result_read(path, &r->res, err, errlen))
 		return -EINVAL;
-	nr = realloc(rs->runs, (rs->nr_runs + 1) * sizeof(*nr));
-	if (!nr)
-		abort();
-	rs->runs = nr;
-	rep = json_object_get(json_object_get(res, "vm"), "repetition");
-	nr[rs->nr_runs++] = (struct run){
-		.res = res,
-		.path = path,
-		.source = source,
-		.rep = json_is_integer(rep) ? (int)json_integer_value(rep) : 1,
-		.ok = jstr(res, "status") && !strcmp(jstr(res, "status"), "ok"),
-		.error = jstr(res, "error"),
-	};
+	rs->nr_runs++;
+	r->path = path;
+	r->source = source;
+	r->rep = r->res.vm.repetition > 0 ? r->res.vm.repetition : 1;
+	r->ok = r->res.status == RUN_OK;
+	r->error = r->res.error;
 	return 0;
+}
+
+/* A compare directory's settings file, if the first directory has one. */
+static void load_compare_settings(struct runset *rs, const char *dir)
+{
+	char *path = xasprintf("%s/%s", dir, COMPARE_SETTINGS_FILE), *text = NULL;
+
+	if (!rs->compare && !read_file_capped(path, 1 << 20, &text, NULL))
+		rs->compare = json_loads(text, 0, NULL);
+	free(text);
+	free(path);
 }
 
 int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size_t errlen)
@@ -250,17 +231,18 @@ int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size
 
 	memset(rs, 0, sizeof(*rs));
 	for (i = 0; i < n && !ret; i++) {
-		push_path(&rs->sources, &rs->nr_sources, strdup(paths[i]));
+		push_path(&rs->sources, &rs->nr_sources, xstrdup(paths[i]));
 		nf = 0;
 		files = NULL;
 		if (is_dir(paths[i])) {
+			load_compare_settings(rs, paths[i]);
 			ret = list_dir(paths[i], &files, &nf);
 			if (ret)
 				snprintf(err, errlen, "%s: %s", paths[i],
 					 ret == -ENOENT ? "no result files (*.json) in this directory"
 							: strerror(-ret));
 		} else if (path_exists(paths[i])) {
-			push_path(&files, &nf, strdup(paths[i]));
+			push_path(&files, &nf, xstrdup(paths[i]));
 		} else {
 			snprintf(err, errlen, "%s: no such result file or directory", paths[i]);
 			ret = -ENOENT;
@@ -299,9 +281,10 @@ void runset_free(struct runset *rs)
 	size_t i;
 
 	for (i = 0; i < rs->nr_runs; i++) {
-		json_decref(rs->runs[i].res);
+		result_free(&rs->runs[i].res);
 		free(rs->runs[i].path);
 	}
+	json_decref(rs->compare);
 	for (i = 0; i < rs->nr_variants; i++)
 		free(rs->variants[i]);
 	for (i = 0; i < rs->nr_sources; i++)
@@ -322,4 +305,68 @@ const char *runset_variant_list(const struct runset *rs)
 	for (i = 0; i < rs->nr_variants && used < sizeof(buf); i++)
 		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", i ? ", " : "", rs->variants[i]);
 	return buf;
+}
+
+/* The scenario settings that shape the measurement: all but the name. */
+static bool shapes_measurement(const char *key)
+{
+	return strcmp(key, "name") && strcmp(key, "scenario");
+}
+
+static void value_text(const json_t *v, char *buf, size_t len)
+{
+	char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+
+	snprintf(buf, len, "%s", s ? s : "absent");
+	free(s);
+}
+
+int runset_check_comparable(const struct runset *rs, char *err, size_t errlen)
+{
+	const struct run *a = rs->nr_runs ? &rs->runs[0] : NULL, *b;
+	char diff[1024] = "", va[96], vb[96];
+	size_t i, used = 0, ndiff = 0;
+	const char *key;
+	json_t *v;
+
+	for (i = 1; a && i < rs->nr_runs && !ndiff; i++) {
+		b = &rs->runs[i];
+		json_object_foreach(a->res.scenario, key, v) {
+			json_t *w = json_object_get(b->res.scenario, key);
+
+			if (!shapes_measurement(key) || !w || json_equal(v, w) || used >= sizeof(diff))
+				continue;
+			value_text(v, va, sizeof(va));
+			value_text(w, vb, sizeof(vb));
+			used += snprintf(diff + used, sizeof(diff) - used, "%sscenario %s (%s vs %s)", ndiff ? ", " : "",
+					 key, va, vb);
+			ndiff++;
+		}
+		if (a->res.vm.guest_cpus && b->res.vm.guest_cpus && a->res.vm.guest_cpus != b->res.vm.guest_cpus &&
+		    used < sizeof(diff)) {
+			used += snprintf(diff + used, sizeof(diff) - used, "%sguest CPUs (%d vs %d)", ndiff ? ", " : "",
+					 a->res.vm.guest_cpus, b->res.vm.guest_cpus);
+			ndiff++;
+		}
+		if (a->res.vm.guest_memory_bytes && b->res.vm.guest_memory_bytes &&
+		    a->res.vm.guest_memory_bytes != b->res.vm.guest_memory_bytes && used < sizeof(diff)) {
+			used += snprintf(diff + used, sizeof(diff) - used, "%sguest memory (%llu vs %llu MiB)",
+					 ndiff ? ", " : "", (unsigned long long)(a->res.vm.guest_memory_bytes >> 20),
+					 (unsigned long long)(b->res.vm.guest_memory_bytes >> 20));
+			ndiff++;
+		}
+		if ((a->res.vm.accelerator || b->res.vm.accelerator) && used < sizeof(diff) &&
+		    strcmp(a->res.vm.accelerator ?: "none (live)", b->res.vm.accelerator ?: "none (live)")) {
+			used += snprintf(diff + used, sizeof(diff) - used, "%saccelerator (%s vs %s)", ndiff ? ", " : "",
+					 a->res.vm.accelerator ?: "none (live)", b->res.vm.accelerator ?: "none (live)");
+			ndiff++;
+		}
+		if (ndiff) {
+			snprintf(err, errlen, "%s and %s are different experiments: %s; compare like with like (the "
+				 "same scenario settings, guest size and accelerator), or pass --allow-mixed to pool "
+				 "them anyway (the report then says so)", a->path, b->path, diff);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }

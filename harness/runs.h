@@ -9,14 +9,19 @@
  * them (the same kernel measured on two machines), each is qualified with
  * where it came from: "<label>@<host>" when the hosts differ, else
  * "<label>@<directory name>", so a merge never mixes machines silently.
+ *
+ * Only like is compared with like: runs are pooled into one comparison only
+ * when the scenario settings that shape the measurement, the guest's CPUs
+ * and memory and the accelerator match (runset_check_comparable()).
  */
 #ifndef MMSTALL_RUNS_H
 #define MMSTALL_RUNS_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
+
+#include "harness/result.h"
 
 /* Index of name in names[n], or -1. */
 static inline int name_index(char *const *names, size_t n, const char *name)
@@ -30,7 +35,7 @@ static inline int name_index(char *const *names, size_t n, const char *name)
 }
 
 struct run {
-	json_t *res;		/* the result as stored */
+	struct run_result res;	/* the result, decoded */
 	char *path;
 	int source;		/* index of the PATH it was found under */
 	int variant;		/* index into runset.variants */
@@ -47,12 +52,14 @@ struct runset {
 	char **sources;		/* the PATHs */
 	size_t nr_sources;
 	char *baseline_hint;	/* vm.baseline of the runs, when they agree */
+	json_t *compare;	/* compare.json of a compare directory (its settings), or NULL */
 };
 
 /*
  * Load every result under paths (files, or directories: their *.json in
- * name order).  -EINVAL with a message in err naming the path when one is
- * missing, empty or not an mmstall result.
+ * name order, except compare.json and summary.json).  -EINVAL with a
+ * message in err naming the path when one is missing, empty, not a regular
+ * file, or not a well-formed mmstall result.
  */
 int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size_t errlen);
 void runset_free(struct runset *rs);
@@ -60,5 +67,18 @@ int runset_variant(const struct runset *rs, const char *name);	/* index or -1 */
 
 /* The list of variant names ("6.1, 6.12") for messages; static buffer. */
 const char *runset_variant_list(const struct runset *rs);
+
+/*
+ * Are the runs comparable?  The scenario settings that shape the
+ * measurement (every recorded setting but the scenario's name), the guest's
+ * CPUs and memory, and the accelerator must be the same in every run that
+ * has them.  -EINVAL with err naming the differing settings and two files
+ * that differ; 0 when they match.
+ */
+int runset_check_comparable(const struct runset *rs, char *err, size_t errlen);
+
+/* The names of the files that hold compare settings and the summary, never runs. */
+#define COMPARE_SETTINGS_FILE "compare.json"
+#define SUMMARY_FILE "summary.json"
 
 #endif

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/util.h"
+
 static inline uint64_t rotl(uint64_t x, int k)
 {
 	return (x << k) | (x >> (64 - k));
@@ -288,22 +290,31 @@ int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, s
 	return isnan(out->p) ? -ENOMEM : 0;
 }
 
-enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p)
+enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p,
+				 double level, const struct stats_sides *sides)
 {
 	double up = 1 + rule->max_regression;
+	bool base_lb = sides && sides->base_lower_bound, var_lb = sides && sides->var_lower_bound;
+	bool reject = stats_rejects(p, level);
 
-	if (!(p < rule->alpha))
-		return VERDICT_NO_CHANGE;
-	if (ratio->lo > up)
+	if (reject && ratio->lo > up && !base_lb)
 		return VERDICT_REGRESSED;
-	if (ratio->hi < 1 / up)
+	if (reject && ratio->hi < 1 / up && !var_lb)
 		return VERDICT_IMPROVED;
-	return VERDICT_NO_CHANGE;
+	if (ratio->lo >= 1 / up && ratio->hi <= up && !base_lb && !var_lb)
+		return VERDICT_NO_CHANGE;
+	return VERDICT_INCONCLUSIVE;
 }
 
-bool stats_significant(const struct stats_rule *rule, const struct stats_ci *ratio, double p)
+bool stats_rejects(double p, double level)
 {
-	return p < rule->alpha && (ratio->lo > 1 || ratio->hi < 1);
+	/* p <= level, as the schedule counts it; the two p computations may differ in the last bits */
+	return level > 0 && p <= level * (1 + 1e-9);
+}
+
+bool stats_significant(const struct stats_ci *ratio, double p, double level)
+{
+	return stats_rejects(p, level) && (ratio->lo > 1 || ratio->hi < 1);
 }
 
 const char *stats_verdict_name(enum stats_verdict v)
@@ -315,10 +326,120 @@ const char *stats_verdict_name(enum stats_verdict v)
 		return "regressed";
 	case VERDICT_IMPROVED:
 		return "improved";
+	case VERDICT_INCONCLUSIVE:
+		return "inconclusive";
 	case VERDICT_UNTESTABLE:
 		return "could not test";
 	}
 	return "?";
+}
+
+/* ---- sequential looks ---- */
+
+/*
+ * tail[u] for n vs n values without ties: P(|U - n^2/2| >= |u - n^2/2|)
+ * under "no difference", U the number of pairs (a, b) with b > a.  The
+ * number of orders with a given U is the Gaussian binomial coefficient's
+ * coefficient, counted by dynamic programming over (values of a, of b).
+ */
+static double *mw_tails(unsigned int n)
+{
+	size_t m = (size_t)n * n, u, v;
+	double *cnt = xcalloc((n + 1) * (n + 1) * (m + 1), sizeof(*cnt)), *tail = xcalloc(m + 1, sizeof(*tail));
+	double total = 0, mid = m / 2.0;
+	unsigned int i, j;
+
+#define C(i, j, u) cnt[((size_t)(i) * (n + 1) + (j)) * (m + 1) + (u)]
+	/* orders of i a's and j b's; the largest value is an a (adds no pair) or a b (j-1... adds i pairs) */
+	for (i = 0; i <= n; i++)
+		for (j = 0; j <= n; j++)
+			for (u = 0; u <= m; u++) {
+				if (!i || !j) {
+					C(i, j, u) = u == 0;
+					continue;
+				}
+				C(i, j, u) = C(i - 1, j, u) + (u >= i ? C(i, j - 1, u - i) : 0);
+			}
+	for (u = 0; u <= m; u++)
+		total += C(n, n, u);
+	for (u = 0; u <= m; u++) {
+		double d = fabs(u - mid);
+
+		for (v = 0; v <= m; v++)
+			if (fabs(v - mid) >= d - 1e-9)
+				tail[u] += C(n, n, v);
+		tail[u] /= total;
+	}
+#undef C
+	free(cnt);
+	return tail;
+}
+
+/* Simulated chance that some look n >= first rejects, with level a1 at first and c after. */
+static double seq_fwer(double **tails, unsigned int first, unsigned int max, double a1, double c)
+{
+	struct stats_rng r;
+	unsigned int path, n, k, hits = 0;
+	double a[STATS_SEQ_MAX], b[STATS_SEQ_MAX];
+
+	stats_rng_seed(&r, STATS_SEED);
+	for (path = 0; path < STATS_SEQ_PATHS; path++) {
+		size_t u = 0;
+
+		for (n = 1; n <= max; n++) {
+			double x = (double)stats_rng_next(&r), y = (double)stats_rng_next(&r);
+
+			/* pairs gained: the new b above old a's, old b's above the new a, new b above new a */
+			for (k = 0; k + 1 < n; k++)
+				u += (y > a[k]) + (b[k] > x);
+			u += y > x;
+			a[n - 1] = x;
+			b[n - 1] = y;
+			if (n >= first && tails[n][u] <= (n == first ? a1 : c)) {
+				hits++;
+				break;
+			}
+		}
+	}
+	return (double)hits / STATS_SEQ_PATHS;
+}
+
+double stats_seq_levels(double alpha, unsigned int first, unsigned int max, double *levels)
+{
+	double *tails[STATS_SEQ_MAX + 1] = { 0 }, a1, lo = 0, hi, total, target;
+	unsigned int n, n1, it;
+
+	if (max > STATS_SEQ_MAX)
+		max = STATS_SEQ_MAX;
+	for (n = 0; n <= max; n++)
+		levels[n] = 0;
+	/* the first look that can reject at all: 2 / C(2n, n) <= alpha */
+	for (n1 = first; n1 <= max && 2 / exp(lgamma(2.0 * n1 + 1) - 2 * lgamma(n1 + 1.0)) > alpha; n1++)
+		;
+	if (n1 > max)
+		return 0;
+	for (n = 1; n <= max; n++)
+		tails[n] = mw_tails(n);
+	a1 = tails[n1][0];	/* a complete separation */
+	/* keep two standard errors of the simulation below alpha */
+	target = alpha - 2 * sqrt(alpha * (1 - alpha) / STATS_SEQ_PATHS);
+	hi = alpha;
+	/* bisection on the later looks' constant level: the chance only grows with it */
+	for (it = 0; it < 24; it++) {
+		double mid = (lo + hi) / 2;
+
+		if (seq_fwer(tails, n1, max, a1, mid) <= target)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	total = seq_fwer(tails, n1, max, a1, lo);
+	levels[n1] = a1;
+	for (n = n1 + 1; n <= max; n++)
+		levels[n] = lo;
+	for (n = 1; n <= max; n++)
+		free(tails[n]);
+	return total;
 }
 
 int stats_parse_percent(const char *s, double *out)

@@ -82,27 +82,61 @@ struct stats_mw {
 int stats_mann_whitney(const double *a, size_t na, const double *b, size_t nb, struct stats_mw *out);
 
 enum stats_verdict {
-	VERDICT_NO_CHANGE,
+	VERDICT_NO_CHANGE,	/* shown: the ratio's whole CI lies inside the threshold band */
 	VERDICT_REGRESSED,
 	VERDICT_IMPROVED,
+	VERDICT_INCONCLUSIVE,	/* neither a change nor its absence is shown */
 	VERDICT_UNTESTABLE,	/* not enough data on a side */
 };
 
 struct stats_rule {
 	double max_regression;	/* 0.2: a ratio beyond 1.2 (or below 1/1.2) is a change */
-	double alpha;		/* the rank test's level */
+	double alpha;		/* the rank test's level over all looks */
 };
 
 /*
- * regressed: ratio->lo > 1 + max_regression and p < alpha;
- * improved:  ratio->hi < 1 / (1 + max_regression) and p < alpha
- *            (the same distance as a regression, on a log scale);
- * no change: anything else.
+ * What the data may show, for one side's values: a side whose values
+ * include lower bounds (censored stalls: the true latency is higher) can
+ * show that it is larger than the other, never that it is not.
  */
-enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p);
+struct stats_sides {
+	bool base_lower_bound, var_lower_bound;
+};
+
+/*
+ * regressed: ratio->lo > 1 + max_regression and p <= level;
+ * improved:  ratio->hi < 1 / (1 + max_regression) and p <= level
+ *            (the same distance as a regression, on a log scale);
+ * no change: the whole CI inside [1 / (1 + max_regression), 1 + max_regression]
+ *            (equivalence: a change of the threshold's size is ruled out);
+ * inconclusive: anything else.  level is the rank test's level at this
+ * look (rule->alpha for a single look; see stats_seq_levels()).  A side
+ * with lower bounds cannot be the larger side of "improved"/"no change".
+ */
+enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p,
+				 double level, const struct stats_sides *sides);
 const char *stats_verdict_name(enum stats_verdict v);
-/* A difference the data support (p < alpha, interval excludes 1), past the threshold or not. */
-bool stats_significant(const struct stats_rule *rule, const struct stats_ci *ratio, double p);
+/* Does p reject "no difference" at level (p <= level; level 0 never rejects)? */
+bool stats_rejects(double p, double level);
+/* A difference the data support (p <= level, interval excludes 1), past the threshold or not. */
+bool stats_significant(const struct stats_ci *ratio, double p, double level);
+
+/*
+ * Sequential looks ('mmstall compare --reps auto'): after n = first..max
+ * runs a side, the Mann-Whitney level of each look, so that when the two
+ * sides do not differ the chance that ANY look rejects stays at or below
+ * alpha.  The test is distribution-free, so that chance depends on rank
+ * orders only and is computed by simulating STATS_SEQ_PATHS random orders
+ * (fixed seed): at the first n whose smallest attainable p (a complete
+ * separation, 2 / C(2n, n)) is at most alpha, the level is that p; at
+ * every later look it is the largest constant keeping the total two
+ * simulation standard errors below alpha.
+ * levels[n] for n in [0, max]; 0 where no rejection is allowed.  Returns
+ * the total chance of a false rejection that the schedule gives.
+ */
+#define STATS_SEQ_PATHS 20000
+#define STATS_SEQ_MAX 64
+double stats_seq_levels(double alpha, unsigned int first, unsigned int max, double *levels);
 
 /* "20%", "20" or "12.5%" (above 0, up to 1000) as a fraction: 0.2; -EINVAL otherwise. */
 int stats_parse_percent(const char *s, double *out);

@@ -2,43 +2,57 @@
 #include "harness/summary.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "harness/util.h"
-#include "version.h"
 
-const struct summary_stat summary_stats[] = {
-	{ "p50", "p50_ns" },
-	{ "p99", "p99_ns" },
-	{ "p99.9", "p99_9_ns" },
-	{ "max", "max_ns" },
-};
-const size_t summary_nr_stats = ARRAY_SIZE(summary_stats);
+const char *const summary_basis_names[NR_BASES] = { "index", "absolute" };
 
-static const char *jstr(const json_t *o, const char *k)
+const char *kernel_verdict_name(enum kernel_verdict v)
 {
-	return json_string_value(json_object_get(o, k));
+	switch (v) {
+	case KV_REPRODUCED:
+		return "reproduced";
+	case KV_NONE:
+		return "none";
+	case KV_INCONCLUSIVE:
+		return "inconclusive";
+	case KV_UNTESTABLE:
+		return "could not test";
+	}
+	return "?";
 }
 
-struct cell *summary_cell(const struct summary *s, size_t v, size_t p, size_t st)
+void summary_rule_defaults(struct summary_rule *rule)
 {
-	return &s->cells[(v * s->nr_probes + p) * summary_nr_stats + st];
+	*rule = (struct summary_rule){
+		.cmp = { .max_regression = 0.2, .alpha = STATS_ALPHA },
+		.inversion_threshold = 2.0,
+		.basis = BASIS_INDEX,
+		.stat = STAT_P99,
+	};
+}
+
+struct cell *summary_cell(const struct summary *s, enum summary_basis b, size_t v, size_t p, enum result_stat st)
+{
+	return &s->cells[((b * s->rs->nr_variants + v) * s->nr_probes + p) * RESULT_NR_STATS + st];
+}
+
+const struct kcell *summary_kcell(const struct summary *s, size_t v, size_t p)
+{
+	return &s->kcells[v * s->nr_probes + p];
 }
 
 int summary_probe(const struct summary *s, const char *name)
 {
-	return name_index(s->probes, s->nr_probes, name);
-}
-
-int summary_stat(const char *name)
-{
 	size_t i;
 
-	for (i = 0; i < summary_nr_stats; i++)
-		if (!strcmp(summary_stats[i].name, name))
+	for (i = 0; i < s->nr_probes; i++)
+		if (!strcmp(s->probes[i].name, name))
 			return (int)i;
 	return -1;
 }
@@ -53,9 +67,9 @@ double summary_min_p(size_t n1, size_t n2)
 	return c > 0 ? fmin(1, 2 / c) : 1;
 }
 
-const json_t *summary_result(const struct summary *s, size_t v)
+const struct run_result *summary_result(const struct summary *s, size_t v)
 {
-	const json_t *first = NULL;
+	const struct run_result *first = NULL;
 	size_t i;
 
 	for (i = 0; i < s->rs->nr_runs; i++) {
@@ -64,69 +78,82 @@ const json_t *summary_result(const struct summary *s, size_t v)
 		if (r->variant != (int)v)
 			continue;
 		if (r->ok)
-			return r->res;
+			return &r->res;
 		if (!first)
-			first = r->res;
+			first = &r->res;
 	}
 	return first;
 }
 
-/* Probe names of the successful runs, in the order the results list them. */
+/* Probe names of the runs, in the order the results list them. */
 static void collect_probes(struct summary *s)
 {
-	const char *name;
-	json_t *p;
-	size_t i;
+	size_t i, k;
 
 	s->control = -1;
 	for (i = 0; i < s->rs->nr_runs; i++) {
-		json_object_foreach(json_object_get(s->rs->runs[i].res, "probes"), name, p) {
-			char **np;
+		const struct run_result *r = &s->rs->runs[i].res;
 
-			if (summary_probe(s, name) >= 0)
+		for (k = 0; k < r->nr_probes; k++) {
+			const struct probe_result *p = &r->probes[k];
+			struct probe_info *pi;
+
+			if (summary_probe(s, p->name) >= 0)
 				continue;
-			np = realloc(s->probes, (s->nr_probes + 1) * sizeof(*np));
-			if (!np)
-				abort();
-			s->probes = np;
-			np[s->nr_probes] = strdup(name);
-			if (json_is_true(json_object_get(p, "control")) && s->control < 0)
+			s->probes = xrealloc(s->probes, (s->nr_probes + 1) * sizeof(*s->probes));
+			pi = &s->probes[s->nr_probes];
+			*pi = (struct probe_info){ .name = xstrdup(p->name), .what = p->what, .lock_of = p->lock_of,
+						   .control = p->control, .lo_lock = probe_takes_lo_lock(p) };
+			if (p->control && s->control < 0)
 				s->control = (int)s->nr_probes;
 			s->nr_probes++;
 		}
 	}
 }
 
-static void fill_cell(struct summary *s, size_t v, size_t p, size_t st)
+static void fill_cell(struct summary *s, enum summary_basis b, size_t v, size_t p, enum result_stat st)
 {
-	struct cell *c = summary_cell(s, v, p, st);
+	struct cell *c = summary_cell(s, b, v, p, st);
 	size_t i;
 
-	c->vals = calloc(s->rs->nr_runs, sizeof(*c->vals));
-	c->reps = calloc(s->rs->nr_runs, sizeof(*c->reps));
-	if (!c->vals || !c->reps)
-		abort();
+	c->vals = xcalloc(s->rs->nr_runs, sizeof(*c->vals));
+	c->reps = xcalloc(s->rs->nr_runs, sizeof(*c->reps));
+	c->lower = xcalloc(s->rs->nr_runs, sizeof(*c->lower));
 	for (i = 0; i < s->rs->nr_runs; i++) {
 		const struct run *r = &s->rs->runs[i];
-		json_t *rec, *val;
+		const struct probe_result *pr;
+		struct stat_value x;
 
-		if (r->variant != (int)v || !r->ok)
+		if (r->variant != (int)v || !r->ok || !(pr = result_probe(&r->res, s->probes[p].name)))
 			continue;
-		rec = json_object_get(json_object_get(json_object_get(r->res, "probes"), s->probes[p]),
-				      "corrected");
-		val = json_object_get(rec, summary_stats[st].key);
-		if (!json_is_number(val))
-			continue;	/* too few samples for this percentile */
-		c->vals[c->n] = json_number_value(val);
+		x = b == BASIS_INDEX ? pr->index[st] : probe_stat(pr, st);
+		if (!x.known)
+			continue;	/* too few samples for this percentile, or the control's index */
+		c->vals[c->n] = x.v;
+		c->lower[c->n] = x.lower_bound;
+		c->censored |= x.lower_bound;
 		c->reps[c->n++] = r->rep;
 	}
 	if (c->n)
 		stats_median_ci(c->vals, c->n, STATS_CONF, STATS_RESAMPLES, STATS_SEED, &c->med);
 }
 
-static void compare_cell(struct summary *s, size_t v, size_t p, size_t st)
+/* The rank test's level for n1 vs n2 runs: alpha, or the sequential schedule's at this look. */
+static double level_at(const struct summary *s, size_t n1, size_t n2)
 {
-	struct cell *c = summary_cell(s, v, p, st), *b = summary_cell(s, s->baseline, p, st);
+	size_t n = n1 < n2 ? n1 : n2;
+
+	if (!s->rule.seq_max)
+		return s->rule.cmp.alpha;
+	if (n > s->rule.seq_max)
+		n = s->rule.seq_max;
+	return s->seq_levels[n];
+}
+
+static void compare_cell(struct summary *s, enum summary_basis bs, size_t v, size_t p, enum result_stat st)
+{
+	struct cell *c = summary_cell(s, bs, v, p, st), *b = summary_cell(s, bs, s->baseline, p, st);
+	struct stats_sides sides;
 
 	c->verdict = VERDICT_UNTESTABLE;
 	if ((int)v == s->baseline || !c->n || !b->n)
@@ -135,21 +162,57 @@ static void compare_cell(struct summary *s, size_t v, size_t p, size_t st)
 	    stats_mann_whitney(b->vals, b->n, c->vals, c->n, &c->mw))
 		return;
 	c->cmp = true;
-	c->verdict = stats_verdict(&s->rule, &c->ratio, c->mw.p);
-	c->significant = stats_significant(&s->rule, &c->ratio, c->mw.p);
+	c->level = level_at(s, b->n, c->n);
+	sides = (struct stats_sides){ .base_lower_bound = b->censored, .var_lower_bound = c->censored };
+	c->verdict = stats_verdict(&s->rule.cmp, &c->ratio, c->mw.p, c->level, &sides);
+	c->significant = stats_significant(&c->ratio, c->mw.p, c->level);
+}
+
+/*
+ * Reproduced when the median index's whole CI is above the threshold (a
+ * lower bound only strengthens that); none when it is wholly below and no
+ * value is a lower bound; with fewer than KV_MIN_RUNS runs, no verdict.
+ */
+static void judge_kernel(struct summary *s, size_t v, size_t p)
+{
+	struct kcell *k = &s->kcells[v * s->nr_probes + p];
+	const struct cell *c = summary_cell(s, BASIS_INDEX, v, p, s->rule.stat);
+	double t = s->rule.inversion_threshold;
+
+	k->applies = s->probes[p].lo_lock;
+	k->index = c;
+	if (!c->n)
+		k->verdict = KV_UNTESTABLE;
+	else if (c->n < KV_MIN_RUNS)
+		k->verdict = KV_INCONCLUSIVE;
+	else if (c->med.lo > t)
+		k->verdict = KV_REPRODUCED;
+	else if (c->med.hi < t && !c->censored)
+		k->verdict = KV_NONE;
+	else
+		k->verdict = KV_INCONCLUSIVE;
 }
 
 int summary_build(struct summary *s, const struct runset *rs, const char *baseline,
-		  const struct stats_rule *rule, char *err, size_t errlen)
+		  const struct summary_rule *rule, char *err, size_t errlen)
 {
-	size_t v, p, st, i;
+	size_t v, p, i, nv = rs->nr_variants;
+	int b, st;
 
 	memset(s, 0, sizeof(*s));
 	s->rs = rs;
 	s->rule = *rule;
-	if (!rs->nr_variants) {
+	if (!nv) {
 		snprintf(err, errlen, "no runs to compare");
 		return -EINVAL;
+	}
+	if (runset_check_comparable(rs, s->mixed, sizeof(s->mixed))) {
+		if (!rule->allow_mixed) {
+			snprintf(err, errlen, "%s", s->mixed);
+			return -EINVAL;
+		}
+	} else {
+		s->mixed[0] = '\0';
 	}
 	if (!baseline)
 		baseline = rs->baseline_hint && runset_variant(rs, rs->baseline_hint) >= 0 ? rs->baseline_hint
@@ -160,75 +223,244 @@ int summary_build(struct summary *s, const struct runset *rs, const char *baseli
 			 runset_variant_list(rs));
 		return -EINVAL;
 	}
-	s->runs = calloc(rs->nr_variants, sizeof(*s->runs));
-	s->ok = calloc(rs->nr_variants, sizeof(*s->ok));
-	if (!s->runs || !s->ok)
-		abort();
+	if (rule->seq_max)
+		s->seq_total = stats_seq_levels(rule->cmp.alpha, SEQ_FIRST, rule->seq_max, s->seq_levels);
+	s->runs = xcalloc(nv, sizeof(*s->runs));
+	s->ok = xcalloc(nv, sizeof(*s->ok));
 	for (i = 0; i < rs->nr_runs; i++) {
 		s->runs[rs->runs[i].variant]++;
 		s->ok[rs->runs[i].variant] += rs->runs[i].ok;
 	}
 	collect_probes(s);
-	s->cells = calloc(rs->nr_variants * (s->nr_probes ? s->nr_probes : 1) * summary_nr_stats,
-			  sizeof(*s->cells));
-	if (!s->cells)
-		abort();
-	for (v = 0; v < rs->nr_variants; v++)
+	s->cells = xcalloc(NR_BASES * nv * (s->nr_probes ?: 1) * RESULT_NR_STATS, sizeof(*s->cells));
+	s->kcells = xcalloc(nv * (s->nr_probes ?: 1), sizeof(*s->kcells));
+	for (b = 0; b < NR_BASES; b++)
+		for (v = 0; v < nv; v++)
+			for (p = 0; p < s->nr_probes; p++)
+				for (st = 0; st < RESULT_NR_STATS; st++)
+					fill_cell(s, b, v, p, st);
+	for (b = 0; b < NR_BASES; b++)
+		for (v = 0; v < nv; v++)
+			for (p = 0; p < s->nr_probes; p++)
+				for (st = 0; st < RESULT_NR_STATS; st++)
+					compare_cell(s, b, v, p, st);
+	for (v = 0; v < nv; v++)
 		for (p = 0; p < s->nr_probes; p++)
-			for (st = 0; st < summary_nr_stats; st++)
-				fill_cell(s, v, p, st);
-	for (v = 0; v < rs->nr_variants; v++)
-		for (p = 0; p < s->nr_probes; p++)
-			for (st = 0; st < summary_nr_stats; st++)
-				compare_cell(s, v, p, st);
+			judge_kernel(s, v, p);
 	return 0;
 }
 
 void summary_free(struct summary *s)
 {
-	size_t i, n = s->rs ? s->rs->nr_variants * s->nr_probes * summary_nr_stats : 0;
+	size_t i, n = s->rs ? NR_BASES * s->rs->nr_variants * s->nr_probes * RESULT_NR_STATS : 0;
 
 	for (i = 0; s->cells && i < n; i++) {
 		free(s->cells[i].vals);
 		free(s->cells[i].reps);
+		free(s->cells[i].lower);
 	}
 	for (i = 0; i < s->nr_probes; i++)
-		free(s->probes[i]);
+		free(s->probes[i].name);
 	free(s->probes);
 	free(s->cells);
+	free(s->kcells);
 	free(s->runs);
 	free(s->ok);
 	memset(s, 0, sizeof(*s));
 }
 
-int summary_rule_option(struct stats_rule *rule, const char *opt, const char *val)
+const struct cell *summary_verdict_cell(const struct summary *s, size_t v, size_t p)
 {
-	char *end;
+	enum summary_basis b = (int)p == s->control ? BASIS_ABSOLUTE : s->rule.basis;
 
-	if (!strcmp(opt, "max-regression")) {
-		if (!stats_parse_percent(val, &rule->max_regression))
-			return 0;
+	return summary_cell(s, b, v, p, s->rule.stat);
+}
+
+const struct cell *summary_control_moved(const struct summary *s, size_t v)
+{
+	const struct cell *c;
+
+	if (s->control < 0 || (int)v == s->baseline)
+		return NULL;
+	c = summary_cell(s, BASIS_ABSOLUTE, v, s->control, s->rule.stat);
+	return c->cmp && c->significant ? c : NULL;
+}
+
+enum kernel_verdict summary_kernel_verdict(const struct summary *s, size_t v)
+{
+	bool any = false, all_none = true;
+	size_t p;
+
+	for (p = 0; p < s->nr_probes; p++) {
+		const struct kcell *k = summary_kcell(s, v, p);
+
+		if (!k->applies)
+			continue;
+		any = true;
+		if (k->verdict == KV_REPRODUCED)
+			return KV_REPRODUCED;
+		all_none &= k->verdict == KV_NONE;
+	}
+	if (!any || !s->ok[v])
+		return KV_UNTESTABLE;
+	return all_none ? KV_NONE : KV_INCONCLUSIVE;
+}
+
+bool summary_decided(const struct summary *s, const char *only_probe)
+{
+	size_t v, p;
+
+	for (v = 0; v < s->rs->nr_variants; v++) {
+		for (p = 0; p < s->nr_probes; p++) {
+			const struct cell *c = summary_verdict_cell(s, v, p);
+			const struct kcell *k = summary_kcell(s, v, p);
+
+			if (only_probe ? strcmp(s->probes[p].name, only_probe) : !s->probes[p].lo_lock)
+				continue;
+			/* one kernel alone: its own verdict; else every comparison with the baseline */
+			if (s->rs->nr_variants == 1) {
+				if (k->verdict == KV_INCONCLUSIVE)
+					return false;
+			} else if ((int)v != s->baseline && (c->verdict == VERDICT_INCONCLUSIVE)) {
+				return false;
+			}
+		}
+	}
+	return true;
+}
+
+/* ---- options ---- */
+
+int summary_rule_option(struct summary_rule *rule, struct summary_given *given, int opt, const char *val)
+{
+	struct summary_given dummy;
+	char *end;
+	int i;
+
+	if (!given)
+		given = &dummy;
+	switch (opt) {
+	case OPT_RULE_MAX_REGRESSION:
+		if (!stats_parse_percent(val, &rule->cmp.max_regression)) {
+			given->max_regression = true;
+			return 1;
+		}
 		msg_err("invalid --max-regression '%s': expected a percentage above 0 and up to 1000 "
 			"(e.g. 20%%, 12.5)", val);
 		return -EINVAL;
+	case OPT_RULE_ALPHA:
+		rule->cmp.alpha = strtod(val, &end);
+		if (end != val && !*end && rule->cmp.alpha > 0 && rule->cmp.alpha < 1) {
+			given->alpha = true;
+			return 1;
+		}
+		msg_err("invalid --alpha '%s': expected a number between 0 and 1 (e.g. 0.05)", val);
+		return -EINVAL;
+	case OPT_RULE_THRESHOLD:
+		rule->inversion_threshold = strtod(val, &end);
+		if (end != val && (!*end || !strcmp(end, "x")) && rule->inversion_threshold > 1 &&
+		    rule->inversion_threshold <= 1e6) {
+			given->inversion_threshold = true;
+			return 1;
+		}
+		msg_err("invalid --inversion-threshold '%s': expected a stall index above 1 (the probe's "
+			"statistic over the control's in the same boot), e.g. 2 or 2.5x", val);
+		return -EINVAL;
+	case OPT_RULE_BASIS:
+		for (i = 0; i < NR_BASES; i++) {
+			if (!strcmp(val, summary_basis_names[i])) {
+				rule->basis = i;
+				given->basis = true;
+				return 1;
+			}
+		}
+		msg_err("invalid --basis '%s': expected index (the stall index: probe over the control in "
+			"the same boot) or absolute (the latency itself)", val);
+		return -EINVAL;
+	case OPT_RULE_STAT:
+		i = result_stat_parse(val);
+		if (i >= 0) {
+			rule->stat = i;
+			given->stat = true;
+			return 1;
+		}
+		msg_err("invalid --stat '%s': expected p50, p99, p99.9 or max", val);
+		return -EINVAL;
+	case OPT_RULE_ALLOW_MIXED:
+		rule->allow_mixed = true;
+		return 1;
 	}
-	rule->alpha = strtod(val, &end);
-	if (end != val && !*end && rule->alpha > 0 && rule->alpha < 1)
-		return 0;
-	msg_err("invalid --alpha '%s': expected a number between 0 and 1 (e.g. 0.05)", val);
-	return -EINVAL;
+	return 0;
+}
+
+void summary_rule_help(FILE *f)
+{
+	fprintf(f,
+		"  --basis index|absolute   what verdicts compare: the stall index (a probe's\n"
+		"                           statistic over the control probe's in the same\n"
+		"                           boot, so general guest noise cancels) or the\n"
+		"                           latency itself; the other is shown beside [index]\n"
+		"  --stat STAT              p50, p99, p99.9 or max of the corrected latency [p99]\n"
+		"  --max-regression PCT     how large a change counts: 20%%, 12.5 [20%%]\n"
+		"  --alpha P                the Mann-Whitney level over all looks, 0 < P < 1 [0.05]\n"
+		"  --inversion-threshold X  per kernel: the inversion is reproduced when the\n"
+		"                           median stall index's whole 95%% CI is above X, none\n"
+		"                           when wholly below [2]\n"
+		"  --allow-mixed            pool runs of different experiments (scenario\n"
+		"                           settings, guest size, accelerator) anyway; the\n"
+		"                           report says so\n");
+}
+
+json_t *summary_rule_to_json(const struct summary_rule *rule)
+{
+	return json_pack("{s:f,s:f,s:f,s:s,s:s,s:i}", "max_regression", rule->cmp.max_regression, "alpha",
+			 rule->cmp.alpha, "inversion_threshold", rule->inversion_threshold, "basis",
+			 summary_basis_names[rule->basis], "stat", result_stats[rule->stat].name, "reps_auto_max",
+			 (int)rule->seq_max);
+}
+
+void summary_rule_from_json(struct summary_rule *rule, const struct summary_given *given, const json_t *o)
+{
+	const json_t *v;
+	int i;
+
+	if (!json_is_object(o))
+		return;
+	if (!given->max_regression && json_is_number(v = json_object_get(o, "max_regression")) &&
+	    json_number_value(v) > 0)
+		rule->cmp.max_regression = json_number_value(v);
+	if (!given->alpha && json_is_number(v = json_object_get(o, "alpha")) && json_number_value(v) > 0 &&
+	    json_number_value(v) < 1)
+		rule->cmp.alpha = json_number_value(v);
+	if (!given->inversion_threshold && json_is_number(v = json_object_get(o, "inversion_threshold")) &&
+	    json_number_value(v) > 1)
+		rule->inversion_threshold = json_number_value(v);
+	if (!given->basis && json_is_string(v = json_object_get(o, "basis")))
+		for (i = 0; i < NR_BASES; i++)
+			if (!strcmp(json_string_value(v), summary_basis_names[i]))
+				rule->basis = i;
+	if (!given->stat && json_is_string(v = json_object_get(o, "stat")) &&
+	    (i = result_stat_parse(json_string_value(v))) >= 0)
+		rule->stat = i;
+	/* how the runs were made, not a choice of the reader */
+	if (json_is_integer(v = json_object_get(o, "reps_auto_max")) && json_integer_value(v) >= SEQ_FIRST &&
+	    json_integer_value(v) <= STATS_SEQ_MAX)
+		rule->seq_max = (unsigned int)json_integer_value(v);
 }
 
 int summary_open(struct summary *s, struct runset *rs, char *const *paths, size_t n, const char *baseline,
-		 const struct stats_rule *rule)
+		 const struct summary_rule *rule, const struct summary_given *given)
 {
-	char err[1024];
+	static const struct summary_given none;
+	struct summary_rule r = *rule;
+	char err[2048];
 
 	if (runset_load(rs, paths, n, err, sizeof(err))) {
 		msg_err("%s", err);
 		return -EINVAL;
 	}
-	if (summary_build(s, rs, baseline, rule, err, sizeof(err))) {
+	summary_rule_from_json(&r, given ?: &none, json_object_get(rs->compare, "rule"));
+	if (summary_build(s, rs, baseline, &r, err, sizeof(err))) {
 		msg_err("%s", err);
 		summary_free(s);
 		runset_free(rs);
@@ -248,14 +480,13 @@ void summary_close(struct summary *s, struct runset *rs)
 const char *summary_kernel_desc(const struct summary *s, size_t v)
 {
 	static char buf[512];
-	const json_t *r = summary_result(s, v), *vm = json_object_get(r, "vm");
-	const char *rel = jstr(json_object_get(r, "kernel"), "release") ?: jstr(vm, "kernel_release");
-	const char *pkg = jstr(vm, "package"), *img = jstr(vm, "kernel_image");
+	const struct run_result *r = summary_result(s, v);
+	const char *rel = r->kernel_release ?: r->vm.kernel_release;
 
-	if (pkg)
-		snprintf(buf, sizeof(buf), "%s (%s %s)", rel ?: "?", pkg, jstr(vm, "package_version") ?: "");
-	else if (img)
-		snprintf(buf, sizeof(buf), "%s (build %s)", rel ?: "?", img);
+	if (r->vm.package)
+		snprintf(buf, sizeof(buf), "%s (%s %s)", rel ?: "?", r->vm.package, r->vm.package_version ?: "");
+	else if (r->vm.kernel_image)
+		snprintf(buf, sizeof(buf), "%s (build %s)", rel ?: "?", r->vm.kernel_image);
 	else
 		snprintf(buf, sizeof(buf), "%s (live)", rel ?: "?");
 	return buf;
@@ -264,10 +495,10 @@ const char *summary_kernel_desc(const struct summary *s, size_t v)
 const char *summary_accel_desc(const struct summary *s, size_t v)
 {
 	static char buf[512];
-	const json_t *vm = json_object_get(summary_result(s, v), "vm");
-	const char *a = jstr(vm, "accelerator"), *why = jstr(vm, "accelerator_reason");
+	const struct run_result *r = summary_result(s, v);
+	const char *a = r->vm.accelerator, *why = r->vm.accelerator_reason;
 
-	if (!vm)
+	if (!r->vm.present)
 		snprintf(buf, sizeof(buf), "none (measured live)");
 	else
 		snprintf(buf, sizeof(buf), "%s%s%s%s", a ?: "?", why ? " (" : "", why ?: "", why ? ")" : "");
@@ -277,124 +508,14 @@ const char *summary_accel_desc(const struct summary *s, size_t v)
 const char *summary_host_desc(const struct summary *s, size_t v)
 {
 	static char buf[512];
-	const json_t *r = summary_result(s, v), *vm = json_object_get(r, "vm");
-	const json_t *h = json_object_get(vm, "host") ?: json_object_get(r, "machine");
-	json_int_t mem = json_integer_value(json_object_get(h, "memory_bytes"));
+	const struct run_result *r = summary_result(s, v);
+	bool vm = r->vm.present && r->vm.host_name;
 
-	snprintf(buf, sizeof(buf), "%s, %" JSON_INTEGER_FORMAT " CPUs, %.1f GiB", jstr(h, "hostname") ?: "?",
-		 json_integer_value(json_object_get(h, "cpus")), mem / (double)(1ULL << 30));
-	if (vm)
-		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf),
-			 "; guest %" JSON_INTEGER_FORMAT " CPUs, %.1f GiB",
-			 json_integer_value(json_object_get(vm, "guest_cpus")),
-			 json_integer_value(json_object_get(vm, "guest_memory_bytes")) / (double)(1ULL << 30));
+	snprintf(buf, sizeof(buf), "%s, %d CPUs, %.1f GiB", (vm ? r->vm.host_name : r->machine_host) ?: "?",
+		 vm ? r->vm.host_cpus : r->machine_cpus,
+		 (vm ? r->vm.host_memory_bytes : r->machine_memory_bytes) / (double)(1ULL << 30));
+	if (r->vm.present && r->vm.guest_cpus)
+		snprintf(buf + strlen(buf), sizeof(buf) - strlen(buf), "; guest %d CPUs, %.1f GiB", r->vm.guest_cpus,
+			 r->vm.guest_memory_bytes / (double)(1ULL << 30));
 	return buf;
-}
-
-/* ---- JSON ---- */
-
-static json_t *num_or_null(double x)
-{
-	return isfinite(x) ? json_real(x) : json_null();
-}
-
-static json_t *variant_json(const struct summary *s, size_t v)
-{
-	const json_t *r = summary_result(s, v), *vm = json_object_get(r, "vm");
-	json_t *o = json_object(), *runs = json_array();
-	size_t i;
-
-	json_object_set_new(o, "name", json_string(s->rs->variants[v]));
-	json_object_set_new(o, "baseline", json_boolean((int)v == s->baseline));
-	json_object_set_new(o, "runs", json_integer((json_int_t)s->runs[v]));
-	json_object_set_new(o, "runs_ok", json_integer((json_int_t)s->ok[v]));
-	json_object_set_new(o, "runs_failed", json_integer((json_int_t)(s->runs[v] - s->ok[v])));
-	json_object_set_new(o, "kernel", json_deep_copy(json_object_get(r, "kernel")));
-	json_object_set_new(o, "kernel_spec", json_deep_copy(json_object_get(vm, "kernel_spec")));
-	json_object_set_new(o, "package", json_deep_copy(json_object_get(vm, "package")));
-	json_object_set_new(o, "package_version", json_deep_copy(json_object_get(vm, "package_version")));
-	json_object_set_new(o, "kernel_image", json_deep_copy(json_object_get(vm, "kernel_image")));
-	json_object_set_new(o, "accelerator", json_deep_copy(json_object_get(vm, "accelerator")));
-	json_object_set_new(o, "machine", json_deep_copy(json_object_get(r, "machine")));
-	json_object_set_new(o, "host", json_deep_copy(json_object_get(vm, "host")));
-	for (i = 0; i < s->rs->nr_runs; i++) {
-		const struct run *run = &s->rs->runs[i];
-
-		if (run->variant != (int)v)
-			continue;
-		json_array_append_new(runs, json_pack("{s:s,s:i,s:s,s:o}", "file", run->path, "repetition",
-						      run->rep, "status",
-						      jstr(run->res, "status") ?: "unknown", "error",
-						      run->error ? json_string(run->error) : json_null()));
-	}
-	json_object_set_new(o, "run_files", runs);
-	return o;
-}
-
-static json_t *cell_json(const struct summary *s, size_t v, size_t p, size_t st)
-{
-	const struct cell *c = summary_cell(s, v, p, st);
-	json_t *o = json_object(), *vals = json_array(), *reps = json_array();
-	size_t i;
-
-	for (i = 0; i < c->n; i++) {
-		json_array_append_new(vals, json_real(c->vals[i]));
-		json_array_append_new(reps, json_integer(c->reps[i]));
-	}
-	json_object_set_new(o, "probe", json_string(s->probes[p]));
-	json_object_set_new(o, "control", json_boolean((int)p == s->control));
-	json_object_set_new(o, "stat", json_string(summary_stats[st].name));
-	json_object_set_new(o, "variant", json_string(s->rs->variants[v]));
-	json_object_set_new(o, "n", json_integer((json_int_t)c->n));
-	json_object_set_new(o, "values_ns", vals);
-	json_object_set_new(o, "repetitions", reps);
-	json_object_set_new(o, "median_ns", c->n ? num_or_null(c->med.est) : json_null());
-	json_object_set_new(o, "median_ci_ns",
-			    c->n ? json_pack("[f,f]", c->med.lo, c->med.hi) : json_null());
-	if ((int)v == s->baseline)
-		return o;
-	json_object_set_new(o, "ratio", c->cmp ? num_or_null(c->ratio.est) : json_null());
-	json_object_set_new(o, "ratio_ci", c->cmp ? json_pack("[f,f]", c->ratio.lo, c->ratio.hi) : json_null());
-	json_object_set_new(o, "mann_whitney_u", c->cmp ? json_real(c->mw.u) : json_null());
-	json_object_set_new(o, "p_value", c->cmp ? json_real(c->mw.p) : json_null());
-	json_object_set_new(o, "p_exact", c->cmp ? json_boolean(c->mw.exact) : json_null());
-	json_object_set_new(o, "significant", json_boolean(c->significant));
-	json_object_set_new(o, "verdict", json_string(stats_verdict_name(c->verdict)));
-	return o;
-}
-
-json_t *summary_to_json(const struct summary *s)
-{
-	json_t *root = json_object(), *vars = json_array(), *cells = json_array(), *src = json_array();
-	size_t v, p, st, i;
-
-	for (i = 0; i < s->rs->nr_sources; i++)
-		json_array_append_new(src, json_string(s->rs->sources[i]));
-	json_object_set_new(root, "format", json_string("mmstall-summary"));
-	json_object_set_new(root, "format_version", json_integer(1));
-	json_object_set_new(root, "mmstall_version", json_string(MMSTALL_VERSION));
-	json_object_set_new(root, "sources", src);
-	json_object_set_new(root, "baseline", json_string(s->rs->variants[s->baseline]));
-	json_object_set_new(root, "method",
-			    json_pack("{s:s,s:s,s:f,s:i,s:I,s:f,s:f,s:s}", "latency",
-				      "corrected (from each sample's due time)", "center",
-				      "median of the repetitions", "confidence", STATS_CONF,
-				      "bootstrap_resamples", STATS_RESAMPLES, "bootstrap_seed",
-				      (json_int_t)STATS_SEED, "max_regression", s->rule.max_regression, "alpha",
-				      s->rule.alpha, "rule",
-				      "regressed: ratio CI low > 1 + max_regression and p < alpha; "
-				      "improved: ratio CI high < 1 / (1 + max_regression) and p < alpha"));
-	json_object_set_new(root, "scenario",
-			    json_deep_copy(json_object_get(summary_result(s, s->baseline), "scenario")));
-	json_object_set_new(root, "control_probe",
-			    s->control >= 0 ? json_string(s->probes[s->control]) : json_null());
-	for (v = 0; v < s->rs->nr_variants; v++)
-		json_array_append_new(vars, variant_json(s, v));
-	json_object_set_new(root, "variants", vars);
-	for (p = 0; p < s->nr_probes; p++)
-		for (st = 0; st < summary_nr_stats; st++)
-			for (v = 0; v < s->rs->nr_variants; v++)
-				json_array_append_new(cells, cell_json(s, v, p, st));
-	json_object_set_new(root, "cells", cells);
-	return root;
 }

@@ -111,32 +111,18 @@ void stamp_now(char *buf, size_t len)
 	strftime(buf, len, "%Y%m%d-%H%M%S", &tm);
 }
 
-int read_file(const char *path, char **out, size_t *len_out)
+/* Read fd to its end, failing with -EFBIG past max bytes. */
+static int read_fd(int fd, uint64_t max, char **out, size_t *len_out)
 {
 	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
-	int fd, err = 0;
+	char *buf = xmalloc(cap);
+	int err = 0;
 
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
 	for (;;) {
 		ssize_t n;
 
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap * 2);
-
-			if (!nb) {
-				err = -ENOMEM;
-				break;
-			}
-			buf = nb;
-			cap *= 2;
-		}
+		if (len + 1 >= cap)
+			buf = xrealloc(buf, cap *= 2);
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -147,8 +133,11 @@ int read_file(const char *path, char **out, size_t *len_out)
 		if (n == 0)
 			break;
 		len += n;
+		if (len > max) {
+			err = -EFBIG;
+			break;
+		}
 	}
-	close(fd);
 	if (err) {
 		free(buf);
 		return err;
@@ -158,6 +147,33 @@ int read_file(const char *path, char **out, size_t *len_out)
 	if (len_out)
 		*len_out = len;
 	return 0;
+}
+
+int read_file(const char *path, char **out, size_t *len_out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = read_fd(fd, UINT64_MAX, out, len_out);
+	close(fd);
+	return ret;
+}
+
+int read_file_capped(const char *path, uint64_t max, char **out, size_t *len_out)
+{
+	struct stat st;
+	int fd, ret;
+
+	/* O_NONBLOCK: opening a FIFO with no writer must not wait */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	ret = fstat(fd, &st) < 0 ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : (uint64_t)st.st_size > max ? -EFBIG : 0;
+	if (!ret)
+		ret = read_fd(fd, max, out, len_out);	/* bounded again: the file may grow meanwhile */
+	close(fd);
+	return ret;
 }
 
 int write_file(const char *path, const char *s)

@@ -29,6 +29,8 @@
 #include <sys/types.h>	/* mode_t */
 #include <time.h>
 
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define NSEC_PER_SEC 1000000000ULL
 #define NSEC_PER_MSEC 1000000ULL
@@ -71,6 +73,12 @@ void stamp_now(char *buf, size_t len);
 
 /* Read a whole (small, e.g. /proc or /sys) file; NUL-terminated, caller frees. */
 int read_file(const char *path, char **out, size_t *len_out);
+/*
+ * read_file() for input a user or a guest names: only a regular file (a
+ * FIFO or a device is refused at once with -EINVAL, never read forever),
+ * of at most max bytes (-EFBIG).  A symlink given by the user is followed.
+ */
+int read_file_capped(const char *path, uint64_t max, char **out, size_t *len_out);
 /* Write a string to an existing file (cgroup knobs, /sys). */
 int write_file(const char *path, const char *s);
 /* Read one unsigned integer (e.g. memory.max: "max" gives UINT64_MAX). */

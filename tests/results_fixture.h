@@ -9,6 +9,8 @@
 #define MMSTALL_TESTS_RESULTS_FIXTURE_H
 
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -44,51 +46,83 @@ static inline json_t *fx_record(double p99)
 	return rec;
 }
 
+/* One hand-made run: what fx_write() puts in it. */
+struct fx_spec {
+	const char *label;
+	int index, rep, reps;
+	double maps_p99, status_p99;	/* ns; status 0: 1 ms */
+	double cmdline_p99;		/* ns; 0: no cmdline probe */
+	const char *host, *error;	/* error: a failed run with no probes */
+	double duration_s;		/* 0: 30 s */
+	uint64_t maps_censored;		/* censored maps samples (recorded at >= maps_censored_min) */
+	double maps_censored_min;
+};
+
+static inline json_t *fx_probe(const char *what, const char *lock, bool control, double p99)
+{
+	return json_pack("{s:s,s:s,s:b,s:o}", "what", what, "mmap_lock_of", lock, "control", control, "corrected",
+			 fx_record(p99));
+}
+
 /*
- * Write <dir>/<label>.rep<rep>.json: maps at maps_p99 ns (p99), the status
- * control at 1 ms; error != NULL makes a failed run with no probes.
+ * Write <dir>/<label>.rep<rep>.json: maps (and cmdline) at their p99, the
+ * status control at status_p99; error != NULL makes a failed run with no probes.
  */
-static inline void fx_run(const char *dir, const char *label, int index, int rep, int reps, double maps_p99,
-		   const char *host, const char *error)
+static inline void fx_write(const char *dir, const struct fx_spec *s)
 {
 	char path[PATH_MAX];
-	json_t *r = json_object(), *probes = json_object();
+	json_t *r = json_object(), *probes = json_object(), *maps;
 
 	json_object_set_new(r, "format_version", json_integer(RESULT_FORMAT_VERSION));
 	json_object_set_new(r, "mmstall_version", json_string("test"));
-	json_object_set_new(r, "status", json_string(error ? "failed" : "ok"));
-	json_object_set_new(r, "error", error ? json_string(error) : json_null());
-	json_object_set_new(r, "label", json_string(label));
-	json_object_set_new(r, "mode", json_string(error ? "vm" : "live"));
+	json_object_set_new(r, "status", json_string(s->error ? "failed" : "ok"));
+	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
+	json_object_set_new(r, "label", json_string(s->label));
+	json_object_set_new(r, "mode", json_string(s->error ? "vm" : "live"));
 	json_object_set_new(r, "machine", json_pack("{s:s,s:i,s:I}", "hostname", "guest", "cpus", 2,
 						    "memory_bytes", (json_int_t)1 << 30));
 	json_object_set_new(r, "kernel", json_pack("{s:s}", "release", "6.12.0-test"));
-	json_object_set_new(r, "scenario", json_pack("{s:s,s:I,s:I}", "scenario", "ps-latency", "duration_ns",
-						     (json_int_t)30000000000LL, "warmup_ns",
-						     (json_int_t)5000000000LL));
+	json_object_set_new(r, "scenario", json_pack("{s:s,s:I,s:I}", "name", "ps-latency", "duration_ns",
+						     (json_int_t)((s->duration_s ?: 30) * 1e9),
+						     "warmup_ns", (json_int_t)5000000000LL));
 	json_object_set_new(r, "throttle", json_pack("{s:s,s:s,s:s}", "kind", "io.max", "group", "lo", "value",
 						     "254:0 riops=100"));
-	if (!error) {
-		json_object_set_new(probes, "maps",
-				    json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/maps", "mmap_lock_of",
-					      "lo", "control", 0, "corrected", fx_record(maps_p99)));
-		json_object_set_new(probes, "status",
-				    json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/status",
-					      "mmap_lock_of", "none", "control", 1, "corrected", fx_record(1e6)));
+	if (!s->error) {
+		maps = fx_probe("read /proc/<lo>/maps", "lo", false, s->maps_p99);
+		if (s->maps_censored)
+			json_object_set_new(maps, "censored", json_pack("{s:I,s:f}", "count",
+									(json_int_t)s->maps_censored, "min_ns",
+									s->maps_censored_min));
+		json_object_set_new(probes, "maps", maps);
+		if (s->cmdline_p99)
+			json_object_set_new(probes, "cmdline", fx_probe("read /proc/<lo>/cmdline", "lo", false,
+									s->cmdline_p99));
+		json_object_set_new(probes, "status", fx_probe("read /proc/<lo>/status", "none", true,
+							       s->status_p99 ?: 1e6));
 		json_object_set_new(r, "probes", probes);
 	} else {
 		json_decref(probes);
 	}
 	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}", "label",
-					       label, "kernel_spec", "deb:linux-image-6.12", "package",
+					       s->label, "kernel_spec", "deb:linux-image-6.12", "package",
 					       "linux-image-6.12.0-test", "package_version", "6.12.0-1",
-					       "accelerator", "tcg", "repetition", rep, "repetitions", reps,
-					       "variant_index", index, "baseline", "base", "host", "hostname",
-					       host, "cpus", 2, "memory_bytes", (json_int_t)8 << 30));
-	snprintf(path, sizeof(path), "%s/%s.rep%d.json", dir, label, rep);
+					       "accelerator", "tcg", "repetition", s->rep, "repetitions", s->reps,
+					       "variant_index", s->index, "baseline", "base", "host", "hostname",
+					       s->host ?: "host", "cpus", 2, "memory_bytes", (json_int_t)8 << 30));
+	snprintf(path, sizeof(path), "%s/%s.rep%d.json", dir, s->label, s->rep);
 	if (result_save(path, r))
 		fprintf(stderr, "cannot write fixture %s\n", path);
 	json_decref(r);
+}
+
+/* A run with maps at maps_p99 ns and the status control at 1 ms. */
+static inline void fx_run(const char *dir, const char *label, int index, int rep, int reps, double maps_p99,
+			  const char *host, const char *error)
+{
+	struct fx_spec s = { .label = label, .index = index, .rep = rep, .reps = reps, .maps_p99 = maps_p99,
+			     .host = host, .error = error };
+
+	fx_write(dir, &s);
 }
 
 /* A compare of base and new, 5 runs each: base around 10 ms, new around 10 ms * factor. */

@@ -26,13 +26,47 @@ struct gate_case {
 
 static const struct gate_case cases[] = {
 	{ "pass", { "gate", "@same", "--baseline", "base" }, 0,
-	  { "gate: maps p99: new", "vs base", "ratio", "95% CI", "no change" } },
+	  { "gate: maps p99 stall index: new", "vs base", "ratio", "95% CI", "no change" } },
 	{ "regression", { "gate", "@slow", "--baseline", "base", "--probe", "maps", "--stat", "p99" }, 1,
-	  { "gate: maps p99: new 15.", "vs base 10.", "ratio 1.5", "REGRESSED", "threshold +20%" } },
+	  { "gate: maps p99 stall index: new 15.0x vs base 10.0x", "ratio 1.5", "REGRESSED", "threshold +20%" } },
 	{ "regression within a larger threshold", { "gate", "@slow", "--max-regression", "60%" }, 0,
-	  { "no change", "a significant change within the threshold", "threshold +60%" } },
+	  { "no change (the whole CI within +-60%; a smaller difference is significant)", "threshold +60%" } },
 	{ "improvement", { "gate", "@fast", "--baseline", "base" }, 0, { "improved", "ratio 0.6" } },
-	{ "control probe unchanged", { "gate", "@slow", "--probe", "status" }, 0, { "status p99", "no change" } },
+	{ "control probe unchanged", { "gate", "@slow", "--probe", "status" }, 0,
+	  { "status p99 latency", "no change" } },
+	/* the whole guest 2x slower, lock-specific nothing: the default passes, the absolute basis fails */
+	{ "control moved, index did not", { "gate", "@guestslow" }, 0,
+	  { "maps p99 stall index", "no change", "latency alone 2.00x (regressed)", "moved on its own",
+	    "the whole guest got slower" } },
+	{ "control moved, absolute basis", { "gate", "@guestslow", "--basis", "absolute" }, 1,
+	  { "maps p99 latency", "REGRESSED" } },
+	/* an inversion that comes with a general speed-up: only the index sees it */
+	{ "index moved, control faster", { "gate", "@hidden" }, 1,
+	  { "maps p99 stall index", "REGRESSED", "faster" } },
+	{ "index moved, absolute basis misses it", { "gate", "@hidden", "--basis", "absolute" }, 0,
+	  { "maps p99 latency" } },
+	{ "every lock probe is gated", { "gate", "@cmdline" }, 1,
+	  { "gate: maps p99 stall index", "no change", "gate: cmdline p99 stall index", "REGRESSED" } },
+	{ "--probe narrows", { "gate", "@cmdline", "--probe", "maps" }, 0, { "gate: maps p99", "no change" } },
+	{ "inconclusive passes", { "gate", "@noisy" }, 0, { "inconclusive (neither a change of 20%" } },
+	{ "inconclusive under --require-decision", { "gate", "@noisy", "--require-decision" }, 125,
+	  { "inconclusive" } },
+	{ "one kernel: reproduced", { "gate", "@inverted" }, 1,
+	  { "maps p99 stall index of inv", "threshold 2x", "inversion REPRODUCED" } },
+	{ "one kernel: none", { "gate", "@clean" }, 0, { "no inversion" } },
+	{ "one kernel, one run", { "gate", "@onerun" }, 0, { "too few runs for an interval" } },
+	{ "one kernel, one run, decision required", { "gate", "@onerun", "--require-decision" }, 125,
+	  { "inconclusive" } },
+	{ "censored variant still regresses", { "gate", "@censored" }, 1, { "new >=15.0x", "REGRESSED" } },
+	{ "censored baseline: no regression shown", { "gate", "@censoredbase" }, 0,
+	  { "base >=10.0x", "inconclusive", "lower bounds (censored stalls)" } },
+	{ "different experiments are refused", { "gate", "@mixed" }, 2,
+	  { "different experiments", "duration_ns (30000000000 vs 10000000000)", "base.rep1.json",
+	    "--allow-mixed" } },
+	{ "--allow-mixed pools them and says so", { "gate", "@mixed", "--allow-mixed" }, 0,
+	  { "different experiments pooled (--allow-mixed)", "gate: maps p99" } },
+	{ "report says it pooled", { "report", "@mixed", "--allow-mixed" }, 0,
+	  { "WARNING: different experiments pooled (--allow-mixed)" } },
 	{ "could not test", { "gate", "@broken", "--baseline", "base" }, 125,
 	  { "could not test", "0 of 5 runs succeeded", "guest kernel panicked" } },
 	{ "baseline is the broken one", { "gate", "@broken", "--baseline", "new" }, 2,
@@ -42,15 +76,21 @@ static const struct gate_case cases[] = {
 	{ "unknown probe", { "gate", "@same", "--probe", "mapz" }, 2,
 	  { "invalid --probe 'mapz'", "maps, status" } },
 	{ "bad stat", { "gate", "@same", "--stat", "p42" }, 2, { "invalid --stat 'p42'", "p50, p99, p99.9 or max" } },
+	{ "bad basis", { "gate", "@same", "--basis", "relative" }, 2, { "invalid --basis 'relative'", "index" } },
 	{ "bad threshold", { "gate", "@same", "--max-regression", "-5%" }, 2,
 	  { "invalid --max-regression '-5%'", "percentage" } },
+	{ "bad inversion threshold", { "gate", "@same", "--inversion-threshold", "0.5" }, 2,
+	  { "invalid --inversion-threshold '0.5'", "above 1" } },
 	{ "no path", { "gate" }, 2, { "gate needs a results directory" } },
 	{ "missing dir", { "gate", "@nothing-here" }, 2, { "no such result file or directory" } },
-	{ "help", { "gate", "--help" }, 0, { "Exit status", "125" } },
-	{ "report text", { "report", "@slow" }, 0, { "regressed", "control", "ratio", "95% CI" } },
+	{ "help", { "gate", "--help" }, 0, { "Exit status", "125", "--require-decision" } },
+	{ "report text", { "report", "@slow" }, 0,
+	  { "Conclusion:", "new vs base (p99 stall index, lock-specific): maps regressed", "ratio", "95% CI" } },
+	{ "report: conclusion per kernel", { "report", "@inverted" }, 0,
+	  { "Conclusion:", "inv: inversion reproduced by maps" } },
 	{ "report of a failed variant", { "report", "@broken" }, 1, { "could not test", "0/5" } },
 	{ "report bad format", { "report", "--format", "pdf", "@same" }, 2,
-	  { "invalid --format 'pdf'", "text, mail, json, html or runs" } },
+	  { "invalid --format 'pdf'", "text, runs, mail, json or html" } },
 	{ "report unknown baseline", { "report", "--baseline", "x", "@same" }, 2, { "baseline 'x'" } },
 };
 
@@ -136,6 +176,11 @@ static json_t *find_cell(json_t *cells, const char *probe, const char *stat, con
 	size_t i;
 
 	json_array_foreach(cells, i, c) {
+		if (!strcmp(json_string_value(json_object_get(c, "basis")), "index") &&
+		    strcmp(probe, "status"))
+			; /* the stall index, for every probe but the control */
+		else if (strcmp(json_string_value(json_object_get(c, "basis")), "absolute") || strcmp(probe, "status"))
+			continue;
 		if (!strcmp(json_string_value(json_object_get(c, "probe")), probe) &&
 		    !strcmp(json_string_value(json_object_get(c, "stat")), stat) &&
 		    !strcmp(json_string_value(json_object_get(c, "variant")), variant))
@@ -162,6 +207,9 @@ static void test_json(const char *dir)
 	CHECK_STR("base", json_string_value(json_object_get(j, "baseline")));
 	CHECK_STR("status", json_string_value(json_object_get(j, "control_probe")));
 	CHECK_INT(2, json_array_size(json_object_get(j, "variants")));
+	CHECK_INT(2, json_integer_value(json_object_get(j, "format_version")));
+	CHECK(strstr(json_string_value(json_array_get(json_object_get(j, "conclusion"), 2)) ?: "",
+		     "maps regressed"));
 	cell = find_cell(json_object_get(j, "cells"), "maps", "p99", "new");
 	CHECK(cell);
 	CHECK_STR("regressed", json_string_value(json_object_get(cell, "verdict")));
@@ -192,9 +240,13 @@ static void test_html(const char *dir)
 	TEST_CONTEXT("html %.200s", dir);
 	CHECK_INT(0, render("html", dir, NULL, &out));
 	CHECK(!strncmp(out, "<!DOCTYPE html>", 15));
-	CHECK_INT(4, count(out, "<svg "));		/* 2 probes x (CDF + dot plot) */
+	/* 2 probes x (CDF + latency dots), maps' per-boot stall index dots */
+	CHECK_INT(5, count(out, "<svg "));
 	CHECK_INT(2, count(out, "class='cdf-line'") / 2);	/* 2 variants x 2 probes */
-	CHECK_INT(20, count(out, "class='rep'"));	/* 5 + 5 dots x 2 probes */
+	CHECK_INT(30, count(out, "class='rep'"));	/* 5 + 5 latency dots x 2 probes, 5 + 5 index dots */
+	CHECK(strstr(out, "stall index of every boot"));
+	/* the conclusion comes before any table */
+	CHECK(strstr(out, "Conclusion") && strstr(out, "Conclusion") < strstr(out, "<table"));
 	CHECK(!strstr(out, "http://") && !strstr(out, "https://"));
 	CHECK(!strstr(out, "<script") && !strstr(out, "<link") && !strstr(out, "<img"));
 	CHECK(strstr(out, "</html>"));
@@ -228,6 +280,95 @@ static void test_merge(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+/*
+ * A compare of base and new, 5 runs each: maps (and cmdline) p99 and the
+ * status control's p99 of new are base's times the factors given.
+ */
+static void fx_pair(const char *name, double maps_f, double status_f, double cmdline_f, const double *new_jitter)
+{
+	static const double jitter[] = { 1.00, 1.03, 0.97, 1.02, 0.985 };
+	char dir[PATH_MAX];
+	int k;
+
+	snprintf(dir, sizeof(dir), "%s/%s", top, name);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		double j = new_jitter ? new_jitter[k - 1] : jitter[(k + 2) % 5];
+		struct fx_spec b = { .label = "base", .index = 0, .rep = k, .reps = 5, .maps_p99 = 10e6 * jitter[k - 1],
+				     .cmdline_p99 = cmdline_f ? 10e6 * jitter[k - 1] : 0 };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 5, .maps_p99 = 10e6 * maps_f * j,
+				     .status_p99 = 1e6 * status_f, .cmdline_p99 = 10e6 * cmdline_f * j };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+}
+
+/* One kernel alone, reps runs with maps at maps_p99 (jittered) over a 1 ms control. */
+static void fx_alone(const char *name, double maps_p99, int reps)
+{
+	static const double jitter[] = { 1.00, 1.08, 0.93, 1.05, 0.96 };
+	char dir[PATH_MAX];
+	int k;
+
+	snprintf(dir, sizeof(dir), "%s/%s", top, name);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= reps; k++) {
+		struct fx_spec s = { .label = "inv", .rep = k, .reps = reps, .maps_p99 = maps_p99 * jitter[k - 1] };
+
+		fx_write(dir, &s);
+	}
+}
+
+static void fixtures(void)
+{
+	static const double noisy[] = { 0.5, 2.0, 0.8, 1.6, 1.1 };
+	static const double jitter[] = { 1.00, 1.03, 0.97, 1.02, 0.985 };
+	char dir[PATH_MAX];
+	int k;
+
+	fx_pair("guestslow", 2.0, 2.0, 0, NULL);	/* everything 2x slower: no lock-specific change */
+	fx_pair("hidden", 1.0, 0.4, 0, NULL);		/* the guest 2.5x faster, maps not: index 2.5x */
+	fx_pair("cmdline", 1.0, 1.0, 3.0, NULL);	/* cmdline 3x, maps unchanged */
+	fx_pair("noisy", 1.0, 1.0, 0, noisy);
+	fx_alone("inverted", 5e6, 5);
+	fx_alone("clean", 1.3e6, 5);
+	fx_alone("onerun", 5e6, 1);
+	/* new's maps stalls partly censored (lower bounds) yet 1.5x: still a regression */
+	snprintf(dir, sizeof(dir), "%s/censored", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 5, .maps_p99 = 10e6 * jitter[k - 1] };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 5, .maps_p99 = 15e6 * jitter[k - 1],
+				     .maps_censored = 3, .maps_censored_min = 5e6 };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+	/* the baseline's are lower bounds: new looking slower than them shows nothing */
+	snprintf(dir, sizeof(dir), "%s/censoredbase", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 5, .maps_p99 = 10e6 * jitter[k - 1],
+				     .maps_censored = 2, .maps_censored_min = 4e6 };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 5, .maps_p99 = 15e6 * jitter[k - 1] };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+	/* two experiments: 30 s and 10 s windows */
+	snprintf(dir, sizeof(dir), "%s/mixed", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 5, .maps_p99 = 10e6 * jitter[k - 1] };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 5, .maps_p99 = 10e6 * jitter[k - 1],
+				     .duration_s = 10 };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+}
+
 int main(int argc, char **argv)
 {
 	char dir[PATH_MAX];
@@ -244,6 +385,7 @@ int main(int argc, char **argv)
 	fx_compare(dir, 0.6, "host", false);
 	snprintf(dir, sizeof(dir), "%s/broken", top);
 	fx_compare(dir, 1.0, "host", true);
+	fixtures();
 	for (i = 0; i < ARRAY_SIZE(cases); i++)
 		run_case(&cases[i]);
 	snprintf(dir, sizeof(dir), "%s/slow", top);

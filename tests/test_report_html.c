@@ -168,8 +168,11 @@ int main(int argc, char **argv)
 	free(err);
 	CHECK(!read_file(html, &page, NULL));
 	if (page) {
-		/* per probe a CDF and a dot plot; a timeline for maps, whose runs stored sample times */
-		CHECK_INT(5, count(page, "<svg "));
+		/*
+		 * per probe a CDF and a latency dot plot, maps' per-boot stall index dots,
+		 * a timeline for maps, whose runs stored sample times
+		 */
+		CHECK_INT(6, count(page, "<svg "));
 		CHECK_INT(4, count(page, "class='cdf-line'"));
 		CHECK_INT(1, count(page, "class='plot timeline'"));
 		CHECK_INT(10 * 64 + 2, count(page, "class='tl-pt'"));	/* every sample, and the legend */

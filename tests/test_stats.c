@@ -175,7 +175,8 @@ static void test_verdicts(void)
 	const double slow[] = { 150, 155, 148, 152, 149 };	/* +50%: regressed */
 	const double bit[] = { 110, 112, 108, 111, 109 };	/* +10%: real, within threshold */
 	const double fast[] = { 60, 62, 59, 61, 58 };		/* -40%: improved */
-	const double noisy[] = { 50, 300, 90, 180, 120 };	/* overlaps: no change */
+	const double noisy[] = { 50, 300, 90, 180, 120 };	/* overlaps, wide: nothing shown */
+	const struct stats_sides base_lb = { .base_lower_bound = true }, var_lb = { .var_lower_bound = true };
 	struct stats_ci ci;
 	struct stats_mw mw;
 
@@ -185,35 +186,55 @@ static void test_verdicts(void)
 		CHECK_INT(0, stats_ratio_ci(base, 5, var, 5, STATS_CONF, STATS_RESAMPLES,     \
 					    STATS_SEED, &ci));                                \
 		CHECK_INT(0, stats_mann_whitney(base, 5, var, 5, &mw));                       \
-		CHECK_STR(stats_verdict_name(v), stats_verdict_name(stats_verdict(&rule, &ci, mw.p))); \
+		CHECK_STR(stats_verdict_name(v),                                              \
+			  stats_verdict_name(stats_verdict(&rule, &ci, mw.p, rule.alpha, NULL)));  \
 	} while (0)
 	VERDICT(VERDICT_REGRESSED, slow);
 	CHECK_DBL(1.5, ci.est, 0.02);
 	VERDICT(VERDICT_NO_CHANGE, bit);
-	CHECK(stats_significant(&rule, &ci, mw.p));
+	/* a real +10%: significant, yet inside the band: "no change" of the threshold's size */
+	CHECK(stats_significant(&ci, mw.p, rule.alpha));
 	VERDICT(VERDICT_IMPROVED, fast);
-	VERDICT(VERDICT_NO_CHANGE, noisy);
+	VERDICT(VERDICT_INCONCLUSIVE, noisy);
 	VERDICT(VERDICT_NO_CHANGE, base);
 #undef VERDICT
 	/* the rule itself at its edges */
 	TEST_CONTEXT("rule edges");
 	ci = (struct stats_ci){ 1.5, 1.21, 1.8 };
-	CHECK_INT(VERDICT_REGRESSED, stats_verdict(&rule, &ci, 0.01));
-	CHECK_INT(VERDICT_NO_CHANGE, stats_verdict(&rule, &ci, 0.05));	/* p not below alpha */
+	CHECK_INT(VERDICT_REGRESSED, stats_verdict(&rule, &ci, 0.01, 0.05, NULL));
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.06, 0.05, NULL));	/* p above */
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.02, 0.0115, NULL));	/* a later look */
 	ci = (struct stats_ci){ 1.5, 1.19, 1.8 };
-	CHECK_INT(VERDICT_NO_CHANGE, stats_verdict(&rule, &ci, 0.001));	/* CI reaches the threshold */
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.001, 0.05, NULL));	/* CI reaches 1.2 */
 	ci = (struct stats_ci){ 0.7, 0.6, 0.83 };
-	CHECK_INT(VERDICT_IMPROVED, stats_verdict(&rule, &ci, 0.01));
+	CHECK_INT(VERDICT_IMPROVED, stats_verdict(&rule, &ci, 0.01, 0.05, NULL));
 	ci = (struct stats_ci){ 0.7, 0.6, 0.84 };
-	CHECK_INT(VERDICT_NO_CHANGE, stats_verdict(&rule, &ci, 0.01));
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.01, 0.05, NULL));
+	ci = (struct stats_ci){ 1.0, 0.84, 1.19 };
+	CHECK_INT(VERDICT_NO_CHANGE, stats_verdict(&rule, &ci, 0.9, 0.05, NULL));	/* equivalence */
+	ci = (struct stats_ci){ 1.0, 0.82, 1.19 };
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.9, 0.05, NULL));
+	TEST_CONTEXT("censored sides");
+	/* a variant whose values are lower bounds can still be shown slower; a baseline's cannot be beaten */
+	ci = (struct stats_ci){ 1.5, 1.3, 1.8 };
+	CHECK_INT(VERDICT_REGRESSED, stats_verdict(&rule, &ci, 0.01, 0.05, &var_lb));
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.01, 0.05, &base_lb));
+	ci = (struct stats_ci){ 0.6, 0.5, 0.7 };
+	CHECK_INT(VERDICT_IMPROVED, stats_verdict(&rule, &ci, 0.01, 0.05, &base_lb));
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.01, 0.05, &var_lb));
+	ci = (struct stats_ci){ 1.0, 0.9, 1.1 };
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.9, 0.05, &var_lb));
+	CHECK_INT(VERDICT_INCONCLUSIVE, stats_verdict(&rule, &ci, 0.9, 0.05, &base_lb));
 	TEST_CONTEXT_CLEAR();
 }
 
 /*
  * A/A on synthetic noise: both sides from one distribution, 20 cells a
- * compare (as 5 probes x 4 statistics), 5 repetitions a side.  The rule must
- * leave at least 19 of 20 compares all "no change" when the run-to-run spread
- * is ~15% (sigma 0.15); with a 40% spread it must still rarely alarm.
+ * compare (as 5 probes x 4 statistics), 5 repetitions a side.  A false
+ * alarm is "regressed" or "improved" (inconclusive is not an alarm).  The
+ * rule must leave at least 19 of 20 compares without one when the
+ * run-to-run spread is ~15% (sigma 0.15); with a 40% spread it must still
+ * rarely alarm.
  */
 static void test_aa_rate(double sigma, int max_alarm_pct)
 {
@@ -229,11 +250,14 @@ static void test_aa_rate(double sigma, int max_alarm_pct)
 		bool any = false;
 
 		for (k = 0; k < cells; k++) {
+			enum stats_verdict v;
+
 			fill(&r, a, 5, 1e6, sigma);
 			fill(&r, b, 5, 1e6, sigma);
 			stats_ratio_ci(a, 5, b, 5, STATS_CONF, 1000, STATS_SEED, &ci);
 			stats_mann_whitney(a, 5, b, 5, &mw);
-			any |= stats_verdict(&rule, &ci, mw.p) != VERDICT_NO_CHANGE;
+			v = stats_verdict(&rule, &ci, mw.p, rule.alpha, NULL);
+			any |= v == VERDICT_REGRESSED || v == VERDICT_IMPROVED;
 		}
 		alarmed += any;
 	}
@@ -241,6 +265,122 @@ static void test_aa_rate(double sigma, int max_alarm_pct)
 	       alarmed, compares);
 	TEST_CONTEXT("A/A sigma=%.2f: %d of %d compares alarmed", sigma, alarmed, compares);
 	CHECK(alarmed * 100 <= max_alarm_pct * compares);
+	TEST_CONTEXT_CLEAR();
+}
+
+/*
+ * The sequential schedule: no look can reject before a complete separation
+ * is possible (4 runs a side at alpha 0.05), and -- checked here with the
+ * real Mann-Whitney code, independently of the schedule's own simulation --
+ * the chance that any look from 3 to 8 runs a side rejects when both sides
+ * come from one distribution stays at alpha.
+ */
+static void test_seq_levels(void)
+{
+	double lv[STATS_SEQ_MAX + 1], total;
+	int paths = 3000, hits = 0, t, n, k;
+	struct stats_rng r;
+	double a[8], b[8];
+
+	TEST_CONTEXT("schedule alpha 0.05, looks 3..10");
+	total = stats_seq_levels(0.05, 3, 10, lv);
+	printf("sequential levels, alpha 0.05, 3..10 runs: look 4 %.4f, later looks %.4f, total %.4f\n", lv[4], lv[5],
+	       total);
+	CHECK(lv[3] == 0);
+	CHECK_DBL(2.0 / 70, lv[4], 1e-9);	/* 4 vs 4: only a complete separation */
+	for (n = 5; n <= 10; n++)
+		CHECK(lv[n] > 0.0079 && lv[n] < 0.05 && lv[n] == lv[5]);
+	CHECK(total > 0.03 && total <= 0.05);
+	TEST_CONTEXT("schedule alpha 0.01");
+	total = stats_seq_levels(0.01, 3, 10, lv);
+	CHECK(lv[4] == 0);	/* 2/C(8,4) = 0.029 > 0.01: 5 vs 5 (2/252) is the first look that can reject */
+	CHECK_DBL(2.0 / 252, lv[5], 1e-9);
+	CHECK(total <= 0.01);
+	TEST_CONTEXT("independent check with stats_mann_whitney, 3..8 runs");
+	stats_seq_levels(0.05, 3, 8, lv);
+	stats_rng_seed(&r, 4242);
+	for (t = 0; t < paths; t++) {
+		for (n = 1; n <= 8; n++) {
+			struct stats_mw mw;
+
+			a[n - 1] = (double)stats_rng_next(&r);
+			b[n - 1] = (double)stats_rng_next(&r);
+			if (n < 3 || stats_mann_whitney(a, n, b, n, &mw) || !stats_rejects(mw.p, lv[n]))
+				continue;
+			hits++;
+			break;
+		}
+	}
+	k = (int)(0.05 * paths + 3 * sqrt(0.05 * 0.95 * paths));
+	printf("sequential A/A with the real test: %d of %d paths rejected at some look (limit %d)\n", hits, paths, k);
+	CHECK(hits <= k);
+	TEST_CONTEXT_CLEAR();
+}
+
+/*
+ * The sequential rule end to end on synthetic per-boot indices: a kernel 3x
+ * worse (the fault-path inversion against its clean build) is decided
+ * "regressed" after 3 or 4 runs a side; one against itself is never called
+ * regressed or improved in 19 of 20 compares, whatever look it stops at.
+ */
+static void test_seq_rule(void)
+{
+	const struct stats_rule rule = { .max_regression = 0.2, .alpha = STATS_ALPHA };
+	int trials = 200, t, n, early = 0, alarms = 0, decided_nochange = 0;
+	double lv[STATS_SEQ_MAX + 1], a[10], b[10];
+	struct stats_rng r;
+
+	stats_seq_levels(rule.alpha, 3, 10, lv);
+	stats_rng_seed(&r, 99);
+	for (t = 0; t < trials; t++) {
+		for (n = 1; n <= 10; n++) {
+			struct stats_ci ci;
+			struct stats_mw mw;
+			enum stats_verdict v;
+
+			fill(&r, &a[n - 1], 1, 1.4, 0.16);	/* clean: index ~1.4 */
+			fill(&r, &b[n - 1], 1, 4.0, 0.16);	/* inverted: ~4x */
+			if (n < 3)
+				continue;
+			stats_ratio_ci(a, n, b, n, STATS_CONF, 1000, STATS_SEED, &ci);
+			stats_mann_whitney(a, n, b, n, &mw);
+			v = stats_verdict(&rule, &ci, mw.p, lv[n], NULL);
+			if (v == VERDICT_REGRESSED) {
+				early += n <= 4;
+				break;
+			}
+		}
+	}
+	printf("sequential detection of a 2.9x index change: decided by 4 runs a side in %d of %d\n", early, trials);
+	TEST_CONTEXT("detection by 4 runs: %d of %d", early, trials);
+	CHECK(early >= trials * 95 / 100);
+	for (t = 0; t < trials; t++) {
+		bool alarm = false;
+
+		for (n = 1; n <= 10; n++) {
+			struct stats_ci ci;
+			struct stats_mw mw;
+			enum stats_verdict v;
+
+			fill(&r, &a[n - 1], 1, 1.4, 0.16);
+			fill(&r, &b[n - 1], 1, 1.4, 0.16);
+			if (n < 3)
+				continue;
+			stats_ratio_ci(a, n, b, n, STATS_CONF, 1000, STATS_SEED, &ci);
+			stats_mann_whitney(a, n, b, n, &mw);
+			v = stats_verdict(&rule, &ci, mw.p, lv[n], NULL);
+			alarm = v == VERDICT_REGRESSED || v == VERDICT_IMPROVED;
+			if (v != VERDICT_INCONCLUSIVE) {
+				decided_nochange += v == VERDICT_NO_CHANGE;
+				break;
+			}
+		}
+		alarms += alarm;
+	}
+	printf("sequential A/A (index spread 16%%): %d of %d false alarms, %d shown no change by 10 runs\n", alarms,
+	       trials, decided_nochange);
+	TEST_CONTEXT("sequential A/A alarms: %d of %d", alarms, trials);
+	CHECK(alarms * 20 <= trials);
 	TEST_CONTEXT_CLEAR();
 }
 
@@ -255,5 +395,7 @@ int main(void)
 	test_verdicts();
 	test_aa_rate(0.15, 5);
 	test_aa_rate(0.40, 25);
+	test_seq_levels();
+	test_seq_rule();
 	return test_summary();
 }

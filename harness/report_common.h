@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The bottom of the reports: what every format says the same way.  The
+ * legend and the rule in words, verdict words, values with their lower
+ * bounds, probe descriptions, and the conclusion every report opens with.
+ * Formats (report_text.c, report_mail.c, report_html.c, report_json.c,
+ * report_runs.c) include this and nothing of each other; report.c
+ * dispatches to them.  Everything here reads the summary only.
+ */
+#ifndef MMSTALL_REPORT_COMMON_H
+#define MMSTALL_REPORT_COMMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "harness/summary.h"
+
+/* A value of a cell: "4.75ms", ">=4.01s" (a lower bound), "3.41x", ">=152x" (index basis). */
+void report_value(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound);
+/* A cell's median as report_value() writes it; "-" without values. */
+void report_cell_median(char *buf, size_t len, enum summary_basis b, const struct cell *c);
+/* Its 95% CI, "1.11x-1.68x" / "4.95ms-17.69ms"; "" with fewer than 2 values. */
+void report_cell_ci(char *buf, size_t len, enum summary_basis b, const struct cell *c);
+
+/* The word for a cell's verdict: "baseline", "regressed", "no change", "inconclusive"... */
+const char *report_verdict_word(const struct summary *s, size_t v, const struct cell *c);
+
+/* What probe p times, for variant v (NULL: the baseline's), "[control]" added; static buffer. */
+const char *report_probe_desc(const struct summary *s, size_t p, const size_t *v);
+
+/* The scenario settings as "key value" pairs, units scaled ("duration 30.00s"). */
+void report_scenario_text(const json_t *sc, char *buf, size_t len);
+
+/*
+ * The conclusion, a line per finding (no newline in them): per kernel,
+ * whether the inversion is reproduced, by which probe, how strongly (index
+ * and CI); per comparison, the verdict on the rule's basis and the
+ * control's own movement when there was one; the looks of a sequential
+ * compare; a warning when different experiments were pooled.  Calls emit
+ * once per line.
+ */
+void report_conclusion(const struct summary *s, void (*emit)(void *arg, const char *line), void *arg);
+
+/* The rule in words, one paragraph (no newline), for the legend of every format. */
+void report_rule_text(const struct summary *s, char *buf, size_t len);
+
+/* Print text wrapped at cols: the first line after head (padded to indent), the rest indented. */
+void report_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char *text);
+/* Print line and a newline, without its trailing blanks (line is cut in place). */
+void report_puts_trimmed(FILE *f, char *line);
+
+#endif
