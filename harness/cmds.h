@@ -12,6 +12,24 @@ int cmd_gate(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);
 
+#include <stddef.h>
+#include <stdio.h>
+
+/* One command of mmstall: see cmds.c for the table. */
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *synopsis;	/* its arguments, as in the man page's SYNOPSIS */
+	const char *summary;	/* one line for --help and the README */
+};
+extern const struct command commands[];
+extern const size_t nr_commands;
+const struct command *command_find(const char *name);
+/* The table as roff SYNOPSIS lines, as the README's command block, as --help lines. */
+void commands_print_man_synopsis(FILE *f);
+void commands_print_readme(FILE *f);
+void commands_print_help(FILE *f);
+
 /* The command line as the user typed it, saved before getopt permutes argv. */
 extern int mm_orig_argc;
 extern char **mm_orig_argv;

@@ -8,43 +8,22 @@
 #include <string.h>
 
 #include "harness/cmds.h"
-#include "harness/kbuild/kbuild.h"
 #include "harness/util.h"
 #include "version.h"
 #include "workloads/scenario.h"
 
-static const struct subcommand {
-	const char *name;
-	int (*fn)(int argc, char **argv);
-	const char *summary;
-} subcommands[] = {
-	{ "run", cmd_run, "run a scenario on the live kernel (root, cgroup2)" },
-	{ "vm", cmd_vm, "boot kernel variants under QEMU and run the scenario in each" },
-	{ "report", cmd_report, "print the table of a results directory or result files" },
-	{ "scenarios", cmd_scenarios, "list the built-in scenarios" },
-	{ "scenario", cmd_scenario, "show a scenario's resolved settings (scenario show NAME|FILE)" },
-	{ "bench", cmd_bench, "measure mmstall's own overheads (histogram, memory)" },
-	{ "compare", cmd_compare, "run kernel variants N times each, interleaved, and compare them" },
-	{ "gate", cmd_gate, "pass/fail stored results on a regression threshold (CI, git bisect run)" },
-	{ "kernel", cmd_kernel, "build guest kernels from source (io.latency...), list and remove them" },
-	{ "bisect-step", cmd_bisect_step, "one 'git bisect run' step: build, run, gate (0/1/125)" },
-};
-
 static void usage(FILE *f)
 {
-	size_t i;
-
 	fprintf(f,
 		"Usage: mmstall [--version] [--help] COMMAND [OPTIONS]\n"
 		"\n"
 		"Reproduce and measure the cgroup2 priority inversion through mmap_lock:\n"
 		"a throttled low-priority cgroup faults a large mapping while a writer in the\n"
 		"same process calls mprotect(); probes in a protected cgroup read\n"
-		"/proc/<pid>/maps (what ps does) and time every sample.\n"
+		"/proc/<pid>/maps, cmdline (what ps does) and time every sample.\n"
 		"\n"
 		"Commands:\n");
-	for (i = 0; i < ARRAY_SIZE(subcommands); i++)
-		fprintf(f, "  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
+	commands_print_help(f);
 	fprintf(f, "\nRun 'mmstall COMMAND --help' for a command's options; see mmstall(1).\n");
 }
 
@@ -71,23 +50,27 @@ int main(int argc, char **argv)
 		printf("mmstall %s\n", MMSTALL_VERSION);
 		return EXIT_OK;
 	}
-	/* Build-time hook: the man page's settings list comes from the key table. */
+	/* Build-time hooks: the man page and the README come from the tables. */
 	if (!strcmp(argv[1], "--man-scenario-options")) {
 		scenario_print_man(stdout);
 		return EXIT_OK;
 	}
-	for (i = 0; i < ARRAY_SIZE(subcommands); i++) {
-		if (!strcmp(argv[1], subcommands[i].name)) {
-			mm_progname = "mmstall";
-			return subcommands[i].fn(argc - 1, argv + 1);
-		}
+	if (!strcmp(argv[1], "--man-synopsis")) {
+		commands_print_man_synopsis(stdout);
+		return EXIT_OK;
 	}
+	if (!strcmp(argv[1], "--readme-commands")) {
+		commands_print_readme(stdout);
+		return EXIT_OK;
+	}
+	if (command_find(argv[1]))
+		return command_find(argv[1])->fn(argc - 1, argv + 1);
 	{
 		char list[256];
 		size_t n = 0;
 
-		for (i = 0; i < ARRAY_SIZE(subcommands) && n < sizeof(list); i++)
-			n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", subcommands[i].name);
+		for (i = 0; i < nr_commands && n < sizeof(list); i++)
+			n += snprintf(list + n, sizeof(list) - n, "%s%s", i ? ", " : "", commands[i].name);
 		msg_err("unknown command '%s'; commands are: %s (see 'mmstall --help')", argv[1], list);
 	}
 	return EXIT_USAGE;

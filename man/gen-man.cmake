@@ -1,6 +1,10 @@
-# Fill man/mmstall.1.in's @SCENARIO_OPTIONS@ from the binary's key table.
+# Fill man/mmstall.1.in's @SCENARIO_OPTIONS@ and @COMMANDS_SYNOPSIS@ from the binary's tables.
 execute_process(COMMAND ${MMSTALL} --man-scenario-options OUTPUT_VARIABLE SCENARIO_OPTIONS RESULT_VARIABLE rc)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "mmstall --man-scenario-options failed")
+endif()
+execute_process(COMMAND ${MMSTALL} --man-synopsis OUTPUT_VARIABLE COMMANDS_SYNOPSIS RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "mmstall --man-synopsis failed")
 endif()
 configure_file(${IN} ${OUT} @ONLY)

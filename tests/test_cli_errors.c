@@ -129,7 +129,7 @@ static void run_case(const struct cli_case *c)
 }
 
 static const struct cli_case cases[] = {
-	{ "unknown command", { "frob" }, 0, NULL, 2, { "unknown command 'frob'", "run, vm, report" } },
+	{ "unknown command", { "frob" }, 0, NULL, 2, { "unknown command 'frob'", "run, vm, compare, gate, report" } },
 	{ "run: not root", { "run", "--duration", "1s" }, 65534, NULL, 2, { "needs root", "mmstall vm" } },
 	{ "run: bad duration", { "run", "--duration", "abc" }, 0, NULL, 2,
 	  { "invalid value 'abc' for --duration", "expected a duration" } },
@@ -165,6 +165,13 @@ static const struct cli_case cases[] = {
 	{ "report: broken JSON", { "report", "@/broken.json" }, 0, NULL, 2, { "broken.json:1:" } },
 	{ "report: failed run", { "report", "@/failed.json" }, 0, NULL, 1, { "FAILED: guest did not finish" } },
 	{ "report: empty dir", { "report", "@/emptydir" }, 0, NULL, 2, { "no result files" } },
+	{ "report: a FIFO is not read", { "report", "@/fifo.json" }, 0, NULL, 2, { "fifo.json", "not a regular file" } },
+	{ "report: a device is not read", { "report", "/dev/zero" }, 0, NULL, 2, { "/dev/zero", "not a regular file" } },
+	{ "gate: a result of the wrong shape", { "gate", "@/shape.json" }, 0, NULL, 2,
+	  { "shape.json", "not a well-formed result", "probes is a string, not an object" } },
+	{ "gate: bad --reps for compare", { "compare", "--reps", "auto:2" }, 0, NULL, 2,
+	  { "invalid --reps 'auto:2'", "4 to 64" } },
+	{ "compare: bad --basis", { "compare", "--basis", "x" }, 0, NULL, 2, { "invalid --basis 'x'", "index" } },
 };
 
 /* The host's cgroup2 lacks controllers (bound to v1): say which and where. */
@@ -204,6 +211,39 @@ static void make_fixtures(void)
 	write_file_atomic(p, bad, strlen(bad));
 	snprintf(p, sizeof(p), "%s/emptydir", tmpdir);
 	mkdir(p, 0755);
+	/* inputs that are not files: a FIFO (no writer) and a device must be refused at once */
+	snprintf(p, sizeof(p), "%s/fifo.json", tmpdir);
+	mkfifo(p, 0644);
+	snprintf(p, sizeof(p), "%s/shape.json", tmpdir);
+	const char *shape = "{\"format_version\": 1, \"status\": \"ok\", \"scenario\": {}, \"probes\": \"x\"}";
+	write_file_atomic(p, shape, strlen(shape));
+}
+
+/* The README's command list is the command table's, as 'mmstall --readme-commands' prints it. */
+static void test_docs(void)
+{
+	const char *src = getenv("MMSTALL_SOURCE_DIR");
+	char path[PATH_MAX], *readme = NULL, *gen = NULL, *help = NULL, *line, *save = NULL;
+	char *argv[] = { (char *)mmstall, "--readme-commands", NULL }, *hargv[] = { (char *)mmstall, "--help", NULL };
+
+	TEST_CONTEXT("README command list");
+	snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
+	if (!CHECK(!read_file(path, &readme, NULL)) || !CHECK(proc_capture(argv, NULL, &gen, NULL) == 0)) {
+		free(readme);
+		free(gen);
+		return;
+	}
+	if (!CHECK(strstr(readme, gen) != NULL))
+		fprintf(stderr, "README.md's command list differs from 'mmstall --readme-commands':\n%s", gen);
+	TEST_CONTEXT("--help fits 80 columns");
+	CHECK(proc_capture(hargv, NULL, &help, NULL) == 0);
+	for (line = strtok_r(help, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!CHECK(strlen(line) <= 80))
+			fprintf(stderr, "too long: %s\n", line);
+	free(readme);
+	free(gen);
+	free(help);
+	TEST_CONTEXT_CLEAR();
 }
 
 int main(void)
@@ -226,6 +266,7 @@ int main(void)
 		run_case(&cases[i]);
 	}
 	test_controllers_missing();
+	test_docs();
 	rm_rf(tmpdir);
 	return test_summary();
 }
