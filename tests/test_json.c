@@ -310,6 +310,182 @@ static void test_documented(void)
 	free(doc);
 }
 
+/* A latency record of n samples at lat ns each, so every percentile is lat. */
+static json_t *flat_record(uint64_t n, uint64_t lat)
+{
+	struct hist h;
+	uint64_t i;
+
+	hist_init(&h);
+	for (i = 0; i < n; i++)
+		hist_record(&h, lat);
+	return hist_to_json(&h);
+}
+
+/* A result with every object the decoder reads, as a guest and the host write them. */
+static json_t *full_result(void)
+{
+	json_t *r = result_envelope(), *probes = json_object(), *maps;
+
+	result_finish(r, "ok", NULL);
+	json_object_set_new(r, "label", json_string("6.12"));
+	json_object_set_new(r, "mode", json_string("live"));
+	json_object_set_new(r, "machine", json_pack("{s:s,s:i,s:I}", "hostname", "guest", "cpus", 2, "memory_bytes",
+						    (json_int_t)1 << 30));
+	json_object_set_new(r, "kernel", json_pack("{s:s}", "release", "6.12.117+deb12-cloud-amd64"));
+	json_object_set_new(r, "scenario", json_pack("{s:s,s:I}", "name", "dirty-throttle", "duration_ns",
+						     (json_int_t)10000000000LL));
+	json_object_set_new(r, "throttle", json_pack("{s:s,s:s,s:s,s:s,s:s}", "requested", "io.max", "kind", "io.max",
+						     "group", "lo", "file", "io.max", "value", "254:0 wbps=262144"));
+	maps = json_pack("{s:s,s:s,s:b,s:I,s:i,s:o,s:{s:I,s:f}}", "what", "read /proc/<lo>/maps", "mmap_lock_of", "lo",
+			 "control", 0, "interval_ns", (json_int_t)10000000, "threads", 1, "corrected",
+			 flat_record(500, 40000000), "censored", "count", (json_int_t)7, "min_ns", 30e6);
+	json_object_set_new(maps, "slowest", json_pack("[{s:f,s:I,s:I,s:i}]", "t_s", 1.5, "corrected_ns",
+						       (json_int_t)40000000, "service_ns", (json_int_t)3000, "thread", 0));
+	json_object_set_new(probes, "maps", maps);
+	json_object_set_new(probes, "cmdline", json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/cmdline",
+							 "mmap_lock_of", "lo", "control", 0, "corrected",
+							 flat_record(500, 8000000)));
+	json_object_set_new(probes, "status", json_pack("{s:s,s:s,s:b,s:o}", "what", "read /proc/<lo>/status",
+							"mmap_lock_of", "none", "control", 1, "corrected",
+							flat_record(500, 2000000)));
+	json_object_set_new(r, "probes", probes);
+	json_object_set_new(r, "lo", json_pack("{s:I,s:I}", "touches", (json_int_t)1234, "writer_ops", (json_int_t)99));
+	json_object_set_new(r, "cgroups", json_pack("{s:{s:{s:I},s:{s:I}}}", "lo", "memory_stat", "pgmajfault",
+						    (json_int_t)3000, "io_stat", "rios", (json_int_t)2900));
+	json_object_set_new(r, "fio", json_pack("{s:{s:s,s:s,s:{s:f,s:f,s:f}}}", "baseline", "job_file", "baseline",
+						"status", "ok", "read", "clat_p50_ns", 2e5, "clat_p99_ns", 3e6, "iops",
+						3000.0));
+	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:i,s:I,s:{s:s,s:i,s:I},s:{s:f}}",
+					       "label", "6.12", "kernel_spec", "deb:linux-image-6.12", "accelerator",
+					       "tcg", "accelerator_reason", "/dev/kvm missing", "repetition", 3,
+					       "repetitions", 5, "variant_index", 1, "baseline", "6.1", "guest_cpus", 2,
+					       "guest_memory_bytes", (json_int_t)1 << 30, "host", "hostname", "box",
+					       "cpus", 2, "memory_bytes", (json_int_t)24 << 30, "timings", "overhead_s",
+					       3.5));
+	return r;
+}
+
+static void test_decode(void)
+{
+	const struct probe_result *maps, *cmdline, *status;
+	json_t *r = reparse(full_result());
+	struct run_result res;
+	struct stat_value x;
+	char err[512];
+
+	TEST_CONTEXT("decode a full result");
+	if (!CHECK_INT(0, result_decode(r, &res, err, sizeof(err)))) {
+		fprintf(stderr, "decode: %s\n", err);
+		json_decref(r);
+		return;
+	}
+	CHECK_INT(RUN_OK, res.status);
+	CHECK_STR("6.12.117+deb12-cloud-amd64", res.kernel_release);
+	CHECK_STR("dirty-throttle", res.scenario_name);
+	CHECK_U64(10000000000ULL, res.duration_ns);
+	CHECK_STR("254:0 wbps=262144", res.throttle.value);
+	CHECK_U64(1234, res.lo.touches);
+	CHECK_U64(3000, res.cg_lo.pgmajfault);
+	CHECK_U64(2900, res.cg_lo.rios);
+	CHECK(res.fio.baseline.has_read);
+	CHECK_DBL(3e6, res.fio.baseline.read_p99_ns, 1);
+	CHECK_STR("tcg", res.vm.accelerator);
+	CHECK_INT(3, res.vm.repetition);
+	CHECK_INT(1, res.vm.variant_index);
+	CHECK_STR("6.1", res.vm.baseline);
+	CHECK_STR("box", res.vm.host_name);
+	CHECK_DBL(3.5, res.vm.overhead_s, 1e-9);
+	CHECK_INT(3, res.nr_probes);
+	status = result_probe(&res, "status");
+	maps = result_probe(&res, "maps");
+	cmdline = result_probe(&res, "cmdline");
+	CHECK(status && status->control && res.control == (int)(status - res.probes));
+	CHECK(maps && probe_takes_lo_lock(maps) && !probe_takes_lo_lock(status));
+	CHECK_U64(7, maps->censored);
+	CHECK_INT(1, (int)maps->nr_slowest);
+	CHECK_DBL(1.5, maps->slowest[0].t_s, 1e-9);
+
+	/* the stall index: the probe's statistic over the control's, same run */
+	TEST_CONTEXT("stall index");
+	x = probe_stat(maps, STAT_P99);
+	CHECK(x.known && x.lower_bound);	/* 7 censored samples recorded from 30 ms: the 40 ms p99 may be higher */
+	CHECK_DBL(40e6, x.v, 40e6 * HIST_REL_ERROR);
+	CHECK(maps->index[STAT_P99].known && maps->index[STAT_P99].lower_bound);
+	CHECK_DBL(20.0, maps->index[STAT_P99].v, 20.0 * 2 * HIST_REL_ERROR);
+	CHECK(cmdline->index[STAT_P99].known && !cmdline->index[STAT_P99].lower_bound);
+	CHECK_DBL(4.0, cmdline->index[STAT_P99].v, 4.0 * 2 * HIST_REL_ERROR);
+	CHECK(!cmdline->index[STAT_P99_9].known);	/* 500 samples: no p99.9, so no index */
+	CHECK(!status->index[STAT_P99].known);	/* the control has none */
+	result_free(&res);
+	json_decref(r);
+	TEST_CONTEXT_CLEAR();
+}
+
+/* result_save() stores the derived index; a reader takes the stored one. */
+static void test_saved_index(void)
+{
+	char dir[] = "/tmp/mmstall-test-idx-XXXXXX", path[128], err[512];
+	json_t *root = full_result(), *back, *idx;
+	struct run_result res;
+
+	CHECK(mkdtemp(dir) != NULL);
+	snprintf(path, sizeof(path), "%s/r.json", dir);
+	TEST_CONTEXT("stall_index stored");
+	CHECK_INT(0, result_save(path, root));
+	back = result_load(path, err, sizeof(err));
+	idx = json_object_get(json_object_get(json_object_get(back, "probes"), "cmdline"), "stall_index");
+	CHECK(json_is_object(idx));
+	CHECK_DBL(4.0, json_number_value(json_object_get(idx, "p99")), 0.1);
+	CHECK(json_is_null(json_object_get(idx, "p99_9")));
+	/* maps is all at 40 ms, its censored samples recorded from 30 ms: p50, p99, max lower bounds (no p99.9) */
+	CHECK_INT(3, json_array_size(json_object_get(json_object_get(json_object_get(json_object_get(back, "probes"),
+						"maps"), "stall_index"), "lower_bound")));
+	CHECK(!json_object_get(json_object_get(json_object_get(back, "probes"), "status"), "stall_index"));
+	/* a stored index is what a reader gets (an older file without one gets it computed) */
+	json_object_set_new(idx, "p99", json_real(7.5));
+	CHECK_INT(0, result_decode(back, &res, err, sizeof(err)));
+	CHECK_DBL(7.5, result_probe(&res, "cmdline")->index[STAT_P99].v, 1e-9);
+	result_free(&res);
+	json_decref(back);
+	json_decref(root);
+	rm_rf(dir);
+	TEST_CONTEXT_CLEAR();
+}
+
+/* A document of the wrong shape is an error that names the key. */
+static void test_decode_shapes(void)
+{
+	static const struct {
+		const char *object, *key, *value, *needle;
+	} bad[] = {
+		{ NULL, "probes", "\"x\"", "probes is a string, not an object" },
+		{ NULL, "status", "3", "status is an integer, not a string" },
+		{ NULL, "scenario", "[]", "scenario is an array, not an object" },
+		{ "probes", "maps", "1", "probes.maps is an integer, not an object" },
+		{ "vm", "repetition", "\"3\"", "vm.repetition is a string, not a number" },
+		{ "vm", "host", "\"box\"", "vm.host is a string, not an object" },
+		{ "lo", "touches", "-1", "lo.touches is an integer, not a number >= 0" },
+	};
+	struct run_result res;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		json_t *r = full_result(), *o = bad[i].object ? json_object_get(r, bad[i].object) : r;
+
+		TEST_CONTEXT("%s.%s = %s", bad[i].object ?: "", bad[i].key, bad[i].value);
+		json_object_set_new(o, bad[i].key, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		err[0] = '\0';
+		CHECK_INT(-EINVAL, result_decode(r, &res, err, sizeof(err)));
+		if (!CHECK(strstr(err, bad[i].needle)))
+			fprintf(stderr, "  message was: %s\n", err);
+		CHECK_INT(-EINVAL, result_check(r, err, sizeof(err)));
+		json_decref(r);
+	}
+	TEST_CONTEXT_CLEAR();
+}
+
 int main(void)
 {
 	mm_orig_argc = 2;
@@ -321,5 +497,8 @@ int main(void)
 	test_scenario_errors();
 	test_save_load();
 	test_documented();
+	test_decode();
+	test_saved_index();
+	test_decode_shapes();
 	return test_summary();
 }
