@@ -304,25 +304,35 @@ bool is_dir(const char *path)
 
 int parse_duration_ns(const char *s, uint64_t *out)
 {
-	char *end;
+	static const struct {
+		const char *unit;
+		double ns;
+	} units[] = { { "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 } };
+	const char *p = s;
+	size_t i;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno || end == s || v < 0 || !isfinite(v))
+	/* exactly DIGITS[.DIGITS]UNIT: no sign, space, hex, exponent, inf or nan */
+	while (isdigit((unsigned char)*p))
+		p++;
+	if (p == s)
 		return -EINVAL;
-	if (!*end || !strcmp(end, "s"))
-		v *= 1e9;
-	else if (!strcmp(end, "ms"))
-		v *= 1e6;
-	else if (!strcmp(end, "us"))
-		v *= 1e3;
-	else if (!strcmp(end, "ns"))
+	if (*p == '.') {
+		if (!isdigit((unsigned char)p[1]))
+			return -EINVAL;
+		for (p++; isdigit((unsigned char)*p); p++)
+			;
+	}
+	v = strtod(s, NULL);
+	if (!*p && v == 0) {
+		*out = 0;	/* "0" needs no unit */
+		return 0;
+	}
+	for (i = 0; i < ARRAY_SIZE(units) && strcmp(p, units[i].unit); i++)
 		;
-	else if (!strcmp(end, "m"))
-		v *= 60e9;
-	else
+	if (i == ARRAY_SIZE(units))
 		return -EINVAL;
+	v *= units[i].ns;
 	if (v > 1e18)
 		return -ERANGE;
 	/* Round: "1.001ms" is 1000999.9999999999 after the multiplication. */

@@ -103,7 +103,12 @@ char *xstrdup(const char *s);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 char *xvasprintf(const char *fmt, va_list ap);
 
-/* Parse "30", "30s", "500ms", "2m" into nanoseconds; -EINVAL on junk. */
+/*
+ * Parse a duration into nanoseconds: DIGITS[.DIGITS] and a unit, ns, us,
+ * ms, s, m or h ("30s", "1.5ms", "2m"); "0" alone is 0.  Anything else
+ * (no unit, a sign, hex, an exponent, spaces) is -EINVAL; past ~31 years
+ * -ERANGE.
+ */
 int parse_duration_ns(const char *s, uint64_t *out);
 /* Parse "64M", "1G", "4096", "4k" (powers of 1024) into bytes. */
 int parse_size(const char *s, uint64_t *out);

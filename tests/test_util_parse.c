@@ -36,8 +36,8 @@ static void check_duration(const char *s, int ret, uint64_t want)
 
 static void test_parse_duration(void)
 {
-	check_duration("30", 0, 30 * NSEC_PER_SEC);
 	check_duration("30s", 0, 30 * NSEC_PER_SEC);
+	check_duration("1h", 0, 3600 * NSEC_PER_SEC);
 	check_duration("0", 0, 0);
 	check_duration("500ms", 0, 500 * NSEC_PER_MSEC);
 	check_duration("250us", 0, 250 * NSEC_PER_USEC);
@@ -61,7 +61,17 @@ static void test_parse_duration(void)
 	check_duration("5sec", -EINVAL, 0);
 	check_duration("nan", -EINVAL, 0);
 	check_duration("inf", -EINVAL, 0);
-	check_duration("1e300", -ERANGE, 0);
+	check_duration("1e300", -EINVAL, 0);
+	check_duration("1e3s", -EINVAL, 0);
+	/* only the documented forms: a number without its unit, or in hex, is refused */
+	check_duration("10", -EINVAL, 0);
+	check_duration("0x10s", -EINVAL, 0);
+	check_duration(".5s", -EINVAL, 0);
+	check_duration("5.s", -EINVAL, 0);
+	check_duration("+5s", -EINVAL, 0);
+	check_duration(" 5s", -EINVAL, 0);
+	check_duration("5S", -EINVAL, 0);
+	check_duration("99999999999999999999s", -ERANGE, 0);
 	check_duration("1000000001s", -ERANGE, 0);
 }
 
