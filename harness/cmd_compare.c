@@ -521,7 +521,7 @@ static int conclude(const char *results, const struct compare_opts *o, const cha
 		free(buf);
 	}
 	msg_info("results in %s%s%s; again with 'mmstall report %s [--format %s]', gate with 'mmstall gate %s "
-		 "--baseline %s'", results, written[0] ? ": " : "", written, results, report_format_list(), results,
+		 "--baseline %s'", results, written[0] ? ": " : "", written, results, report_format_list("|", "|"), results,
 		 rs.variants[s.baseline]);
 	summary_close(&s, &rs);
 	return failed ? -EIO : 0;

@@ -82,7 +82,7 @@ static int parse(int argc, char **argv, struct report_opts *o)
 		case OPT_FORMAT:
 			o->format = report_format_find(optarg);
 			if (!o->format) {
-				msg_err("invalid --format '%s': expected %s", optarg, report_format_list());
+				msg_err("invalid --format '%s': expected %s", optarg, report_format_list(", ", " or "));
 				return -EINVAL;
 			}
 			break;

@@ -21,13 +21,13 @@ const struct report_format *report_format_find(const char *name)
 	return NULL;
 }
 
-const char *report_format_list(void)
+const char *report_format_list(const char *sep, const char *last_sep)
 {
 	static char buf[128];
 	size_t i, used = 0;
 
 	for (i = 0; i < report_nr_formats && used < sizeof(buf); i++)
 		used += snprintf(buf + used, sizeof(buf) - used, "%s%s", report_formats[i]->name,
-				 i + 2 < report_nr_formats ? ", " : i + 1 < report_nr_formats ? " or " : "");
+				 i + 2 < report_nr_formats ? sep : i + 1 < report_nr_formats ? last_sep : "");
 	return buf;
 }

@@ -25,8 +25,8 @@ extern const struct report_format *const report_formats[];
 extern const size_t report_nr_formats;
 /* The format called name, or NULL. */
 const struct report_format *report_format_find(const char *name);
-/* "text, runs, mail, json or html", for messages; static buffer. */
-const char *report_format_list(void);
+/* The names joined: ", " and " or " give "text, runs, mail, json or html"; static buffer. */
+const char *report_format_list(const char *sep, const char *last_sep);
 
 /* The formats, as registered (report_<name>.c). */
 extern const struct report_format report_text, report_runs, report_mail, report_json, report_html;

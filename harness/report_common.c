@@ -300,7 +300,7 @@ void report_rule_text(const struct summary *s, char *buf, size_t len)
 		     "Per kernel: median over runs with a 95%% bootstrap CI; reproduced when the index's whole "
 		     "CI is above %gx, none when wholly below (%d runs or more). Comparisons (%s basis): ratio of "
 		     "medians to the baseline with its CI, two-sided Mann-Whitney p; regressed: ratio CI above "
-		     "%.2fx and p < level; improved: below %.2fx and p < level; no change: the whole CI inside "
+		     "%.2fx and p <= level; improved: below %.2fx and p <= level; no change: the whole CI inside "
 		     "%.2fx-%.2fx; else inconclusive.",
 		     r->inversion_threshold, KV_MIN_RUNS, summary_basis_names[r->basis], up, 1 / up, 1 / up, up);
 	if (n >= len)
