@@ -399,12 +399,12 @@ static void test_small(void)
 {
 	char buf[32];
 
-	CHECK(kb_label_ok("base"));
-	CHECK(kb_label_ok("v3.1_rc+fix-2"));
-	CHECK(!kb_label_ok(""));
-	CHECK(!kb_label_ok(".hidden"));
-	CHECK(!kb_label_ok("a/b"));
-	CHECK(!kb_label_ok("a b"));
+	CHECK(builds_label_ok("base"));
+	CHECK(builds_label_ok("v3.1_rc+fix-2"));
+	CHECK(!builds_label_ok(""));
+	CHECK(!builds_label_ok(".hidden"));
+	CHECK(!builds_label_ok("a/b"));
+	CHECK(!builds_label_ok("a b"));
 	kb_fmt_size(buf, sizeof(buf), 512);
 	CHECK_STR("512B", buf);
 	kb_fmt_size(buf, sizeof(buf), 5ULL << 30);

@@ -42,7 +42,7 @@ static json_t *manifest_of(const char *label)
 {
 	char p[PATH_MAX];
 
-	kb_cache_path(p, sizeof(p), "labels/%s/manifest.json", label);
+	builds_path(p, sizeof(p), "labels/%s/manifest.json", label);
 	return json_load_file(p, 0, NULL);
 }
 

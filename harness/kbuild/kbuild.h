@@ -3,7 +3,9 @@
  * 'mmstall kernel': guest kernels built from source, with mmstall's config
  * fragment (kconfig/mmstall.config) and optional patches, in a cache.
  *
- * Cache layout, under $MMSTALL_CACHE/kbuild (see cache_dir()):
+ * Cache layout, under $MMSTALL_CACHE/kbuild (see cache_dir()); builds/ and
+ * labels/ are the built-kernel cache that 'mmstall vm' reads, defined in
+ * harness/kernel/builds.h:
  *
  *   trees/<tree>/src        private git work tree of one source origin (a
  *                           directory, a git repository, a tarball, a
@@ -30,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "harness/kernel/builds.h"
 
 /* Error text buffers: a patch failure carries the rejected hunk. */
 #define KB_ERR_LEN 8192
@@ -141,15 +145,8 @@ void kb_patchset_free(struct kb_patchset *ps);
  */
 char *kb_find_hunk(const char *patch, const char *file, long line);
 
-/* ---- cache.c ---- */
+/* ---- cache.c (paths and labels: harness/kernel/builds.h) ---- */
 
-/* $CACHE/kbuild/<sub> (static buffer per call site: copy it). */
-int kb_cache_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool kb_label_ok(const char *label);
-/* The image and config of a build by label; -ENOENT when there is no such label. */
-int kb_label_paths(const char *label, char **image, char **config);
-/* Point labels/<label> at builds/<key>. */
-int kb_label_set(const char *label, const char *key);
 /* Evict least recently used trees, then builds, until the cache is under max bytes; keep_* are spared. */
 int kb_cache_trim(uint64_t max, const char *keep_tree, const char *keep_key);
 /* Cache cap: --max-cache, else $MMSTALL_KBUILD_MAX, else 40G. */
