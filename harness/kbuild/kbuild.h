@@ -70,6 +70,8 @@ void kb_fmt_size(char *buf, size_t len, uint64_t bytes);
 struct kb_opt {
 	char *name;	/* CONFIG_X */
 	char *value;	/* "y", "250", "\"str\""; NULL: must not be set */
+	struct kb_opt *alts;	/* "# or CONFIG_Y=v" lines after it: accepted instead */
+	size_t n_alts;
 };
 
 struct kb_fragment {
@@ -80,6 +82,9 @@ struct kb_fragment {
 /*
  * Parse "CONFIG_X=v" and "# CONFIG_X is not set" lines; other comments and
  * blank lines are skipped; anything else is an error naming the line.
+ * "# or CONFIG_Y=v" right after an option is an alternative the check
+ * accepts instead of it (an option that newer kernels replaced): a comment
+ * to merge_config.sh, so the option itself is what gets asked for.
  */
 int kb_fragment_parse(const char *text, const char *name, struct kb_fragment *f, char *err, size_t errlen);
 void kb_fragment_free(struct kb_fragment *f);
