@@ -137,6 +137,57 @@ static void test_fragment(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+/*
+ * "# or CONFIG_Y=v": an option newer kernels replaced (7.x has no
+ * PREEMPT_VOLUNTARY on x86, and PROC_SYSCTL became SYSCTL).
+ */
+static void check_alts(const char *config, size_t expect, const char *entry)
+{
+	static const char frag[] = "CONFIG_PREEMPT_VOLUNTARY=y\n# or CONFIG_PREEMPT_LAZY=y\n"
+				   "CONFIG_PROC_SYSCTL=y\n# or CONFIG_SYSCTL=y\n# a comment\nCONFIG_PSI=y\n";
+	struct kb_strv dropped = { 0 };
+	struct kb_fragment f;
+	struct kconfig *kc;
+	char err[KB_ERR_LEN], *path = xasprintf("%s/alt.config", tmp);
+
+	if (write_file_atomic(path, config, strlen(config)) || !CHECK_INT(0, kconfig_load_file(path, &kc)))
+		goto out;
+	if (CHECK_INT(0, kb_fragment_parse(frag, "alt", &f, err, sizeof(err)))) {
+		CHECK_U64(3, f.n);
+		CHECK_U64(1, f.opts[0].n_alts);
+		CHECK_STR("CONFIG_PREEMPT_LAZY", f.opts[0].alts[0].name);
+		CHECK_U64(0, f.opts[2].n_alts);
+		CHECK_U64(expect, kb_fragment_check(&f, kc, &dropped));
+		if (entry && !CHECK(has_entry(&dropped, entry)))
+			fprintf(stderr, "  dropped[0]: %s\n", dropped.n ? dropped.v[0] : "(none)");
+		kb_fragment_free(&f);
+	}
+	kconfig_free(kc);
+out:
+	kb_strv_free(&dropped);
+	free(path);
+}
+
+static void test_fragment_alternatives(void)
+{
+	struct kb_fragment f;
+	char err[KB_ERR_LEN];
+
+	TEST_CONTEXT("fragment alternatives: 6.x");
+	check_alts("CONFIG_PREEMPT_VOLUNTARY=y\nCONFIG_PROC_SYSCTL=y\nCONFIG_SYSCTL=y\nCONFIG_PSI=y\n", 0, NULL);
+	TEST_CONTEXT("fragment alternatives: 7.x");
+	check_alts("CONFIG_PREEMPT_LAZY=y\nCONFIG_SYSCTL=y\nCONFIG_PSI=y\n", 0, NULL);
+	TEST_CONTEXT("fragment alternatives: neither");
+	check_alts("# CONFIG_PREEMPT_LAZY is not set\nCONFIG_PREEMPT_NONE=y\nCONFIG_SYSCTL=y\nCONFIG_PSI=y\n", 1,
+		   "CONFIG_PREEMPT_VOLUNTARY=y (the .config has: not set), or CONFIG_PREEMPT_LAZY=y (the .config "
+		   "has: not set)");
+	TEST_CONTEXT("fragment alternative without an option before it");
+	CHECK_INT(-EINVAL, kb_fragment_parse("# head\n# or CONFIG_A=y\nCONFIG_B=y\n", "x", &f, err, sizeof(err)));
+	CHECK(strstr(err, "x:2:"));
+	CHECK_INT(-EINVAL, kb_fragment_parse("CONFIG_B=y\n# or CONFIG_A\n", "x", &f, err, sizeof(err)));
+	TEST_CONTEXT_CLEAR();
+}
+
 /* ---- patches ---- */
 
 static const char *const base_files[][2] = {
@@ -399,12 +450,12 @@ static void test_small(void)
 {
 	char buf[32];
 
-	CHECK(kb_label_ok("base"));
-	CHECK(kb_label_ok("v3.1_rc+fix-2"));
-	CHECK(!kb_label_ok(""));
-	CHECK(!kb_label_ok(".hidden"));
-	CHECK(!kb_label_ok("a/b"));
-	CHECK(!kb_label_ok("a b"));
+	CHECK(builds_label_ok("base"));
+	CHECK(builds_label_ok("v3.1_rc+fix-2"));
+	CHECK(!builds_label_ok(""));
+	CHECK(!builds_label_ok(".hidden"));
+	CHECK(!builds_label_ok("a/b"));
+	CHECK(!builds_label_ok("a b"));
 	kb_fmt_size(buf, sizeof(buf), 512);
 	CHECK_STR("512B", buf);
 	kb_fmt_size(buf, sizeof(buf), 5ULL << 30);
@@ -423,6 +474,7 @@ int main(void)
 	test_small();
 	test_find_hunk();
 	test_fragment();
+	test_fragment_alternatives();
 	if (have_program("git"))
 		test_patches();
 	else

@@ -59,7 +59,7 @@ static json_t *manifest_of(const char *label)
 {
 	char p[PATH_MAX];
 
-	kb_cache_path(p, sizeof(p), "labels/%s/manifest.json", label);
+	builds_path(p, sizeof(p), "labels/%s/manifest.json", label);
 	return json_load_file(p, 0, NULL);
 }
 
@@ -229,7 +229,7 @@ static void test_list_rm_cap(const char *src, const char *frag)
 			     "--max-cache", "1K", NULL));
 	CHECK(said("removing"));
 	/* what was just asked for is kept */
-	kb_cache_path(p, sizeof(p), "labels/base2/bzImage");
+	builds_path(p, sizeof(p), "labels/base2/bzImage");
 	CHECK(path_exists(p));
 	CHECK_INT(2, mmstall("kernel", "build", "--source", src, "--label", "x", "--max-cache", "lots", NULL));
 	CHECK(said("invalid cache size 'lots'"));

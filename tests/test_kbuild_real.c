@@ -6,7 +6,8 @@
  *   ctest -L kbuild --output-on-failure
  *
  * 1. mmstall kernel build --source $MMSTALL_KBUILD_SOURCE (default
- *    deb:linux-source-6.1): the fragment must survive olddefconfig and
+ *    deb:linux-source-6.1; deb:linux-source-7.3 works too): the fragment
+ *    must survive olddefconfig and
  *    the image carry io.latency;
  * 2. the same with a one-file patch (a comment in mm/mmap_lock.c): must
  *    reuse the objects, i.e. take a fraction of the first build;
@@ -42,7 +43,7 @@ static json_t *manifest_of(const char *label)
 {
 	char p[PATH_MAX];
 
-	kb_cache_path(p, sizeof(p), "labels/%s/manifest.json", label);
+	builds_path(p, sizeof(p), "labels/%s/manifest.json", label);
 	return json_load_file(p, 0, NULL);
 }
 
@@ -105,7 +106,12 @@ int main(void)
 	if (!CHECK(m))
 		return test_summary();
 	full = json_real_value(json_object_get(m, "build_time_s"));
-	CHECK(strstr(json_string_value(json_object_get(m, "release")) ?: "", "6.") != NULL);
+	{
+		const char *rel = json_string_value(json_object_get(m, "release")) ?: "";
+
+		/* "6.1.192", "7.3.4": whatever the source, a release read from the image */
+		CHECK(rel[0] >= '1' && rel[0] <= '9' && strchr(rel, '.'));
+	}
 	{
 		char *cfg = NULL;
 

@@ -22,10 +22,11 @@
 #include <unistd.h>
 
 #include "harness/kconfig.h"
+#include "harness/kernel/debian.h"
+#include "harness/kernel/image.h"
 #include "harness/util.h"
 #include "harness/proc.h"
 #include "harness/progress.h"
-#include "harness/vm/kernel.h"
 #include "version.h"
 
 /* Bump when a build's inputs change meaning (make flags, steps): new keys. */
@@ -40,7 +41,7 @@ struct build {
 	enum src_kind kind;
 	char *origin;		/* realpath of the directory, repository or tarball; deb: package=version */
 	char *identity;		/* what was built: "git:<commit>", "dir:<hash>", "tar:<hash>", "deb:pkg=ver" */
-	char *deb_pkg, *deb_ver;
+	char *deb_pkg, *deb_ver, *deb_suite;
 	char *commit;		/* git: HEAD of the source */
 	char *tarball;		/* tarball: its absolute path */
 	char tree_id[17], key[17], frag_hash[17], config_hash[17];
@@ -193,32 +194,34 @@ static bool is_tarball(const char *p)
 
 static int resolve_deb(struct build *b, const char *pkg)
 {
-	char *argv[] = { "apt-cache", "show", "--no-all-versions", (char *)pkg, NULL };
-	char *out = NULL, *v;
+	struct deb_apt_conf c = { 0 };
+	struct deb_apt *a = NULL;
+	struct deb_pkg p;
+	char why[768] = "";
 	int ret;
 
 	if (strncmp(pkg, "linux-source-", 13) || strchr(pkg, '/')) {
 		snprintf(b->err, sizeof(b->err),
 			 "--source deb:%s: expected Debian's kernel source package, deb:linux-source-X.Y (e.g. "
-			 "deb:linux-source-6.1; see 'apt-cache search linux-source')", pkg);
+			 "deb:linux-source-6.1, deb:linux-source-7.3)", pkg);
 		return -EINVAL;
 	}
-	ret = proc_capture(argv, NULL, &out, NULL);
-	v = ret ? NULL : strstr(out, "\nVersion: ");
-	if (!v) {
-		snprintf(b->err, sizeof(b->err),
-			 "--source deb:%s: no such package known to apt ('apt-get update' first; 'apt-cache search "
-			 "linux-source' lists them)", pkg);
-		free(out);
-		return ret < 0 ? ret : -ENOENT;
+	ret = deb_apt_open(&c, &a, why, sizeof(why));
+	if (!ret)
+		ret = deb_apt_refresh(a, DEB_LISTS_MAX_AGE_S, why, sizeof(why));
+	if (!ret)
+		ret = deb_source_pick(a, pkg, &p, why, sizeof(why));
+	deb_apt_close(a);
+	if (ret) {
+		snprintf(b->err, sizeof(b->err), "--source deb:%s: %s", pkg, why[0] ? why : strerror(-ret));
+		return ret;
 	}
-	v += strlen("\nVersion: ");
-	b->deb_pkg = xstrdup(pkg);
-	b->deb_ver = xasprintf("%.*s", (int)strcspn(v, "\n"), v);
+	b->deb_pkg = p.name;
+	b->deb_ver = p.version;
+	b->deb_suite = p.suite;
 	b->identity = xasprintf("deb:%s=%s", b->deb_pkg, b->deb_ver);
 	b->origin = xstrdup(b->identity);
 	b->kind = SRC_DEB;
-	free(out);
 	return 0;
 }
 
@@ -360,7 +363,7 @@ static int setup_paths(struct build *b)
 		hash_hex_of(t, b->tree_id);
 		hash_hex_of(k, b->key);
 	}
-	ret = kb_cache_path(dir, sizeof(dir), "trees/%s", b->tree_id);
+	ret = builds_path(dir, sizeof(dir), "trees/%s", b->tree_id);
 	if (ret)
 		return ret;
 	b->tree = xstrdup(dir);
@@ -421,17 +424,6 @@ static void read_tree_info(struct build *b, char *identity, size_t len)
 	free(p);
 }
 
-static char *find_tarball(const char *dir)
-{
-	char *argv[] = { "find", (char *)dir, "-path", "*/usr/src/linux-source-*.tar*", "-type", "f", NULL };
-	char *out = NULL, *p = NULL;
-
-	if (!proc_capture(argv, NULL, &out, NULL) && out[0])
-		p = xasprintf("%.*s", (int)strcspn(out, "\n"), out);
-	free(out);
-	return p;
-}
-
 /* Unpack a tarball into dir (its single top directory stripped). */
 static int untar(struct build *b, const char *tarball, const char *dir)
 {
@@ -448,42 +440,25 @@ static int untar(struct build *b, const char *tarball, const char *dir)
 	return ret;
 }
 
+/* The source package through harness/kernel/debian.h, then its tarball as any other. */
 static int fetch_deb(struct build *b, const char *tmp, const char *dest)
 {
-	char *spec = xasprintf("%s=%s", b->deb_pkg, b->deb_ver);
-	char *dl = xasprintf("%s/download", tmp), *root = xasprintf("%s/root", tmp);
-	char *get[] = { "apt-get", "download", "-q", spec, NULL };
-	char *deb = NULL, *tarball = NULL;
-	int ret = mkdir_p(dl, 0755);
+	struct deb_pkg p = { .name = b->deb_pkg, .version = b->deb_ver, .suite = b->deb_suite };
+	struct deb_apt_conf c = { 0 };
+	struct deb_apt *a = NULL;
+	char *tarball = NULL, line[256];
+	int ret, n;
 
+	n = snprintf(line, sizeof(line), "$ (apt) download and unpack %s=%s from %s\n", p.name, p.version,
+		     p.suite ? p.suite : "?");
+	if (write(b->log_fd, line, n) < 0)
+		msg_debug("cannot write to %s: %s", b->log_path, strerror(errno));
+	ret = deb_apt_open(&c, &a, b->err, sizeof(b->err));
 	if (!ret)
-		ret = run_logged(b, get, dl);
-	if (!ret) {
-		char *find[] = { "find", dl, "-name", "*.deb", NULL }, *out = NULL;
-
-		if (!proc_capture(find, NULL, &out, NULL) && out[0])
-			deb = xasprintf("%.*s", (int)strcspn(out, "\n"), out);
-		free(out);
-		if (!deb) {
-			snprintf(b->err, sizeof(b->err), "apt-get download %s left no .deb", spec);
-			ret = -ENOENT;
-		}
-	}
-	if (!ret) {
-		char *x[] = { "dpkg-deb", "-x", deb, root, NULL };
-
-		ret = run_logged(b, x, NULL);
-	}
-	if (!ret && !(tarball = find_tarball(root))) {
-		snprintf(b->err, sizeof(b->err), "%s has no /usr/src/linux-source-*.tar.* in it", spec);
-		ret = -ENOENT;
-	}
+		ret = deb_source_fetch(a, &p, tmp, &tarball, b->err, sizeof(b->err));
+	deb_apt_close(a);
 	if (!ret)
 		ret = untar(b, tarball, dest);
-	free(spec);
-	free(dl);
-	free(root);
-	free(deb);
 	free(tarball);
 	return ret;
 }
@@ -712,6 +687,7 @@ static json_t *manifest(struct build *b, const char *dir, const char *release, u
 	json_object_set_new(m, "source", json_string(b->o->source));
 	json_object_set_new(m, "source_kind", json_string(src_kind_name[b->kind]));
 	json_object_set_new(m, "source_identity", json_string(b->identity));
+	json_object_set_new(m, "source_suite", b->deb_suite ? json_string(b->deb_suite) : json_null());
 	/* the absolute path of a directory or git tree ('.' in a bisection says little) */
 	json_object_set_new(m, "source_path", b->kind == SRC_DIR || b->kind == SRC_GIT ? json_string(b->origin) :
 					      b->kind == SRC_TAR ? json_string(b->tarball) : json_null());
@@ -810,7 +786,7 @@ static int try_cached(struct build *b, const char *final)
 
 	free(p);
 	if (m) {
-		ret = kb_label_set(b->o->label, b->key);
+		ret = builds_label_set(b->o->label, b->key);
 		if (!ret)
 			msg_info("[%s] cached: %s (%s, built %s from %s%s%s)", b->o->label,
 				 json_string_value(json_object_get(m, "image")),
@@ -847,7 +823,7 @@ static int lock_tree(struct build *b, int *fd)
 static int open_log(struct build *b)
 {
 	char dir[PATH_MAX], stamp[32];
-	int ret = kb_cache_path(dir, sizeof(dir), "logs");
+	int ret = builds_path(dir, sizeof(dir), "logs");
 
 	if (!ret)
 		ret = mkdir_p(dir, 0755);
@@ -885,7 +861,7 @@ static int build_locked(struct build *b, const char *final)
 	if (!ret)
 		ret = step_install(b, final);
 	if (!ret)
-		ret = kb_label_set(b->o->label, b->key);
+		ret = builds_label_set(b->o->label, b->key);
 	return ret;
 }
 
@@ -939,6 +915,7 @@ static void build_free(struct build *b)
 	free(b->identity);
 	free(b->deb_pkg);
 	free(b->deb_ver);
+	free(b->deb_suite);
 	free(b->commit);
 	free(b->tarball);
 	free(b->tree);
@@ -998,7 +975,7 @@ int kb_build_run(const struct kb_build_opts *o, char *key_out)
 	if (!ret && o->patches) {
 		char dir[PATH_MAX];
 
-		ret = kb_cache_path(dir, sizeof(dir), "logs");
+		ret = builds_path(dir, sizeof(dir), "logs");
 		if (!ret)
 			ret = mkdir_p(dir, 0755);
 		if (!ret)
@@ -1008,7 +985,7 @@ int kb_build_run(const struct kb_build_opts *o, char *key_out)
 	if (!ret)
 		ret = setup_paths(&b);
 	if (!ret)
-		ret = kb_cache_path(final, sizeof(final), "builds/%s", b.key);
+		ret = builds_path(final, sizeof(final), "builds/%s", b.key);
 	if (ret) {
 		msg_err("%s", b.err[0] ? b.err : strerror(-ret));
 		build_free(&b);

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The kbuild cache: paths, labels, and the size cap.  Layout in kbuild.h.
+ * The kbuild cache's size cap.  Layout in kbuild.h; builds and labels in
+ * harness/kernel/builds.h.
  * Entries are created under temporary names and renamed into place, so a
  * builds/<key> directory with a manifest is always complete.
  */
@@ -9,7 +10,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,68 +19,6 @@
 #include "harness/util.h"
 
 #define KB_DEFAULT_MAX "40G"
-
-int kb_cache_path(char *buf, size_t len, const char *fmt, ...)
-{
-	int n = snprintf(buf, len, "%s/kbuild/", cache_dir());
-	va_list ap;
-
-	if (n < 0 || (size_t)n >= len)
-		return -ENAMETOOLONG;
-	va_start(ap, fmt);
-	n += vsnprintf(buf + n, len - n, fmt, ap);
-	va_end(ap);
-	return (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-bool kb_label_ok(const char *label)
-{
-	size_t len = strlen(label);
-
-	return len && len < 64 && label[0] != '.' &&
-	       strspn(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-") == len;
-}
-
-int kb_label_paths(const char *label, char **image, char **config)
-{
-	char dir[PATH_MAX];
-
-	if (!kb_label_ok(label))
-		return -EINVAL;
-	if (kb_cache_path(dir, sizeof(dir), "labels/%s", label))
-		return -ENAMETOOLONG;
-	*image = xasprintf("%s/bzImage", dir);
-	if (!path_exists(*image)) {
-		free(*image);
-		*image = NULL;
-		return -ENOENT;
-	}
-	*config = xasprintf("%s/config", dir);
-	return 0;
-}
-
-int kb_label_set(const char *label, const char *key)
-{
-	char dir[PATH_MAX], link[PATH_MAX + 32], tmp[PATH_MAX + 64], target[64];
-	int ret;
-
-	ret = kb_cache_path(dir, sizeof(dir), "labels");
-	if (!ret)
-		ret = mkdir_p(dir, 0755);
-	if (ret)
-		return ret;
-	snprintf(link, sizeof(link), "%s/%s", dir, label);
-	snprintf(tmp, sizeof(tmp), "%s/.%s.tmp.%d", dir, label, (int)getpid());
-	snprintf(target, sizeof(target), "../builds/%s", key);
-	unlink(tmp);
-	if (symlink(target, tmp) < 0)
-		return -errno;
-	if (rename(tmp, link) < 0) {
-		ret = -errno;
-		unlink(tmp);
-	}
-	return ret;
-}
 
 int kb_cache_max(const char *opt, uint64_t *out)
 {
@@ -111,7 +49,7 @@ static size_t list_entries(const char *sub, const char *stamp, struct entry **ou
 	DIR *d;
 
 	*out = NULL;
-	if (kb_cache_path(dir, sizeof(dir), "%s", sub) || !(d = opendir(dir)))
+	if (builds_path(dir, sizeof(dir), "%s", sub) || !(d = opendir(dir)))
 		return 0;
 	while ((de = readdir(d))) {
 		struct stat st;
@@ -151,7 +89,7 @@ static void drop_dangling_labels(void)
 	struct dirent *de;
 	DIR *d;
 
-	if (kb_cache_path(dir, sizeof(dir), "labels") || !(d = opendir(dir)))
+	if (builds_path(dir, sizeof(dir), "labels") || !(d = opendir(dir)))
 		return;
 	while ((de = readdir(d))) {
 		struct stat st;

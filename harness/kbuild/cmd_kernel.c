@@ -91,7 +91,7 @@ static int cmd_build(int argc, char **argv)
 			"deb:linux-source-6.1 --label base'");
 		return EXIT_USAGE;
 	}
-	if (!kb_label_ok(o.label)) {
+	if (!builds_label_ok(o.label)) {
 		msg_err("invalid --label '%s': expected 1 to 63 letters, digits and ._+- (not starting with '.')",
 			o.label);
 		return EXIT_USAGE;
@@ -121,7 +121,7 @@ static void list_labels(struct kb_strv *names)
 	struct dirent *de;
 	DIR *d;
 
-	if (kb_cache_path(dir, sizeof(dir), "labels") || !(d = opendir(dir)))
+	if (builds_path(dir, sizeof(dir), "labels") || !(d = opendir(dir)))
 		return;
 	while ((de = readdir(d)))
 		if (de->d_name[0] != '.')
@@ -164,7 +164,7 @@ static int cmd_list(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	list_labels(&names);
-	kb_cache_path(dir, sizeof(dir), "%s", "");
+	builds_path(dir, sizeof(dir), "%s", "");
 	if (!names.n) {
 		printf("no kernels built yet (cache %s); build one with 'mmstall kernel build --source "
 		       "deb:linux-source-6.1 --label base'\n", dir);
@@ -204,7 +204,7 @@ static bool build_in_use(const char *target)
 	size_t i;
 
 	list_labels(&names);
-	kb_cache_path(dir, sizeof(dir), "labels");
+	builds_path(dir, sizeof(dir), "labels");
 	for (i = 0; i < names.n && !used; i++) {
 		char *p = xasprintf("%s/%s", dir, names.v[i]);
 		ssize_t n = readlink(p, link, sizeof(link) - 1);
@@ -221,7 +221,7 @@ static int rm_label(const char *label)
 	char link[PATH_MAX], target[PATH_MAX], dir[PATH_MAX];
 	ssize_t n;
 
-	if (!kb_label_ok(label) || kb_cache_path(link, sizeof(link), "labels/%s", label)) {
+	if (!builds_label_ok(label) || builds_path(link, sizeof(link), "labels/%s", label)) {
 		msg_err("invalid label '%s'", label);
 		return EXIT_USAGE;
 	}
@@ -237,7 +237,7 @@ static int rm_label(const char *label)
 		return EXIT_OK;
 	}
 	/* target is "../builds/<key>" */
-	kb_cache_path(dir, sizeof(dir), "builds/%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	builds_path(dir, sizeof(dir), "builds/%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
 	rm_rf(dir);
 	printf("removed %s and its build %s\n", label, dir);
 	return EXIT_OK;

@@ -32,45 +32,84 @@ static size_t option_len(const char *s)
 	return n > 7 ? n : 0;
 }
 
-static void fragment_set(struct kb_fragment *f, const char *name, size_t nlen, const char *value)
+static void opt_free(struct kb_opt *o)
 {
-	struct kb_opt *o;
 	size_t i;
 
-	/* a later line wins, as in merge_config.sh */
-	for (i = 0; i < f->n; i++) {
-		if (strlen(f->opts[i].name) == nlen && !strncmp(f->opts[i].name, name, nlen)) {
-			free(f->opts[i].value);
-			f->opts[i].value = value ? xstrdup(value) : NULL;
-			return;
-		}
-	}
-	o = realloc(f->opts, (f->n + 1) * sizeof(*o));
-	if (!o)
-		abort();
-	f->opts = o;
-	f->opts[f->n].name = xasprintf("%.*s", (int)nlen, name);
-	f->opts[f->n++].value = value ? xstrdup(value) : NULL;
+	for (i = 0; i < o->n_alts; i++)
+		opt_free(&o->alts[i]);
+	free(o->alts);
+	free(o->name);
+	free(o->value);
+	memset(o, 0, sizeof(*o));
 }
 
-static int parse_line(struct kb_fragment *f, char *line)
+/* Set an option (a later line wins, as in merge_config.sh); its index. */
+static size_t fragment_set(struct kb_fragment *f, const char *name, size_t nlen, const char *value)
+{
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		if (strlen(f->opts[i].name) == nlen && !strncmp(f->opts[i].name, name, nlen)) {
+			opt_free(&f->opts[i]);
+			break;
+		}
+	}
+	if (i == f->n)
+		f->opts = xrealloc(f->opts, (++f->n) * sizeof(*f->opts));
+	f->opts[i].name = xasprintf("%.*s", (int)nlen, name);
+	f->opts[i].value = value ? xstrdup(value) : NULL;
+	f->opts[i].alts = NULL;
+	f->opts[i].n_alts = 0;
+	return i;
+}
+
+/* "# or CONFIG_Y=v" after option last: 1 taken, 0 not such a line, -EINVAL misplaced or malformed. */
+static int parse_alt(struct kb_fragment *f, long last, const char *line)
+{
+	struct kb_opt *o, *a;
+	size_t n;
+
+	if (strncmp(line, "# or ", 5))
+		return 0;
+	n = option_len(line + 5);
+	if (last < 0 || !n || line[5 + n] != '=' || !line[6 + n])
+		return -EINVAL;
+	o = &f->opts[last];
+	o->alts = xrealloc(o->alts, (o->n_alts + 1) * sizeof(*o->alts));
+	a = &o->alts[o->n_alts++];
+	memset(a, 0, sizeof(*a));
+	a->name = xasprintf("%.*s", (int)n, line + 5);
+	a->value = xstrdup(line + 6 + n);
+	return 1;
+}
+
+/* One line; *last is the option the previous line set (-1: none), for "# or". */
+static int parse_line(struct kb_fragment *f, char *line, long *last)
 {
 	size_t len = strlen(line), n;
+	int ret;
 
 	while (len && isspace((unsigned char)line[len - 1]))
 		line[--len] = '\0';
 	if (!len)
 		return 0;
 	if (line[0] == '#') {
+		ret = parse_alt(f, *last, line);
+		if (ret)
+			return ret < 0 ? ret : 0;
 		n = strncmp(line, "# ", 2) ? 0 : option_len(line + 2);
-		if (n && !strcmp(line + 2 + n, " is not set"))
-			fragment_set(f, line + 2, n, NULL);
+		if (n && !strcmp(line + 2 + n, " is not set")) {
+			*last = fragment_set(f, line + 2, n, NULL);
+			return 0;
+		}
+		*last = -1;
 		return 0;	/* any other comment */
 	}
 	n = option_len(line);
 	if (!n || line[n] != '=' || !line[n + 1])
 		return -EINVAL;
-	fragment_set(f, line, n, line + n + 1);
+	*last = fragment_set(f, line, n, line + n + 1);
 	return 0;
 }
 
@@ -78,6 +117,7 @@ int kb_fragment_parse(const char *text, const char *name, struct kb_fragment *f,
 {
 	char *copy = xstrdup(text), *line, *next;
 	int lineno = 0, ret = 0;
+	long last = -1;
 
 	memset(f, 0, sizeof(*f));
 	for (line = copy; line && !ret; line = next) {
@@ -85,11 +125,11 @@ int kb_fragment_parse(const char *text, const char *name, struct kb_fragment *f,
 		if (next)
 			*next++ = '\0';
 		lineno++;
-		ret = parse_line(f, line);
+		ret = parse_line(f, line, &last);
 		if (ret)
 			snprintf(err, errlen,
-				 "%s:%d: expected 'CONFIG_NAME=value' or '# CONFIG_NAME is not set', found '%.200s'",
-				 name, lineno, line);
+				 "%s:%d: expected 'CONFIG_NAME=value', '# CONFIG_NAME is not set' or, right after "
+				 "an option, '# or CONFIG_NAME=value', found '%.200s'", name, lineno, line);
 	}
 	free(copy);
 	if (!ret && !f->n) {
@@ -105,10 +145,8 @@ void kb_fragment_free(struct kb_fragment *f)
 {
 	size_t i;
 
-	for (i = 0; i < f->n; i++) {
-		free(f->opts[i].name);
-		free(f->opts[i].value);
-	}
+	for (i = 0; i < f->n; i++)
+		opt_free(&f->opts[i]);
 	free(f->opts);
 	memset(f, 0, sizeof(*f));
 }
@@ -123,23 +161,47 @@ static bool same_value(const char *want, const char *have)
 	return !strcmp(want, have);
 }
 
+static bool holds(const struct kb_opt *o, const struct kconfig *kc)
+{
+	const char *have = kconfig_get(kc, o->name);
+
+	return o->value ? have && same_value(o->value, have) : !have;
+}
+
 size_t kb_fragment_check(const struct kb_fragment *f, const struct kconfig *kc, struct kb_strv *dropped)
 {
-	size_t i, n = 0;
+	size_t i, j, n = 0;
 
 	for (i = 0; i < f->n; i++) {
 		const struct kb_opt *o = &f->opts[i];
 		const char *have = kconfig_get(kc, o->name);
+		char *alts = xstrdup("");
+		bool ok = holds(o, kc);
 
-		if (o->value ? have && same_value(o->value, have) : !have)
+		for (j = 0; j < o->n_alts && !ok; j++)
+			ok = holds(&o->alts[j], kc);
+		if (ok) {
+			free(alts);
 			continue;
+		}
 		n++;
+		for (j = 0; j < o->n_alts; j++) {
+			const char *ah = kconfig_get(kc, o->alts[j].name);
+			char *next = xasprintf("%s, or %s=%s (the .config has: %s%s%s)", alts, o->alts[j].name,
+					       o->alts[j].value, ah ? o->alts[j].name : "not set", ah ? "=" : "",
+					       ah ? ah : "");
+
+			free(alts);
+			alts = next;
+		}
 		if (!o->value)
-			kb_strv_pushf(dropped, "# %s is not set (the .config has: %s=%s)", o->name, o->name, have);
+			kb_strv_pushf(dropped, "# %s is not set (the .config has: %s=%s)%s", o->name, o->name, have, alts);
 		else if (!have)
-			kb_strv_pushf(dropped, "%s=%s (the .config has: not set)", o->name, o->value);
+			kb_strv_pushf(dropped, "%s=%s (the .config has: not set)%s", o->name, o->value, alts);
 		else
-			kb_strv_pushf(dropped, "%s=%s (the .config has: %s=%s)", o->name, o->value, o->name, have);
+			kb_strv_pushf(dropped, "%s=%s (the .config has: %s=%s)%s", o->name, o->value, o->name, have,
+				      alts);
+		free(alts);
 	}
 	return n;
 }

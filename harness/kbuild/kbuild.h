@@ -3,7 +3,9 @@
  * 'mmstall kernel': guest kernels built from source, with mmstall's config
  * fragment (kconfig/mmstall.config) and optional patches, in a cache.
  *
- * Cache layout, under $MMSTALL_CACHE/kbuild (see cache_dir()):
+ * Cache layout, under $MMSTALL_CACHE/kbuild (see cache_dir()); builds/ and
+ * labels/ are the built-kernel cache that 'mmstall vm' reads, defined in
+ * harness/kernel/builds.h:
  *
  *   trees/<tree>/src        private git work tree of one source origin (a
  *                           directory, a git repository, a tarball, a
@@ -30,6 +32,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#include "harness/kernel/builds.h"
 
 /* Error text buffers: a patch failure carries the rejected hunk. */
 #define KB_ERR_LEN 8192
@@ -66,6 +70,8 @@ void kb_fmt_size(char *buf, size_t len, uint64_t bytes);
 struct kb_opt {
 	char *name;	/* CONFIG_X */
 	char *value;	/* "y", "250", "\"str\""; NULL: must not be set */
+	struct kb_opt *alts;	/* "# or CONFIG_Y=v" lines after it: accepted instead */
+	size_t n_alts;
 };
 
 struct kb_fragment {
@@ -76,6 +82,9 @@ struct kb_fragment {
 /*
  * Parse "CONFIG_X=v" and "# CONFIG_X is not set" lines; other comments and
  * blank lines are skipped; anything else is an error naming the line.
+ * "# or CONFIG_Y=v" right after an option is an alternative the check
+ * accepts instead of it (an option that newer kernels replaced): a comment
+ * to merge_config.sh, so the option itself is what gets asked for.
  */
 int kb_fragment_parse(const char *text, const char *name, struct kb_fragment *f, char *err, size_t errlen);
 void kb_fragment_free(struct kb_fragment *f);
@@ -141,15 +150,8 @@ void kb_patchset_free(struct kb_patchset *ps);
  */
 char *kb_find_hunk(const char *patch, const char *file, long line);
 
-/* ---- cache.c ---- */
+/* ---- cache.c (paths and labels: harness/kernel/builds.h) ---- */
 
-/* $CACHE/kbuild/<sub> (static buffer per call site: copy it). */
-int kb_cache_path(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-bool kb_label_ok(const char *label);
-/* The image and config of a build by label; -ENOENT when there is no such label. */
-int kb_label_paths(const char *label, char **image, char **config);
-/* Point labels/<label> at builds/<key>. */
-int kb_label_set(const char *label, const char *key);
 /* Evict least recently used trees, then builds, until the cache is under max bytes; keep_* are spared. */
 int kb_cache_trim(uint64_t max, const char *keep_tree, const char *keep_key);
 /* Cache cap: --max-cache, else $MMSTALL_KBUILD_MAX, else 40G. */

@@ -3,11 +3,16 @@
  * Kernel variants: parse LABEL=SPEC, find or fetch the image, its config
  * and its modules, and work out which modules the guest must load.
  *
- * A Debian package is unpacked once into the cache as
+ * A Debian package (harness/kernel/debian.h picks it and lays it out) is
+ * unpacked once into the cache as
  * kernels/<package>_<version>/{vmlinuz,config,System.map,modules/,info.json};
  * the directory is built under a temporary name and renamed into place, so
- * a directory with the final name is always complete.  Debian packages ship
- * no modules.dep (depmod makes it at install time): we run depmod there.
+ * a directory with the final name is always complete.
+ *
+ * Errors: every function here writes one sentence to err/errlen; the
+ * legacy forms without err (kernel_resolve, kernel_fetch,
+ * kernel_guest_modules) copy it into vm_error, the only use of vm_err()
+ * left in this file, until harness/vm's callers take err themselves.
  */
 #include "harness/vm/kernel.h"
 
@@ -24,14 +29,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kbuild/kbuild.h"
 #include "harness/kconfig.h"
+#include "harness/kernel/builds.h"
+#include "harness/kernel/debian.h"
 #include "harness/util.h"
 #include "harness/vm/host.h"
-
-#define BZ_MAGIC_OFF 0x202
-#define BZ_VERSION_PTR_OFF 0x20e
-#define BZ_HEAD_LEN 65536
 
 static bool label_ok(const char *s, size_t len)
 {
@@ -81,7 +83,7 @@ static int parse_path_spec(struct vm_kernel *k, char *err, size_t errlen)
 static int parse_build_spec(struct vm_kernel *k, char *err, size_t errlen)
 {
 	const char *label = k->spec + 6;
-	int ret = kb_label_paths(label, &k->path, &k->opt_config);
+	int ret = builds_label_paths(label, &k->path, &k->opt_config);
 
 	if (ret == -ENOENT)
 		snprintf(err, errlen,
@@ -134,44 +136,9 @@ void kernel_free(struct vm_kernel *k)
 	free(k->release);
 	free(k->package);
 	free(k->package_version);
+	free(k->package_suite);
 	free(k->id);
 	memset(k, 0, sizeof(*k));
-}
-
-/* ---- bzImage ---- */
-
-int kernel_check_image(const char *path, char *release, size_t len)
-{
-	unsigned char *buf = malloc(BZ_HEAD_LEN);
-	unsigned int voff;
-	ssize_t n;
-	int fd, ret = 0;
-
-	if (!buf)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		free(buf);
-		return -errno;
-	}
-	n = pread(fd, buf, BZ_HEAD_LEN - 1, 0);
-	close(fd);
-	if (n < BZ_VERSION_PTR_OFF + 2 || memcmp(buf + BZ_MAGIC_OFF, "HdrS", 4)) {
-		free(buf);
-		return n < 0 ? -errno : -ENOEXEC;
-	}
-	buf[n] = '\0';
-	/* boot protocol: kernel_version points 0x200 before a "release (builder) #..." string */
-	voff = (buf[BZ_VERSION_PTR_OFF] | buf[BZ_VERSION_PTR_OFF + 1] << 8) + 0x200;
-	if (release && len) {
-		release[0] = '\0';
-		if (voff > 0x200 && voff < (unsigned int)n)
-			sscanf((char *)buf + voff, "%63s", release);
-		if (!release[0])
-			ret = -ENODATA;
-	}
-	free(buf);
-	return ret;
 }
 
 /* ---- kernels given by path ---- */
@@ -256,25 +223,25 @@ static void path_identity(struct vm_kernel *k)
 	k->id = xasprintf("path-%016llx", (unsigned long long)h);
 }
 
-static int prepare_path(struct vm_kernel *k)
+static int prepare_path(struct vm_kernel *k, char *err, size_t errlen)
 {
 	char release[64], real[PATH_MAX], *dir;
 	int ret;
 
 	if (!realpath(k->path, real)) {
 		ret = -errno;
-		vm_err("kernel image %s (--kernel %s=...): %s; give the path of a bzImage/vmlinuz", k->path,
+		snprintf(err, errlen, "kernel image %s (--kernel %s=...): %s; give the path of a bzImage/vmlinuz", k->path,
 			k->label, strerror(errno));
 		return ret;
 	}
 	ret = kernel_check_image(real, release, sizeof(release));
 	if (ret == -ENOEXEC) {
-		vm_err("%s is not a bootable x86 kernel image (no 'HdrS' header at offset 0x202); give the "
+		snprintf(err, errlen, "%s is not a bootable x86 kernel image (no 'HdrS' header at offset 0x202); give the "
 			"bzImage (arch/x86/boot/bzImage, /boot/vmlinuz-*), not vmlinux or a module", real);
 		return ret;
 	}
 	if (ret) {
-		vm_err("cannot read kernel image %s: %s", real, strerror(-ret));
+		snprintf(err, errlen, "cannot read kernel image %s: %s", real, strerror(-ret));
 		return ret;
 	}
 	k->image = xstrdup(real);
@@ -282,7 +249,7 @@ static int prepare_path(struct vm_kernel *k)
 	dir = dir_of(real);
 	if (k->opt_config) {
 		if (!path_exists(k->opt_config)) {
-			vm_err("kernel config %s (--kernel %s=...,config=) does not exist", k->opt_config,
+			snprintf(err, errlen, "kernel config %s (--kernel %s=...,config=) does not exist", k->opt_config,
 			       k->label);
 			free(dir);
 			return -ENOENT;
@@ -294,7 +261,7 @@ static int prepare_path(struct vm_kernel *k)
 	if (k->opt_modules) {
 		k->modules_dir = resolve_modules_opt(k->opt_modules, release);
 		if (!k->modules_dir) {
-			vm_err("modules directory %s (--kernel %s=...,modules=) does not exist; give "
+			snprintf(err, errlen, "modules directory %s (--kernel %s=...,modules=) does not exist; give "
 				"lib/modules/%s or the root above it", k->opt_modules, k->label, release);
 			free(dir);
 			return -ENOENT;
@@ -312,239 +279,64 @@ static int prepare_path(struct vm_kernel *k)
 
 /* ---- Debian packages ---- */
 
-struct deb_cand {
-	char *name;
-	char *version;
-};
-
-/* Real, versioned image packages of our architecture: no meta, debug, rt or unsigned ones. */
-static bool deb_name_ok(const char *pattern, const char *name)
-{
-	static const char *const skip[] = { "-dbg", "-unsigned", "-template", "-rt-" };
-	size_t plen = strlen(pattern), i;
-	char glob[300];
-	const char *rel = name + strlen("linux-image-");
-	int a, b, c;
-
-	if (strncmp(name, "linux-image-", strlen("linux-image-")))
-		return false;
-	snprintf(glob, sizeof(glob), "%s*", pattern);
-	if (fnmatch(glob, name, 0))
-		return false;
-	/* "linux-image-6.1" means 6.1, not 6.12: a number in the pattern is not cut short */
-	if (!strpbrk(pattern, "*?[") && isdigit((unsigned char)pattern[plen - 1]) &&
-	    isdigit((unsigned char)name[plen]))
-		return false;
-	for (i = 0; i < ARRAY_SIZE(skip); i++)
-		if (strstr(name, skip[i]))
-			return false;
-	if (strlen(name) < 6 || strcmp(name + strlen(name) - 6, "-amd64"))
-		return false;
-	/* meta packages (linux-image-6.12-amd64) carry no X.Y.Z release */
-	return sscanf(rel, "%d.%d.%d", &a, &b, &c) == 3;
-}
-
-static int deb_list_names(const char *pattern, char ***names_out, size_t *n_out)
-{
-	char prefix[256], *out = NULL, *line, *save = NULL, **names = NULL;
-	size_t n = 0, lit = strcspn(pattern, "*?[");
-	int ret;
-
-	snprintf(prefix, sizeof(prefix), "%.*s", (int)lit, pattern);
-	if (strncmp(prefix, "linux-image-", strlen("linux-image-")))
-		snprintf(prefix, sizeof(prefix), "linux-image-");
-	{
-		char *argv[] = { "apt-cache", "pkgnames", prefix, NULL };
-
-		ret = proc_capture(argv, NULL, &out, NULL);
-	}
-	if (ret) {
-		if (ret > 0)
-			free(out);
-		return ret < 0 ? ret : -EIO;
-	}
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!deb_name_ok(pattern, line))
-			continue;
-		names = realloc(names, (n + 1) * sizeof(*names));
-		if (!names)
-			abort();
-		names[n++] = xstrdup(line);
-	}
-	free(out);
-	*names_out = names;
-	*n_out = n;
-	return 0;
-}
-
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t a = strlen(s), b = strlen(suffix);
-
-	return a >= b && !strcmp(s + a - b, suffix);
-}
-
-/* Both flavours match: cloud-amd64 boots faster (fewer drivers) and is smaller. */
-static void prefer_cloud(char **names, size_t *n)
-{
-	size_t i, j = 0, cloud = 0;
-
-	for (i = 0; i < *n; i++)
-		cloud += ends_with(names[i], "-cloud-amd64");
-	if (!cloud)
-		return;
-	for (i = 0; i < *n; i++) {
-		if (ends_with(names[i], "-cloud-amd64"))
-			names[j++] = names[i];
-		else
-			free(names[i]);
-	}
-	*n = j;
-}
-
-/* Candidate versions of all names from one 'apt-cache show'. */
-static int deb_versions(char **names, size_t n, struct deb_cand **cands_out, size_t *nc_out)
-{
-	char **argv = calloc(n + 4, sizeof(char *)), *out = NULL, *line, *save = NULL, *pkg = NULL;
-	struct deb_cand *cands = NULL;
-	size_t i, nc = 0;
-	int ret;
-
-	if (!argv)
-		return -ENOMEM;
-	argv[0] = "apt-cache";
-	argv[1] = "show";
-	argv[2] = "--no-all-versions";
-	for (i = 0; i < n; i++)
-		argv[3 + i] = names[i];
-	ret = proc_capture(argv, NULL, &out, NULL);
-	free(argv);
-	if (ret) {
-		if (ret > 0)
-			free(out);
-		return ret < 0 ? ret : -EIO;
-	}
-	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!strncmp(line, "Package: ", 9)) {
-			pkg = line + 9;
-		} else if (!strncmp(line, "Version: ", 9) && pkg) {
-			cands = realloc(cands, (nc + 1) * sizeof(*cands));
-			if (!cands)
-				abort();
-			cands[nc].name = xstrdup(pkg);
-			cands[nc++].version = xstrdup(line + 9);
-			pkg = NULL;
-		}
-	}
-	free(out);
-	*cands_out = cands;
-	*nc_out = nc;
-	return 0;
-}
-
-static bool deb_newer(const char *a, const char *b)
-{
-	char *argv[] = { "dpkg", "--compare-versions", (char *)a, "gt", (char *)b, NULL };
-
-	return proc_run(argv, NULL, -1, -1, -1) == 0;
-}
-
-static void free_names(char **names, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-}
-
 static char *cache_entry(const struct vm_kernel *k)
 {
 	return xasprintf("%s/kernels/%s_%s", cache_dir(), k->package, k->package_version);
 }
 
-/* Fetching needs apt-get, dpkg-deb and depmod: say so now, not after the data disk is built. */
-static int fetch_tools(const struct vm_kernel *k)
+static bool cached(const struct vm_kernel *k)
 {
-	static const struct {
-		const char *prog, *package;
-	} tools[] = { { "apt-get", "apt" }, { "dpkg-deb", "dpkg" }, { "depmod", "kmod" } };
 	char *dir = cache_entry(k), *img = xasprintf("%s/vmlinuz", dir);
-	bool cached = path_exists(img);
-	size_t i;
+	bool ok = path_exists(img);
 
 	free(img);
 	free(dir);
-	for (i = 0; i < ARRAY_SIZE(tools) && !cached; i++) {
-		if (!have_program(tools[i].prog)) {
-			vm_err("%s not found: needed to fetch the kernel package %s (apt-get install %s)",
-			       tools[i].prog, k->package, tools[i].package);
-			return -ENOENT;
-		}
-	}
-	return 0;
+	return ok;
 }
 
-static int deb_resolve(struct vm_kernel *k)
+/* mmstall's own apt (harness/kernel/debian.h), its lists no older than a day. */
+static int open_archive(struct deb_apt **a, char *err, size_t errlen)
 {
-	struct deb_cand *cands = NULL;
-	char **names = NULL;
-	size_t n = 0, nc = 0, i, best = 0;
-	int ret;
+	struct deb_apt_conf c = { 0 };
+	int ret = deb_apt_open(&c, a, err, errlen);
 
-	ret = deb_list_names(k->pattern, &names, &n);
-	if (ret == -ENOENT) {
-		vm_err("apt-cache not found: 'deb:' kernels need Debian's apt (or give a kernel image path)");
-		return ret;
+	if (!ret)
+		ret = deb_apt_refresh(*a, DEB_LISTS_MAX_AGE_S, err, errlen);
+	if (ret && *a) {
+		deb_apt_close(*a);
+		*a = NULL;
 	}
-	prefer_cloud(names, &n);
-	if (!ret && n)
-		ret = deb_versions(names, n, &cands, &nc);
-	free_names(names, n);
-	if (ret == -EINTR)
-		return ret;
-	if (ret || !nc) {
-		vm_err("no Debian kernel package matches 'deb:%s' (looked for linux-image-X.Y.Z* packages "
-		       "whose name starts with it, skipping meta, -dbg, -unsigned and -rt ones); see "
-		       "'apt-cache search linux-image' (after 'apt-get update')", k->pattern);
-		ret = ret ? ret : -ENOENT;
-		goto out;
-	}
-	for (i = 1; i < nc; i++) {
-		if (proc_stop_signal) {
-			ret = -EINTR;
-			goto out;
-		}
-		if (deb_newer(cands[i].version, cands[best].version))
-			best = i;
-	}
-	msg_debug("deb:%s: %zu candidates, newest %s %s", k->pattern, nc, cands[best].name, cands[best].version);
-	k->package = xstrdup(cands[best].name);
-	k->package_version = xstrdup(cands[best].version);
-	k->release = xstrdup(k->package + strlen("linux-image-"));
-	ret = fetch_tools(k);
-out:
-	for (i = 0; i < nc; i++) {
-		free(cands[i].name);
-		free(cands[i].version);
-	}
-	free(cands);
 	return ret;
 }
 
-/* The one *.deb that apt-get download left in dir. */
-static char *find_deb(const char *dir)
+static int deb_resolve(struct vm_kernel *k, char *err, size_t errlen)
 {
-	struct dirent *de;
-	char *p = NULL;
-	DIR *d = opendir(dir);
+	struct deb_apt *a = NULL;
+	struct deb_pkg p;
+	char why[768];
+	int ret;
 
-	while (d && !p && (de = readdir(d)))
-		if (ends_with(de->d_name, ".deb"))
-			p = xasprintf("%s/%s", dir, de->d_name);
-	if (d)
-		closedir(d);
-	return p;
+	why[0] = '\0';
+	ret = open_archive(&a, why, sizeof(why));
+	if (!ret)
+		ret = deb_kernel_pick(a, k->pattern, &p, why, sizeof(why));
+	deb_apt_close(a);
+	if (ret) {
+		if (ret != -EINTR)
+			snprintf(err, errlen, "--kernel %s=%s: %s", k->label, k->spec, why[0] ? why : strerror(-ret));
+		return ret;
+	}
+	k->package = p.name;
+	k->package_version = p.version;
+	k->package_suite = p.suite;
+	k->release = xstrdup(deb_kernel_release(&p));
+	/* unpacking runs depmod: say so now, not after the data disk is built */
+	if (!cached(k) && !have_program("depmod")) {
+		snprintf(err, errlen, "depmod not found: needed to unpack the kernel package %s (apt-get install kmod)",
+			 k->package);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 static int write_info(const struct vm_kernel *k, const char *dir)
@@ -554,8 +346,8 @@ static int write_info(const struct vm_kernel *k, const char *dir)
 	int ret;
 
 	iso8601_now(stamp, sizeof(stamp));
-	o = json_pack("{s:s,s:s,s:s,s:s}", "package", k->package, "version", k->package_version, "release",
-		      k->release, "fetched_at", stamp);
+	o = json_pack("{s:s,s:s,s:s?,s:s,s:s}", "package", k->package, "version", k->package_version, "suite",
+		      k->package_suite, "release", k->release, "fetched_at", stamp);
 	s = o ? json_dumps(o, JSON_INDENT(2)) : NULL;
 	json_decref(o);
 	if (!s)
@@ -567,150 +359,64 @@ static int write_info(const struct vm_kernel *k, const char *dir)
 	return ret;
 }
 
-static int step_failed(const char *what, const struct vm_kernel *k, int ret, const char *out)
+/* Fetch into a temporary directory beside final and rename it into place. */
+static int deb_fetch(struct vm_kernel *k, const char *final, char *err, size_t errlen)
 {
-	if (ret == -EINTR)
-		return ret;
-	if (ret < 0)
-		vm_err("%s for %s: cannot run it (%s; apt-get install %s)", what, k->package, strerror(-ret),
-		       strstr(what, "depmod") ? "kmod" : strstr(what, "dpkg") ? "dpkg" : "apt");
-	else
-		vm_err("%s for %s %s failed (%s): %s", what, k->package, k->package_version,
-			ret < 0 ? strerror(-ret) : "exit status", last_line(out));
-	return ret < 0 ? ret : -EIO;
-}
-
-/* Download and unpack into tmp; lay out vmlinuz, config, System.map, modules/. */
-static int deb_unpack(struct vm_kernel *k, const char *tmp)
-{
-	char *spec = xasprintf("%s=%s", k->package, k->package_version);
-	char *root = xasprintf("%s/root", tmp), *deb = NULL, *out = NULL, *from = NULL, *to = NULL;
-	int ret;
-
-	{
-		char *argv[] = { "apt-get", "download", "-q", spec, NULL };
-
-		/* apt prints the sandbox notice as root on stderr: shown only on failure */
-		ret = proc_capture(argv, tmp, NULL, &out);
-	}
-	if (ret || !(deb = find_deb(tmp))) {
-		ret = step_failed("apt-get download", k, ret ? ret : 1, out);
-		if (ret != -EINTR)
-			vm_err("%s; check the network and the apt sources ('apt-get update'), or give a kernel "
-			       "image path with --kernel %s=PATH", vm_error, k->label);
-		goto out;
-	}
-	free(out);
-	out = NULL;
-	{
-		char *argv[] = { "dpkg-deb", "-x", deb, root, NULL };
-
-		ret = proc_capture(argv, NULL, NULL, &out);
-	}
-	if (ret) {
-		ret = step_failed("dpkg-deb -x", k, ret, out);
-		goto out;
-	}
-	free(out);
-	out = NULL;
-	unlink(deb);
-	from = xasprintf("%s/lib/modules/%s", root, k->release);
-	if (is_dir(from)) {
-		char *argv[] = { "depmod", "-b", root, k->release, NULL };
-
-		ret = proc_capture(argv, NULL, NULL, &out);
-		if (ret) {
-			ret = step_failed("depmod", k, ret, out);
-			goto out;
-		}
-		to = xasprintf("%s/modules", tmp);
-		if (rename(from, to) < 0) {
-			ret = -errno;
-			goto out;
-		}
-		free(to);
-		to = NULL;
-	}
-	free(from);
-	from = xasprintf("%s/boot/vmlinuz-%s", root, k->release);
-	to = xasprintf("%s/vmlinuz", tmp);
-	if (rename(from, to) < 0) {
-		vm_err("package %s %s has no /boot/vmlinuz-%s: not a kernel image package", k->package,
-			k->package_version, k->release);
-		ret = -ENOENT;
-		goto out;
-	}
-	free(from);
-	free(to);
-	from = xasprintf("%s/boot/config-%s", root, k->release);
-	to = xasprintf("%s/config", tmp);
-	rename(from, to);
-	free(from);
-	free(to);
-	from = xasprintf("%s/boot/System.map-%s", root, k->release);
-	to = xasprintf("%s/System.map", tmp);
-	rename(from, to);
-	ret = rm_rf(root);
-	if (!ret)
-		ret = write_info(k, tmp);
-out:
-	free(spec);
-	free(root);
-	free(deb);
-	free(out);
-	free(from);
-	free(to);
-	return ret;
-}
-
-static int deb_fetch(struct vm_kernel *k, const char *final)
-{
-	char *base = xasprintf("%s/kernels", cache_dir()), *tmp;
+	char *base = xasprintf("%s/kernels", cache_dir()), *tmp = NULL, why[768];
+	struct deb_apt *a = NULL;
+	struct deb_pkg p = { .name = k->package, .version = k->package_version, .suite = k->package_suite };
 	int ret = mkdir_p(base, 0755);
 
+	why[0] = '\0';
 	if (ret) {
-		vm_err("cannot create cache directory %s: %s (set MMSTALL_CACHE to another place)", base,
-			strerror(-ret));
-		free(base);
-		return ret;
+		snprintf(err, errlen, "cannot create cache directory %s: %s (set MMSTALL_CACHE to another place)", base,
+			 strerror(-ret));
+		goto out;
 	}
 	tmp = xasprintf("%s/.fetch.%d.XXXXXX", base, (int)getpid());
-	free(base);
 	if (!mkdtemp(tmp)) {
 		ret = -errno;
-		vm_err("cannot create a directory in %s/kernels: %s", cache_dir(), strerror(errno));
-		free(tmp);
-		return ret;
+		snprintf(err, errlen, "cannot create a directory in %s: %s", base, strerror(errno));
+		goto out;
 	}
 	chmod(tmp, 0755); /* mkdtemp's 0700 would become the cache entry's mode */
-	ret = deb_unpack(k, tmp);
+	ret = open_archive(&a, why, sizeof(why));
+	if (!ret)
+		ret = deb_kernel_unpack(a, &p, tmp, why, sizeof(why));
+	deb_apt_close(a);
+	if (!ret)
+		ret = write_info(k, tmp);
 	if (!ret && rename(tmp, final) < 0 && errno != ENOTEMPTY && errno != EEXIST)
 		ret = -errno;
 	/* on success tmp is gone; if another mmstall won the race, theirs is as good */
 	rm_rf(tmp);
-	if (ret && ret != -EINTR && !vm_error[0])
-		vm_err("cannot unpack %s into %s: %s%s", k->package, final, strerror(-ret),
-			ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE)" : "");
+	if (ret && ret != -EINTR)
+		snprintf(err, errlen, "kernel %s %s: %s%s", k->package, k->package_version,
+			 why[0] ? why : strerror(-ret), ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE)" : "");
+out:
 	free(tmp);
+	free(base);
 	return ret;
 }
 
 /* The package is resolved; fetch it into the cache unless it is there. */
-static int fetch_deb(struct vm_kernel *k, int *fetched)
+static int fetch_deb(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
 {
-	char *dir, *p;
+	char *dir = cache_entry(k);
 	int ret = 0;
 
-	dir = cache_entry(k);
-	p = xasprintf("%s/vmlinuz", dir);
-	if (!path_exists(p)) {
-		msg_info("[%s] fetching %s %s", k->label, k->package, k->package_version);
-		ret = deb_fetch(k, dir);
+	if (!cached(k)) {
+		uint64_t t0 = now_ns();
+
+		msg_info("[%s] fetching %s %s (%s)", k->label, k->package, k->package_version,
+			 k->package_suite ? k->package_suite : "?");
+		ret = deb_fetch(k, dir, err, errlen);
 		*fetched = 1;
+		if (!ret)
+			msg_info("[%s] fetched %s in %.1f s", k->label, k->package, (now_ns() - t0) / 1e9);
 	}
 	if (!ret) {
-		k->image = p;
-		p = NULL;
+		k->image = xasprintf("%s/vmlinuz", dir);
 		k->config = xasprintf("%s/config", dir);
 		if (!path_exists(k->config)) {
 			free(k->config);
@@ -723,29 +429,56 @@ static int fetch_deb(struct vm_kernel *k, int *fetched)
 		}
 		k->id = xasprintf("%s_%s", k->package, k->package_version);
 	}
-	free(p);
 	free(dir);
 	return ret;
 }
 
+/* The legacy forms: the reason goes to vm_error too. */
+static int to_vm_error(int ret, const char *err)
+{
+	if (ret && ret != -EINTR)
+		vm_err("%s", err[0] ? err : strerror(-ret));
+	return ret;
+}
+
+int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen)
+{
+	err[0] = '\0';
+	if (k->pattern)
+		return deb_resolve(k, err, errlen);
+	return prepare_path(k, err, errlen);
+}
+
 int kernel_resolve(struct vm_kernel *k)
 {
-	if (k->pattern)
-		return deb_resolve(k);
-	return prepare_path(k);
+	char err[1024];
+
+	return to_vm_error(kernel_resolve_err(k, err, sizeof(err)), err);
+}
+
+int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
+{
+	int ret = 0;
+
+	*fetched = 0;
+	err[0] = '\0';
+	if (k->pattern && !k->image)
+		ret = fetch_deb(k, fetched, err, errlen);
+	if (!ret)
+		ret = kernel_guest_check(k, err, errlen);
+	return ret;
 }
 
 int kernel_fetch(struct vm_kernel *k, int *fetched)
 {
-	*fetched = 0;
-	if (k->pattern && !k->image)
-		return fetch_deb(k, fetched);
-	return 0;
+	char err[1024];
+
+	return to_vm_error(kernel_fetch_err(k, fetched, err, sizeof(err)), err);
 }
 
 /* ---- modules the guest needs ---- */
 
-/* What the guest needs to see its disks and mount ext4 on them. */
+/* What the guest needs to see its disks and mount ext4 on them: built in or a module. */
 static const struct {
 	const char *module;
 	const char *option;
@@ -755,8 +488,41 @@ static const struct {
 	{ "ext4", "CONFIG_EXT4_FS" },
 };
 
+/*
+ * What the guest's plumbing (harness/vm/initramfs.c's /init, busybox, the
+ * static mmstall) needs built in before any module can be loaded.  Not
+ * here: tmpfs (the guest mounts none; its rootfs is ramfs without it) and
+ * what a scenario needs (throttles, probes: harness/kfeatures.c).
+ */
+static const struct {
+	const char *option;
+	const char *value;	/* the value it must have */
+	const char *why;	/* "which the guest needs for ..." */
+} guest_plumbing[] = {
+	{ "CONFIG_64BIT", "y", "running its x86-64 programs (busybox, mmstall)" },
+	{ "CONFIG_BLK_DEV_INITRD", "y", "its initramfs, which holds /init, busybox and mmstall" },
+	{ "CONFIG_BINFMT_ELF", "y", "running busybox and mmstall" },
+	{ "CONFIG_BINFMT_SCRIPT", "y", "its /init, a shell script" },
+	{ "CONFIG_DEVTMPFS", "y", "/dev (its /init mounts devtmpfs)" },
+	{ "CONFIG_PROC_FS", "y", "/proc (the probes read /proc/<pid>/maps, cmdline, ...)" },
+	{ "CONFIG_SYSFS", "y", "/sys (it finds its disks by serial in /sys/block)" },
+	{ "CONFIG_CGROUPS", "y", "the cgroup2 hierarchy that holds lo and hi" },
+	{ "CONFIG_FUTEX", "y", "mmstall's threads (pthreads)" },
+	{ "CONFIG_TTY", "y", "its console on ttyS0, which the host follows" },
+	{ "CONFIG_SERIAL_8250", "y", "its console on ttyS0, which the host follows" },
+	{ "CONFIG_SERIAL_8250_CONSOLE", "y", "its console on ttyS0, which the host follows" },
+};
+
+/* Not fatal, but worth a line: the run works, slower or noisier. */
+static const struct {
+	const char *option;
+	const char *without;
+} guest_wants[] = {
+	{ "CONFIG_ACPI", "the guest cannot power off: each run ends with a panic of /init instead" },
+};
+
 /* modules.dep: the file, or for a read-only tree without one, depmod -n's first section. */
-static int load_modules_dep(const struct vm_kernel *k, char **text)
+static int load_modules_dep(const struct vm_kernel *k, char **text, char *err, size_t errlen)
 {
 	char *path = xasprintf("%s/modules.dep", k->modules_dir), *root, *cut;
 	size_t rl = strlen(k->release), ml = strlen(k->modules_dir);
@@ -768,7 +534,7 @@ static int load_modules_dep(const struct vm_kernel *k, char **text)
 	/* depmod -b wants ROOT/lib/modules/<release>; anything else cannot be resolved */
 	if (ml < rl + 13 || strcmp(k->modules_dir + ml - rl, k->release) ||
 	    strncmp(k->modules_dir + ml - rl - 13, "/lib/modules/", 13)) {
-		vm_err("no modules.dep in %s; run 'depmod -b ROOT %s' there first", k->modules_dir, k->release);
+		snprintf(err, errlen, "no modules.dep in %s; run 'depmod -b ROOT %s' there first", k->modules_dir, k->release);
 		return -ENOENT;
 	}
 	root = xasprintf("%.*s", (int)(ml - rl - 13), k->modules_dir);
@@ -779,10 +545,10 @@ static int load_modules_dep(const struct vm_kernel *k, char **text)
 	}
 	free(root);
 	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run depmod (%s): it resolves module dependencies (apt-get install kmod)",
+		snprintf(err, errlen, "cannot run depmod (%s): it resolves module dependencies (apt-get install kmod)",
 		       strerror(-ret));
 	else if (ret > 0)
-		vm_err("depmod -n failed for %s (exit status %d)", k->modules_dir, ret);
+		snprintf(err, errlen, "depmod -n failed for %s (exit status %d)", k->modules_dir, ret);
 	if (ret) {
 		if (ret > 0)
 			free(*text);
@@ -898,21 +664,22 @@ void kernel_modules_free(char **mods)
 }
 
 /* Is a needed driver a module (1), built in (0), or missing (-ENOENT)? */
-static int need_module(const struct vm_kernel *k, struct kconfig *kc, const char *dep, size_t i)
+static int need_module(const struct vm_kernel *k, struct kconfig *kc, const char *dep, size_t i, char *err,
+		       size_t errlen)
 {
 	const char *v = kc ? kconfig_get(kc, guest_needs[i].option) : NULL;
 
 	if (kc && v && !strcmp(v, "y"))
 		return 0;
 	if (kc && !v) {
-		vm_err("kernel %s (%s) was built without %s: the guest could not use its disks; build "
+		snprintf(err, errlen, "kernel %s (%s) was built without %s: the guest could not use its disks; build "
 			"it with %s=y or =m", k->label, k->image, guest_needs[i].option, guest_needs[i].option);
 		return -ENOENT;
 	}
 	if (!kc && (!dep || !dep_line_by_name(dep, guest_needs[i].module)))
 		return 0; /* no config, no module: assume built in; the boot will tell */
 	if (!dep) {
-		vm_err("kernel %s has %s=m but no modules were found beside %s: pass --kernel %s=%s,modules=DIR "
+		snprintf(err, errlen, "kernel %s has %s=m but no modules were found beside %s: pass --kernel %s=%s,modules=DIR "
 			"(the lib/modules/%s of 'make modules_install')", k->label, guest_needs[i].option,
 			k->image, k->label, k->path ? k->path : k->image, k->release);
 		return -ENOENT;
@@ -920,7 +687,7 @@ static int need_module(const struct vm_kernel *k, struct kconfig *kc, const char
 	return 1;
 }
 
-int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out)
+int kernel_guest_modules_err(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen)
 {
 	struct kconfig *kc = NULL;
 	char *dep = NULL, **list = NULL;
@@ -930,20 +697,20 @@ int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out)
 	if (k->config && kconfig_load_file(k->config, &kc))
 		kc = NULL;
 	if (k->modules_dir) {
-		ret = load_modules_dep(k, &dep);
+		ret = load_modules_dep(k, &dep, err, errlen);
 		if (ret)
 			goto out;
 	}
 	for (i = 0; i < ARRAY_SIZE(guest_needs) && !ret; i++) {
 		const char *line;
 
-		ret = need_module(k, kc, dep, i);
+		ret = need_module(k, kc, dep, i, err, errlen);
 		if (ret <= 0)
 			continue;
 		line = dep_line_by_name(dep, guest_needs[i].module);
 		ret = line ? add_with_deps(dep, line, &list, &n, 0) : -ENOENT;
 		if (ret)
-			vm_err("kernel %s: module %s (or a dependency) is not in %s/modules.dep; is that the "
+			snprintf(err, errlen, "kernel %s: module %s (or a dependency) is not in %s/modules.dep; is that the "
 				"modules tree of release %s?", k->label, guest_needs[i].module, k->modules_dir,
 				k->release);
 	}
@@ -958,4 +725,46 @@ out:
 		list = calloc(1, sizeof(char *));
 	*mods_out = list;
 	return 0;
+}
+
+int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out)
+{
+	char err[1024] = "";
+
+	return to_vm_error(kernel_guest_modules_err(k, mods_out, err, sizeof(err)), err);
+}
+
+int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len)
+{
+	struct kconfig *kc = NULL;
+	const char *v;
+	size_t i;
+	int ret = 0;
+
+	if (!k->config || kconfig_load_file(k->config, &kc))
+		return 0; /* nothing to check: the boot will tell */
+	for (i = 0; i < ARRAY_SIZE(guest_plumbing) && !ret; i++) {
+		v = kconfig_get(kc, guest_plumbing[i].option);
+		if (v && !strcmp(v, guest_plumbing[i].value))
+			continue;
+		snprintf(why, len, "could not test: kernel %s lacks %s=%s (%s%s in %s), which the guest needs for "
+			 "%s; build it with %s=%s", k->label, guest_plumbing[i].option, guest_plumbing[i].value,
+			 v ? "=" : "not set", v ? v : "", k->config, guest_plumbing[i].why, guest_plumbing[i].option,
+			 guest_plumbing[i].value);
+		ret = -ENOTSUP;
+	}
+	for (i = 0; i < ARRAY_SIZE(guest_needs) && !ret; i++) {
+		if (kconfig_get(kc, guest_needs[i].option))
+			continue;
+		snprintf(why, len, "could not test: kernel %s lacks %s (not set in %s), which the guest needs for its "
+			 "disks; build it with %s=y or =m", k->label, guest_needs[i].option, k->config,
+			 guest_needs[i].option);
+		ret = -ENOTSUP;
+	}
+	for (i = 0; i < ARRAY_SIZE(guest_wants) && !ret; i++)
+		if (!kconfig_get(kc, guest_wants[i].option))
+			msg_warn("[%s] no %s in %s: %s", k->label, guest_wants[i].option, k->config,
+				 guest_wants[i].without);
+	kconfig_free(kc);
+	return ret;
 }

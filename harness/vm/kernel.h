@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Kernel variants for 'mmstall vm': a bzImage on disk, or the newest
- * Debian package matching a pattern, fetched and unpacked into the cache.
+ * Kernel variants for 'mmstall vm': a bzImage on disk, a kernel built by
+ * 'mmstall kernel build' (build:LABEL, harness/kernel/builds.h), or the
+ * newest Debian package matching a pattern (deb:PATTERN, deb:latest;
+ * harness/kernel/debian.h), fetched and unpacked into the cache.
  */
 #ifndef MMSTALL_VM_KERNEL_H
 #define MMSTALL_VM_KERNEL_H
 
 #include <stddef.h>
+
+#include "harness/kernel/image.h"	/* kernel_check_image() */
 
 struct vm_kernel {
 	char label[64];
@@ -18,13 +22,14 @@ struct vm_kernel {
 	char *opt_modules;	/* ,modules=DIR */
 	char *opt_config;	/* ,config=FILE */
 
-	/* filled by kernel_prepare() */
+	/* filled by kernel_resolve() and kernel_fetch() */
 	char *image;		/* bzImage to boot */
 	char *config;		/* .config, NULL if none was found */
 	char *modules_dir;	/* lib/modules/<release>, NULL if none */
 	char *release;		/* uname -r of the image */
-	char *package;		/* deb: package name and version */
+	char *package;		/* deb: package name, version and the suite it came from */
 	char *package_version;
+	char *package_suite;
 	char *id;		/* cache identity of this kernel */
 };
 
@@ -32,25 +37,48 @@ struct vm_kernel {
 int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t errlen);
 
 /*
- * Check an image path (and find its config and modules), or pick the
- * package a deb: pattern means.  Quick and offline: done for every variant
- * before anything is booted.  The reason of a failure is in vm_error.
+ * Each of these takes err/errlen for one sentence naming what failed; the
+ * forms without (kernel_resolve, kernel_fetch, kernel_guest_modules) put
+ * that sentence into the legacy vm_error instead, for harness/vm callers
+ * that have not moved to err/errlen yet.
  */
+
+/*
+ * Check an image path (and find its config and modules), or pick the
+ * package a deb: pattern means, in mmstall's own apt lists (refreshed when
+ * a day old: see harness/kernel/debian.h).  Done for every variant before
+ * anything is booted.
+ */
+int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen);
 int kernel_resolve(struct vm_kernel *k);
-/* Download and unpack a resolved package unless cached (fetched is then set). */
+
+/*
+ * Download and unpack a resolved package unless cached (fetched is then
+ * set), then check the guest's needs (kernel_guest_check): -ENOTSUP and
+ * "could not test: ..." when the kernel lacks one.
+ */
+int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen);
 int kernel_fetch(struct vm_kernel *k, int *fetched);
+
+/*
+ * What the guest's plumbing needs from the kernel, from its config (no
+ * config: nothing to check): initramfs, script and ELF binaries, devtmpfs,
+ * /proc, /sys, cgroups, futexes, the serial console, virtio disks, ext4.
+ * -ENOTSUP with "could not test: the kernel lacks X, which the guest needs
+ * for Y" in why.  Scenario features (throttles, probes) are
+ * harness/kfeatures.h's.
+ */
+int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len);
 
 /*
  * Module files (relative to k->modules_dir, dependencies first) that the
  * guest must insmod to get virtio disks.  NULL-terminated, caller frees
- * with kernel_modules_free().  Messages on failure.
+ * with kernel_modules_free().
  */
+int kernel_guest_modules_err(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen);
 int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out);
 void kernel_modules_free(char **mods);
 
 void kernel_free(struct vm_kernel *k);
-
-/* Does path hold a bzImage ("HdrS" at 0x202)?  0, -ENOEXEC or -errno. */
-int kernel_check_image(const char *path, char *release, size_t len);
 
 #endif
