@@ -208,7 +208,7 @@ static void test_run_real(void)
 	if (!CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err))))
 		fprintf(stderr, "  %s\n", err);
 	/* "measurement" of 1 s: MMSTALL_RUNTIME=2000ms, and fio ends by itself */
-	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err))))
+	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err))))
 		fprintf(stderr, "  %s\n", err);
 	pid = f.bg[FIO_LO].pid;
 	CHECK(pid > 0);
@@ -249,7 +249,7 @@ static void test_run_real(void)
 	sc.device_baseline = BASELINE_OFF;
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
 	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
-	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, err, sizeof(err)));
 	pid = f.bg[FIO_LO].pid;
 	for (int i = 0; i < 300 && !fio_run_check(&f, err, sizeof(err)); i++)
 		usleep(50000);
@@ -271,7 +271,7 @@ static void test_run_real(void)
 		CHECK_INT(0, write_file_atomic(tmp, job, strlen(job)));
 	}
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
-	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err)));
 	pid = f.bg[FIO_LO].pid;
 	sleep(1);
 	fio_run_stop(&f, &stop_flag);

@@ -12,9 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup/cg.h"
 #include "harness/util.h"
 #include "workloads/scenario.h"
 
@@ -121,6 +123,16 @@ int fio_find(char *buf, size_t len)
 	if (ret)
 		buf[0] = '\0';
 	return ret;
+}
+
+bool fio_sysv_ipc_ok(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+
+	if (id < 0)
+		return errno != ENOSYS;
+	shmctl(id, IPC_RMID, NULL);
+	return true;
 }
 
 /* ---- fio's JSON output ---- */
@@ -237,15 +249,23 @@ static const char *last_line_of(const char *path)
 	return line;
 }
 
-static void child_exec(struct fio_run *f, struct fio_proc *p, bool readonly, int gate)
+struct fio_child {
+	struct fio_run *f;
+	struct fio_proc *p;
+	bool readonly;
+};
+
+/* In the child (cg_run_nowait): its own process group, then exec fio. */
+static int child_exec(void *arg)
 {
-	char c, *argv[8];
+	struct fio_child *c = arg;
+	struct fio_run *f = c->f;
+	struct fio_proc *p = c->p;
+	char *argv[8];
 	int i = 0, fd;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (gate >= 0 && read(gate, &c, 1) != 1)
-		_exit(127);
 	fd = open(p->errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0) {
 		dup2(fd, 2);
@@ -262,23 +282,26 @@ static void child_exec(struct fio_run *f, struct fio_proc *p, bool readonly, int
 	if (p->runtime[0])
 		setenv("MMSTALL_RUNTIME", p->runtime, 1);
 	argv[i++] = f->bin;
-	if (readonly)
+	if (c->readonly)
 		argv[i++] = "--readonly";
+	/* jobs as threads of one fio process, for any job file: no fork per job in the guest */
+	argv[i++] = "--thread";
 	argv[i++] = "--output-format=json";
 	if (asprintf(&argv[i++], "--output=%s", p->out) < 0)
-		_exit(127);
+		return 127;
 	argv[i++] = p->job;
 	argv[i] = NULL;
 	execv(f->bin, argv);
 	fprintf(stderr, "cannot execute %s: %s\n", f->bin, strerror(errno));
-	_exit(127);
+	return 127;
 }
 
-static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool readonly,
-		 int (*place)(pid_t, void *), void *arg, char *err, size_t errlen)
+static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool readonly, const char *cgroup,
+		 char *err, size_t errlen)
 {
+	struct fio_child c = { f, p, readonly };
 	char *text = NULL;
-	int gate[2] = { -1, -1 }, ret;
+	int ret;
 	pid_t pid;
 
 	snprintf(p->job, sizeof(p->job), "%s/%s.fio", f->tmpdir, tag);
@@ -297,41 +320,16 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	free(text);
 	if (ret)
 		return ret;
-	if (place && pipe2(gate, O_CLOEXEC) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot start fio: pipe: %s", strerror(-ret));
-		return ret;
-	}
-	fflush(NULL);
-	pid = fork();
+	/* born in its cgroup: nothing fio does is charged elsewhere */
+	pid = cg_run_nowait(cgroup, child_exec, &c);
 	if (pid < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot start fio: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		if (gate[1] >= 0)
-			close(gate[1]);
-		child_exec(f, p, readonly, gate[0]);
+		snprintf(err, errlen, "cannot start fio%s%s: %s", cgroup ? " in cgroup " : "", cgroup ? cgroup : "",
+			 strerror((int)-pid));
+		return (int)pid;
 	}
 	setpgid(pid, pid);
 	p->pid = pid;
-	/* into its cgroup before exec: nothing fio does is charged elsewhere */
-	if (place && place(pid, arg)) {
-		snprintf(err, errlen, "cannot move fio (pid %d) into cgroup %s", (int)pid, tag);
-		ret = -EIO;
-		goto out;
-	}
-	if (place && write(gate[1], "g", 1) != 1) {
-		snprintf(err, errlen, "cannot release fio (pid %d) after moving it into cgroup %s", (int)pid, tag);
-		ret = -EIO;
-	}
-out:
-	if (gate[0] >= 0) {
-		close(gate[0]);
-		close(gate[1]);
-	}
-	return ret;
+	return 0;
 }
 
 /* Reap if it exited: true when it is gone. */
@@ -485,8 +483,18 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 		msg_warn("no device baseline: fio not found in PATH (apt-get install fio)");
 		return 0;
 	}
+	if (!fio_sysv_ipc_ok()) {
+		json_object_set_new(p->rec, "status", json_string("unavailable"));
+		json_object_set_new(p->rec, "error", json_string(FIO_NO_SYSV_IPC));
+		if (f->sc->device_baseline == BASELINE_ON) {
+			snprintf(err, errlen, "the device baseline cannot run: %s", FIO_NO_SYSV_IPC);
+			return -ENOSYS;
+		}
+		msg_warn("no device baseline: %s", FIO_NO_SYSV_IPC);
+		return 0;
+	}
 	json_object_set_new(p->rec, "file", json_string(f->read_file));
-	ret = spawn(f, p, "baseline", true, NULL, NULL, err, errlen);
+	ret = spawn(f, p, "baseline", true, NULL, err, errlen);
 	deadline = now_ns() + BASELINE_TIMEOUT_NS;
 	while (!ret && !exited(p)) {
 		if (*stop_flag) {
@@ -529,8 +537,7 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 	return 0;
 }
 
-int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pid_t, void *), void *arg,
-		  char *err, size_t errlen)
+int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgroup, char *err, size_t errlen)
 {
 	struct fio_proc *p = &f->bg[g];
 	int ret;
@@ -540,7 +547,7 @@ int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pi
 	snprintf(p->runtime, sizeof(p->runtime), "%llums",
 		 (unsigned long long)((runtime_ns + RUNTIME_SLACK_NS) / NSEC_PER_MSEC));
 	p->end_ns = now_ns() + runtime_ns + RUNTIME_SLACK_NS;
-	ret = spawn(f, p, group_names[g], false, place, arg, err, errlen);
+	ret = spawn(f, p, group_names[g], false, cgroup, err, errlen);
 	if (ret) {
 		stop(p, 0);
 		json_object_set_new(p->rec, "status", json_string("failed"));

@@ -12,9 +12,10 @@
  *
  * fio is found in PATH ('mmstall vm' puts the host's fio, with its
  * libraries, on a read-only disk and in the guest's PATH).  Each fio runs in
- * a process group of its own, with PR_SET_PDEATHSIG, placed in its cgroup
- * before it execs; it writes --output-format=json to a private temporary
- * directory, which mmstall parses with jansson into a compact summary.
+ * a process group of its own, with PR_SET_PDEATHSIG, born in its cgroup
+ * (cg_run_nowait), its jobs as threads (--thread); it writes
+ * --output-format=json to a private temporary directory, which mmstall
+ * parses with jansson into a compact summary.
  */
 #ifndef MMSTALL_FIO_H
 #define MMSTALL_FIO_H
@@ -52,6 +53,15 @@ int fio_job_text(const char *spec, char **text, char *err, size_t errlen);
 bool fio_wanted(const struct scenario *sc);
 /* Does it need fio for certain (a background job, or device-baseline on)? */
 bool fio_required(const struct scenario *sc);
+/*
+ * fio keeps its job table in SysV shared memory whatever its options
+ * (shmget in add_thread_segment(), even with --thread): false when the
+ * kernel has no SysV IPC (CONFIG_SYSVIPC not set: shmget fails with ENOSYS).
+ */
+bool fio_sysv_ipc_ok(void);
+#define FIO_NO_SYSV_IPC \
+	"the kernel has no SysV IPC (CONFIG_SYSVIPC is not set), and fio keeps its job table in SysV shared " \
+	"memory (\"failed to setup shm segment\")"
 /* fio's path from PATH into buf; -ENOENT if none. */
 int fio_find(char *buf, size_t len);
 
@@ -104,12 +114,11 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop, char *err, size_t errlen);
 /*
  * Start the background job of group g (FIO_LO, FIO_HI) if the scenario has
- * one; place(pid, arg) moves the child into its cgroup before it execs.
- * runtime_ns: from now to the end of the measurement; the job gets it, plus
- * a second, as MMSTALL_RUNTIME, so that it stops by itself.
+ * one, born in the cgroup at path cgroup (cg_run_nowait).  runtime_ns: from
+ * now to the end of the measurement; the job gets it, plus a second, as
+ * MMSTALL_RUNTIME, so that it stops by itself.
  */
-int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pid_t pid, void *arg), void *arg,
-		  char *err, size_t errlen);
+int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgroup, char *err, size_t errlen);
 /* -ECHILD with a message if a background fio has exited (they run until stopped). */
 int fio_run_check(struct fio_run *f, char *err, size_t errlen);
 /*
