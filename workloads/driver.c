@@ -47,6 +47,7 @@ struct run_ctx {
 	struct run_shared *sh;
 	pid_t lo_pid, hi_pid;
 	int lo_fd, hi_fd;	/* pidfds (-1: none, or a kernel without pidfd_open) */
+	int hi_status;		/* hi's wait status once reaped, -1 before */
 	char lo_file[PATH_MAX + 16], hi_file[PATH_MAX + 16], swap_file[PATH_MAX + 16];
 	bool swap_on;
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
@@ -523,6 +524,11 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 
 		if (proc_stop_signal)
 			return -EINTR;
+		/* hi ends by itself at most one probe period before the end: reap it, or its pidfd stays ready */
+		if (r->hi_pid > 0 && gone(&r->hi_pid, &r->hi_fd, &r->hi_status) && r->sh->hi_error[0]) {
+			snprintf(r->err, r->errlen, "%s", r->sh->hi_error);
+			return -ECHILD;
+		}
 		if (shared_load(&r->sh->stop) || gone(&r->lo_pid, &r->lo_fd, NULL)) {
 			snprintf(r->err, r->errlen, "%s", r->sh->lo_error[0] ? r->sh->lo_error
 					 : "the low-priority workload died before the end of the run");
@@ -563,17 +569,16 @@ static int drain(struct run_ctx *r)
 {
 	struct run_shared *sh = r->sh;
 	uint64_t t = now_ns(), censored, stop;
-	int status = -1;
 
 	fio_run_stop(&r->fio, &proc_stop_signal);
-	if (!wait_exit(&r->hi_pid, &r->hi_fd, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS, &status)) {
+	if (!wait_exit(&r->hi_pid, &r->hi_fd, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS, &r->hi_status)) {
 		stop = now_ns();
 		kill_and_reap(&r->hi_pid, &r->hi_fd);
 		censored = probes_censor(r->sc, sh, stop);
 		msg_warn("probes did not finish within %.1f s of the end; killed, %" PRIu64 " unfinished sample%s "
 			 "counted as censored (with the time they had waited)",
 			 (double)DRIVER_DRAIN_GRACE_NS / 1e9, censored, censored == 1 ? "" : "s");
-	} else if (status != 0 && sh->hi_error[0]) {
+	} else if (r->hi_status != 0 && sh->hi_error[0]) {
 		snprintf(r->err, r->errlen, "%s", sh->hi_error);
 		return -ECHILD;
 	}
@@ -672,8 +677,8 @@ static int run_steps(struct run_ctx *r)
 
 int driver_run(const struct driver_opts *o, json_t *root, char *err, size_t errlen)
 {
-	struct run_ctx r = { .o = o, .sc = o->sc, .root = root, .lo_fd = -1, .hi_fd = -1, .err = err,
-			     .errlen = errlen };
+	struct run_ctx r = { .o = o, .sc = o->sc, .root = root, .lo_fd = -1, .hi_fd = -1, .hi_status = -1,
+			     .err = err, .errlen = errlen };
 	char saveerr[1024];
 	int ret;
 
