@@ -30,7 +30,7 @@
 
 #define CHECKPOINT_NS (10 * NSEC_PER_SEC)
 #define READY_TIMEOUT_NS (60 * NSEC_PER_SEC)
-#define LO_STOP_GRACE_NS (2 * NSEC_PER_SEC)	/* lo checks its stop flag between touches */
+#define LO_STOP_MIN_NS (100 * NSEC_PER_MSEC)	/* lo checks its stop flag between touches */
 #define KILL_WAIT_NS (30 * NSEC_PER_SEC)	/* after SIGKILL: a task in D state exits when its I/O ends */
 #define START_LEAD_NS (50 * NSEC_PER_MSEC)	/* 'go' to t0: every worker is waiting on its schedule */
 
@@ -509,6 +509,11 @@ static uint64_t min_u64(uint64_t a, uint64_t b)
 	return a < b ? a : b;
 }
 
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
+}
+
 /*
  * Sleep until t, woken by a signal or a worker's death (pidfds), and for
  * progress lines, checkpoints and a look at the background fio jobs.
@@ -582,8 +587,10 @@ static int drain(struct run_ctx *r)
 		snprintf(r->err, r->errlen, "%s", sh->hi_error);
 		return -ECHILD;
 	}
+	/* lo shares the same grace (a faulter stuck under the throttle does not see the flag) */
 	shared_store(&sh->stop, 1);
-	if (!wait_exit(&r->lo_pid, &r->lo_fd, now_ns() + LO_STOP_GRACE_NS, NULL))
+	if (!wait_exit(&r->lo_pid, &r->lo_fd, max_u64(now_ns() + LO_STOP_MIN_NS, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS),
+		       NULL))
 		kill_and_reap(&r->lo_pid, &r->lo_fd);
 	phase_add(r, PH_DRAIN, t > sh->measure_end_ns ? sh->measure_end_ns : t, now_ns());
 	return proc_stop_signal ? -EINTR : 0;
