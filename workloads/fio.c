@@ -11,8 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -329,6 +331,7 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	}
 	setpgid(pid, pid);
 	p->pid = pid;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	return 0;
 }
 
@@ -341,7 +344,28 @@ static bool exited(struct fio_proc *p)
 		return false;
 	kill(-p->pid, SIGKILL);	/* stragglers of its group, if any */
 	p->pid = 0;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
 	return true;
+}
+
+/* Sleep until one of the n fio processes exits, deadline_ns passes or a signal arrives. */
+static void wait_procs(struct fio_proc *const *ps, int n, uint64_t deadline_ns)
+{
+	struct pollfd pfd[FIO_NR_BG + 1];
+	uint64_t now = now_ns();
+	int i, k = 0;
+
+	if (now >= deadline_ns)
+		return;
+	for (i = 0; i < n && k < (int)ARRAY_SIZE(pfd); i++)
+		if (ps[i]->pid > 0 && ps[i]->pidfd >= 0)
+			pfd[k++] = (struct pollfd){ .fd = ps[i]->pidfd, .events = POLLIN };
+	if (k < n)
+		usleep(10000);	/* no pidfd (pre-5.3 kernel): look again in 10 ms */
+	else
+		poll(pfd, k, (int)((deadline_ns - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
 }
 
 /*
@@ -369,10 +393,13 @@ static void stop(struct fio_proc *p, uint64_t timeout_ns)
 			kill(-p->pid, SIGKILL);
 			waitpid(p->pid, &p->status, 0);
 			p->pid = 0;
+			if (p->pidfd >= 0)
+				close(p->pidfd);
+			p->pidfd = -1;
 			p->how = "SIGKILL";
 			break;
 		}
-		usleep(10000);
+		wait_procs(&p, 1, deadline + 1);
 	}
 }
 
@@ -433,6 +460,7 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 	int g;
 
 	memset(f, 0, sizeof(*f));
+	f->base.pidfd = f->bg[FIO_LO].pidfd = f->bg[FIO_HI].pidfd = -1;
 	f->sc = sc;
 	snprintf(f->data_dir, sizeof(f->data_dir), "%s", data_dir);
 	snprintf(f->read_file, sizeof(f->read_file), "%s", read_file);
@@ -508,7 +536,8 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 				 (unsigned long long)(BASELINE_TIMEOUT_NS / NSEC_PER_SEC));
 			ret = -ETIMEDOUT;
 		}
-		usleep(10000);
+		if (!ret)
+			wait_procs(&p, 1, deadline + 1);	/* a stop signal interrupts it */
 	}
 	if (!ret && !collect(p, false)) {
 		snprintf(err, errlen, "the device baseline failed: %s",
@@ -592,17 +621,25 @@ void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 			f->bg[g].stopping = true;
 	/* jobs on MMSTALL_RUNTIME end by themselves just after the measurement */
 	while (waiting && !*interrupted) {
+		struct fio_proc *running[FIO_NR_BG];
+		uint64_t until = 0;
+		int n = 0;
+
 		waiting = false;
 		for (g = 0; g < FIO_NR_BG; g++) {
 			struct fio_proc *p = &f->bg[g];
 
-			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS)
+			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS) {
 				waiting = true;
-			else if (p->ends_itself && p->pid <= 0 && !p->how)
+				running[n++] = p;
+				if (p->end_ns + NATURAL_GRACE_NS > until)
+					until = p->end_ns + NATURAL_GRACE_NS;
+			} else if (p->ends_itself && p->pid <= 0 && !p->how) {
 				p->how = "runtime";
+			}
 		}
 		if (waiting)
-			usleep(10000);
+			wait_procs(running, n, until);
 	}
 	/* the others (and late ones): both asked first, so neither runs alone while the other drains */
 	for (g = 0; g < FIO_NR_BG; g++)

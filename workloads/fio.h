@@ -77,6 +77,7 @@ json_t *fio_summary(const char *output, char *err, size_t errlen);
 
 struct fio_proc {
 	pid_t pid;		/* 0: not running (also its process group) */
+	int pidfd;		/* to wait on its exit; -1: none (or no pidfd_open) */
 	int status;		/* wait status once reaped; -1 before */
 	bool stopping;		/* the measurement ended: its end is expected */
 	bool ends_itself;	/* its job file runs for ${MMSTALL_RUNTIME} */
