@@ -32,7 +32,7 @@ const struct kfeature kfeatures[] = {
 	{ "per-vma-maps", "CONFIG_PER_VMA_LOCK", KFEATURE_VERSION(6, 17),
 	  "/proc/pid/maps read under per-VMA locks and RCU, no mmap_lock wait (6.17+)" },
 	{ "tracing", "CONFIG_TRACING", 0, "mmap_lock tracepoints" },
-	{ "sysvipc", "CONFIG_SYSVIPC", 0, "SysV shared memory: fio's job table (device baseline, fio-lo, fio-hi)" },
+	{ "sysvipc", "CONFIG_SYSVIPC", 0, "SysV shared memory for fio's job table (emulated without it)" },
 };
 const size_t kfeatures_count = ARRAY_SIZE(kfeatures);
 

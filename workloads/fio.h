@@ -57,11 +57,14 @@ bool fio_required(const struct scenario *sc);
  * fio keeps its job table in SysV shared memory whatever its options
  * (shmget in add_thread_segment(), even with --thread): false when the
  * kernel has no SysV IPC (CONFIG_SYSVIPC not set: shmget fails with ENOSYS).
+ * fio then runs with workloads/fio-noshm preloaded, which hands it shared
+ * anonymous mappings instead (MMSTALL_FIO_NOSHM=1 in the environment
+ * forces that, for tests).
  */
 bool fio_sysv_ipc_ok(void);
-#define FIO_NO_SYSV_IPC \
-	"the kernel has no SysV IPC (CONFIG_SYSVIPC is not set), and fio keeps its job table in SysV shared " \
-	"memory (\"failed to setup shm segment\")"
+/* The preload, built for the host's fio and embedded (cmake/embed-binary.cmake). */
+extern const unsigned char fio_noshm_so[];
+extern const size_t fio_noshm_so_len;
 /* fio's path from PATH into buf; -ENOENT if none. */
 int fio_find(char *buf, size_t len);
 
@@ -97,6 +100,7 @@ struct fio_run {
 	char bin[PATH_MAX];	/* "" when fio was not found */
 	char tmpdir[PATH_MAX];
 	char data_dir[PATH_MAX], read_file[PATH_MAX + 16];
+	char preload[PATH_MAX + 16];	/* the SysV shm emulation fio runs with; "": none needed */
 	struct fio_proc base, bg[FIO_NR_BG];
 };
 

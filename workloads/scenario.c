@@ -372,8 +372,6 @@ int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *fea
 		return ret;
 	if (sc->swap_size && (ret = need("swap", "swap-size > 0", arg)))
 		return ret;
-	if (fio_required(sc) && (ret = need("sysvipc", "fio (fio-lo, fio-hi or device-baseline on)", arg)))
-		return ret;
 	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, sizeof(err)))
 		return 0;
 	for (i = 0; i < probe_count; i++) {
