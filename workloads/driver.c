@@ -504,6 +504,21 @@ static void progress(struct run_ctx *r, uint64_t now)
 		 sh->probes[ctl][0].corrected.count, touches);
 }
 
+/* hi ended with an error or a signal: what it said, or how it ended. */
+static int probes_died(struct run_ctx *r)
+{
+	int st = r->hi_status;
+
+	if (r->sh->hi_error[0])
+		snprintf(r->err, r->errlen, "%s", r->sh->hi_error);
+	else if (st > 0 && WIFSIGNALED(st))
+		snprintf(r->err, r->errlen, "the probes (hi) were killed by signal %d (%s)", WTERMSIG(st),
+			 strsignal(WTERMSIG(st)));
+	else
+		snprintf(r->err, r->errlen, "the probes (hi) exited with status %d", st > 0 ? WEXITSTATUS(st) : -1);
+	return -ECHILD;
+}
+
 static uint64_t min_u64(uint64_t a, uint64_t b)
 {
 	return a < b ? a : b;
@@ -530,10 +545,8 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 		if (proc_stop_signal)
 			return -EINTR;
 		/* hi ends by itself at most one probe period before the end: reap it, or its pidfd stays ready */
-		if (r->hi_pid > 0 && gone(&r->hi_pid, &r->hi_fd, &r->hi_status) && r->sh->hi_error[0]) {
-			snprintf(r->err, r->errlen, "%s", r->sh->hi_error);
-			return -ECHILD;
-		}
+		if (r->hi_pid > 0 && gone(&r->hi_pid, &r->hi_fd, &r->hi_status) && r->hi_status)
+			return probes_died(r);
 		if (shared_load(&r->sh->stop) || gone(&r->lo_pid, &r->lo_fd, NULL)) {
 			snprintf(r->err, r->errlen, "%s", r->sh->lo_error[0] ? r->sh->lo_error
 					 : "the low-priority workload died before the end of the run");
@@ -583,9 +596,8 @@ static int drain(struct run_ctx *r)
 		msg_warn("probes did not finish within %.1f s of the end; killed, %" PRIu64 " unfinished sample%s "
 			 "counted as censored (with the time they had waited)",
 			 (double)DRIVER_DRAIN_GRACE_NS / 1e9, censored, censored == 1 ? "" : "s");
-	} else if (r->hi_status != 0 && sh->hi_error[0]) {
-		snprintf(r->err, r->errlen, "%s", sh->hi_error);
-		return -ECHILD;
+	} else if (r->hi_status) {
+		return probes_died(r);
 	}
 	/* lo shares the same grace (a faulter stuck under the throttle does not see the flag) */
 	shared_store(&sh->stop, 1);
