@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -79,7 +80,8 @@ static json_t *timings_json(const struct run_ctx *r)
 	int p;
 
 	for (p = 0; p < PH_NR; p++)
-		json_object_set_new(o, phase_keys[p], r->phase_done[p] ? json_real(r->phase_s[p]) : json_null());
+		json_object_set_new(o, phase_keys[p],
+				    r->phase_done[p] ? json_real(round(r->phase_s[p] * 1e3) / 1e3) : json_null());
 	return o;
 }
 
