@@ -3,11 +3,15 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <libcgroup.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "harness/util.h"
@@ -305,42 +309,145 @@ int cg_group_apply(struct cg_session *s, struct cg_group *g, char *err, size_t e
 	return cg_verify(g, i, err, errlen);
 }
 
-int cg_attach(const struct cg_session *s, const struct cg_group *g, pid_t pid)
+int cg_group_write(const struct cg_group *g, const char *file, const char *value)
 {
-	static const char *const ctrls[] = { "memory", NULL };
-	char rel[256];
-	struct cgroup *cg;
-	int ret;
+	char path[PATH_MAX + 64];
 
-	snprintf(rel, sizeof(rel), "%s/%s", s->subtree, g->name);
-	cg = cg_build(rel, ctrls, NULL, 0);
-	if (!cg)
-		return -ENOMEM;
-	/* On cgroup2 this is one write of pid to <group>/cgroup.procs. */
-	ret = cg_errno(cgroup_attach_task_pid(cg, pid));
-	cgroup_free(&cg);
-	return ret;
+	snprintf(path, sizeof(path), "%s/%s", g->path, file);
+	return write_file(path, value);
 }
 
-static int cg_populated(const char *path)
+bool cg_group_has(const struct cg_group *g, const char *file)
 {
-	char p[PATH_MAX + 32], *s, *v;
-	int ret;
+	char path[PATH_MAX + 64];
+
+	snprintf(path, sizeof(path), "%s/%s", g->path, file);
+	return path_exists(path);
+}
+
+/* struct clone_args of <linux/sched.h> (5.7+ layout), spelled here so older headers build too. */
+struct cg_clone_args {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+		set_tid_size, cgroup;
+};
+#define CG_CLONE_INTO_CGROUP 0x200000000ULL
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/*
+ * clone3(CLONE_INTO_CGROUP): the child is born in the group.  Like fork()
+ * without glibc's atfork handlers, which a single-threaded controller does
+ * not need.  -ENOSYS/-E2BIG/-EINVAL: the kernel has no CLONE_INTO_CGROUP.
+ */
+static pid_t clone_into(int cgfd)
+{
+	struct cg_clone_args args = { .flags = CG_CLONE_INTO_CGROUP, .exit_signal = SIGCHLD,
+				      .cgroup = (uint64_t)cgfd };
+	long pid = syscall(SYS_clone3, &args, sizeof(args));
+
+	return pid < 0 ? -errno : (pid_t)pid;
+}
+
+/* fork(); the child writes itself into cgroup.procs and tells the parent how that went. */
+static pid_t fork_into(const char *cgroup_path, int (*fn)(void *), void *arg)
+{
+	char procs[PATH_MAX + 32];
+	int pfd[2], err = 0;
+	pid_t pid;
+
+	snprintf(procs, sizeof(procs), "%s/cgroup.procs", cgroup_path);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		err = -errno;
+		close(pfd[0]);
+		close(pfd[1]);
+		return err;
+	}
+	if (pid == 0) {
+		close(pfd[0]);
+		err = write_file(procs, "0");
+		if (err) {
+			if (write(pfd[1], &err, sizeof(err)) != sizeof(err))
+				_exit(127);
+			_exit(127);
+		}
+		close(pfd[1]);	/* EOF: the parent goes on */
+		_exit(fn(arg));
+	}
+	close(pfd[1]);
+	while (read(pfd[0], &err, sizeof(err)) < 0 && errno == EINTR)
+		;
+	close(pfd[0]);
+	if (err) {
+		waitpid(pid, NULL, 0);
+		return err;
+	}
+	return pid;
+}
+
+pid_t cg_run_nowait(const char *cgroup_path, int (*fn)(void *arg), void *arg)
+{
+	int cgfd;
+	pid_t pid;
+
+	fflush(NULL);
+	if (!cgroup_path) {
+		pid = fork();
+		if (pid == 0)
+			_exit(fn(arg));
+		return pid < 0 ? -errno : pid;
+	}
+	cgfd = open(cgroup_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cgfd < 0)
+		return -errno;
+	pid = clone_into(cgfd);
+	close(cgfd);
+	if (pid == 0)
+		_exit(fn(arg));
+	if (pid == -ENOSYS || pid == -E2BIG || pid == -EINVAL)
+		return fork_into(cgroup_path, fn, arg);
+	return pid;
+}
+
+/*
+ * Wait until no process is left in the group: cgroup.events changes (and
+ * poll() reports POLLPRI) when "populated" does, so no polling loop.
+ */
+static void cg_wait_empty(const char *path, uint64_t timeout_ns)
+{
+	uint64_t deadline = now_ns() + timeout_ns;
+	char p[PATH_MAX + 32], buf[256];
+	struct pollfd pfd = { .events = POLLPRI };
+	ssize_t n;
 
 	snprintf(p, sizeof(p), "%s/cgroup.events", path);
-	if (read_file(p, &s, NULL))
-		return 0;
-	v = strstr(s, "populated ");
-	ret = v ? atoi(v + 10) : 0;
-	free(s);
-	return ret;
+	pfd.fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (pfd.fd < 0)
+		return;
+	for (;;) {
+		uint64_t now = now_ns();
+		char *v;
+
+		/* reading through the polled fd re-arms its notification */
+		n = pread(pfd.fd, buf, sizeof(buf) - 1, 0);
+		if (n <= 0)
+			break;
+		buf[n] = '\0';
+		v = strstr(buf, "populated ");
+		if (!v || !atoi(v + 10) || now >= deadline)
+			break;
+		poll(&pfd, 1, (int)((deadline - now) / NSEC_PER_MSEC) + 1);
+	}
+	close(pfd.fd);
 }
 
 /* cgroup.kill (5.14+) or SIGKILL to every pid, then wait until empty. */
 static void cg_kill_all(const char *path)
 {
 	char p[PATH_MAX + 32], *procs, *line;
-	int tries;
 
 	snprintf(p, sizeof(p), "%s/cgroup.kill", path);
 	if (write_file(p, "1")) {
@@ -351,8 +458,7 @@ static void cg_kill_all(const char *path)
 			free(procs);
 		}
 	}
-	for (tries = 0; tries < 500 && cg_populated(path); tries++)
-		usleep(10000);
+	cg_wait_empty(path, 5 * NSEC_PER_SEC);
 }
 
 static int cg_remove_tree(const char *path)

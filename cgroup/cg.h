@@ -55,8 +55,20 @@ int cg_group_set(struct cg_group *g, const char *controller, const char *name, c
 int cg_session_create(struct cg_session *s, const char *const *controllers, char *err, size_t errlen);
 /* Apply settings queued since creation (e.g. a throttle chosen after probing the groups). */
 int cg_group_apply(struct cg_session *s, struct cg_group *g, char *err, size_t errlen);
-/* Move a process into a group (libcgroup). */
-int cg_attach(const struct cg_session *s, const struct cg_group *g, pid_t pid);
+/* Write value to a group's file now (e.g. lifting a throttle); 0 or -errno. */
+int cg_group_write(const struct cg_group *g, const char *file, const char *value);
+/* Does the group have this file (does the kernel offer the knob)? */
+bool cg_group_has(const struct cg_group *g, const char *file);
+/*
+ * Start fn(arg) in a child process that begins its life in the cgroup at
+ * cgroup_path (NULL: ours), as the kernel selftests' cg_run_nowait():
+ * clone3(CLONE_INTO_CGROUP) (5.7+), else fork() with the child writing
+ * itself into cgroup.procs before it calls fn; the parent returns only once
+ * the child is in the group.  Nothing the child does is charged elsewhere.
+ * The child ends with _exit(fn(arg)).  Returns the pid, or -errno (with the
+ * child reaped) when it could not be placed.
+ */
+pid_t cg_run_nowait(const char *cgroup_path, int (*fn)(void *arg), void *arg);
 /* Kill every process in the subtree, remove the groups, restore the root's subtree_control. */
 int cg_session_destroy(struct cg_session *s);
 /* Remove leftovers of earlier runs whose owning mmstall process is gone. */

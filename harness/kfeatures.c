@@ -12,23 +12,27 @@
 
 #include "harness/proc.h"
 #include "harness/util.h"
-#include "workloads/probes.h"
+#include "workloads/scenario.h"
 
 /* Options per ../shared/kernel-notes.md "Kernel configuration". */
 const struct kfeature kfeatures[] = {
-	{ "memcg", "CONFIG_MEMCG", "memory controller: lo's memory.max/high, memory.stat" },
-	{ "blk-cgroup", "CONFIG_BLK_CGROUP", "io controller: io.stat and every io.* throttle" },
-	{ "io.latency", "CONFIG_BLK_CGROUP_IOLATENCY", "io.latency throttle (the seed's)" },
-	{ "io.max", "CONFIG_BLK_DEV_THROTTLING", "io.max throttle" },
-	{ "io.cost", "CONFIG_BLK_CGROUP_IOCOST", "io.cost throttle" },
-	{ "cpu.max", "CONFIG_CFS_BANDWIDTH", "cpu.max throttle" },
-	{ "swap", "CONFIG_SWAP", "swap for the anon and shmem fault modes" },
-	{ "shmem", "CONFIG_SHMEM", "shmem fault mode" },
-	{ "thp", "CONFIG_TRANSPARENT_HUGEPAGE", "thp fault mode" },
-	{ "io_uring", "CONFIG_IO_URING", "hi's io probe" },
-	{ "psi", "CONFIG_PSI", "{cpu,memory,io}.pressure deltas (recorded as null without)" },
-	{ "per-vma-lock", "CONFIG_PER_VMA_LOCK", "faults without mmap_lock (6.4+): what the scenarios test" },
-	{ "tracing", "CONFIG_TRACING", "mmap_lock tracepoints" },
+	{ "memcg", "CONFIG_MEMCG", 0, "memory controller: lo's memory.max/high, memory.stat" },
+	{ "blk-cgroup", "CONFIG_BLK_CGROUP", 0, "io controller: io.stat and every io.* throttle" },
+	{ "io.latency", "CONFIG_BLK_CGROUP_IOLATENCY", 0, "io.latency throttle (the seed's)" },
+	{ "io.max", "CONFIG_BLK_DEV_THROTTLING", 0, "io.max throttle" },
+	{ "io.cost", "CONFIG_BLK_CGROUP_IOCOST", 0, "io.cost throttle" },
+	{ "cpu.max", "CONFIG_CFS_BANDWIDTH", 0, "cpu.max throttle" },
+	{ "swap", "CONFIG_SWAP", 0, "swap for the anon and shmem fault modes" },
+	{ "shmem", "CONFIG_SHMEM", 0, "shmem fault mode" },
+	{ "thp", "CONFIG_TRANSPARENT_HUGEPAGE", 0, "thp fault mode" },
+	{ "io_uring", "CONFIG_IO_URING", 0, "hi's io probe" },
+	{ "psi", "CONFIG_PSI", 0, "{cpu,memory,io}.pressure deltas (recorded as null without)" },
+	{ "per-vma-lock", "CONFIG_PER_VMA_LOCK", 0, "faults without mmap_lock (6.4+): what the scenarios test" },
+	/* a property of the version: upstream 5631da56c9a8, v6.17 */
+	{ "per-vma-maps", "CONFIG_PER_VMA_LOCK", KFEATURE_VERSION(6, 17),
+	  "/proc/pid/maps read under per-VMA locks and RCU, no mmap_lock wait (6.17+)" },
+	{ "tracing", "CONFIG_TRACING", 0, "mmap_lock tracepoints" },
+	{ "sysvipc", "CONFIG_SYSVIPC", 0, "SysV shared memory for fio's job table (emulated without it)" },
 };
 const size_t kfeatures_count = ARRAY_SIZE(kfeatures);
 
@@ -39,99 +43,112 @@ static const struct kfeature *feature(const char *name)
 	for (i = 0; i < kfeatures_count; i++)
 		if (!strcmp(kfeatures[i].name, name))
 			return &kfeatures[i];
-	abort(); /* a typo in this file */
+	return NULL;
 }
 
-static int has(const struct kconfig *kc, const char *name)
+unsigned int kfeatures_version(const char *release)
 {
-	const char *v = kconfig_get(kc, feature(name)->option);
+	unsigned int major, minor;
 
-	return v && (!strcmp(v, "y") || !strcmp(v, "m"));
+	if (!release || sscanf(release, "%u.%u", &major, &minor) != 2 || major > 255 || minor > 255)
+		return 0;
+	return KFEATURE_VERSION(major, minor);
 }
 
-json_t *kfeatures_json(const struct kconfig *kc)
+static int has_feature(const struct kfeature *f, const struct kconfig *kc, const char *release)
+{
+	unsigned int v = kfeatures_version(release);
+	const char *opt = kc ? kconfig_get(kc, f->option) : NULL;
+	int set = opt && (!strcmp(opt, "y") || !strcmp(opt, "m"));
+
+	if (f->since && v && v < f->since)
+		return 0;	/* too old, whatever the config says */
+	if (!kc)
+		return -1;
+	if (!set)
+		return 0;
+	return f->since && !v ? -1 : 1;
+}
+
+int kfeatures_has(const struct kconfig *kc, const char *release, const char *name)
+{
+	const struct kfeature *f = feature(name);
+
+	if (!f)
+		abort();	/* a need names a feature this list lacks: a typo in a table */
+	return has_feature(f, kc, release);
+}
+
+json_t *kfeatures_json(const struct kconfig *kc, const char *release)
 {
 	json_t *o = json_object();
 	size_t i;
 
-	for (i = 0; i < kfeatures_count; i++)
-		json_object_set_new(o, kfeatures[i].name, kc ? json_boolean(has(kc, kfeatures[i].name)) : json_null());
+	for (i = 0; i < kfeatures_count; i++) {
+		int h = has_feature(&kfeatures[i], kc, release);
+
+		json_object_set_new(o, kfeatures[i].name, h < 0 ? json_null() : json_boolean(h));
+	}
 	return o;
 }
 
-void kfeatures_line(const struct kconfig *kc, char *buf, size_t len)
+void kfeatures_line(const struct kconfig *kc, const char *release, char *buf, size_t len)
 {
 	size_t i, used = 0;
 
 	buf[0] = '\0';
-	for (i = 0; i < kfeatures_count && used < len; i++)
+	for (i = 0; i < kfeatures_count && used < len; i++) {
+		int h = has_feature(&kfeatures[i], kc, release);
+
 		used += snprintf(buf + used, len - used, "%s%s %s", i ? ", " : "", kfeatures[i].name,
-				 !kc ? "?" : has(kc, kfeatures[i].name) ? "yes" : "no");
+				 h < 0 ? "?" : h ? "yes" : "no");
+	}
 }
 
-static int need(const struct kconfig *kc, const char *name, const char *because, char *why, size_t len)
+struct need_check {
+	const struct kconfig *kc;
+	const char *release;
+	char *why;
+	size_t len;
+};
+
+/* One need: "name" or "a|b" (any of them); 1 with why written when the kernel lacks it. */
+static int check_need(const char *need, const char *because, void *arg)
 {
-	if (has(kc, name))
+	struct need_check *c = arg;
+	char names[128], *save, *name;
+	size_t used = 0;
+	int any = 0, alternatives = 0;
+
+	snprintf(names, sizeof(names), "%s", need);
+	for (name = strtok_r(names, "|", &save); name; name = strtok_r(NULL, "|", &save), alternatives++)
+		if (kfeatures_has(c->kc, c->release, name) != 0)
+			any = 1;
+	if (any)
 		return 0;
-	snprintf(why, len, "the kernel lacks %s (%s=y), which %s needs", name, feature(name)->option, because);
+	if (alternatives == 1) {
+		snprintf(c->why, c->len, "the kernel lacks %s (%s=y), which %s needs", need, feature(need)->option,
+			 because);
+		return 1;
+	}
+	used = snprintf(c->why, c->len, "the kernel has none of");
+	snprintf(names, sizeof(names), "%s", need);
+	for (name = strtok_r(names, "|", &save); name && used < c->len; name = strtok_r(NULL, "|", &save), any++)
+		used += snprintf(c->why + used, c->len - used, "%s %s (%s)", any ? "," : "", name,
+				 feature(name)->option);
+	if (used < c->len)
+		snprintf(c->why + used, c->len - used, ", one of which %s needs", because);
 	return 1;
 }
 
-static bool probe_in(const struct scenario *sc, const char *name)
+int kfeatures_missing(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+		      size_t len)
 {
-	int i;
-
-	for (i = 0; i < probe_count; i++)
-		if (!strcmp(probe_list[i].name, name))
-			return probe_selected(sc->probes, i);
-	return false;
-}
-
-int kfeatures_missing(const struct kconfig *kc, const struct scenario *sc, char *why, size_t len)
-{
-	char because[256];
+	struct need_check c = { kc, release, why, len };
 
 	if (!kc)
 		return 0;
-	if (need(kc, "memcg", "every scenario (lo's memory limit)", why, len))
-		return 1;
-	snprintf(because, sizeof(because), "the %s throttle", throttle_names[sc->throttle]);
-	switch ((enum throttle_kind)sc->throttle) {
-	case THROTTLE_AUTO:
-		if (need(kc, "blk-cgroup", "throttle auto", why, len))
-			return 1;
-		if (!has(kc, "io.latency") && !has(kc, "io.max")) {
-			snprintf(why, len, "the kernel has neither io.latency (%s) nor io.max (%s), one of which "
-				 "throttle auto needs", feature("io.latency")->option, feature("io.max")->option);
-			return 1;
-		}
-		break;
-	case THROTTLE_IO_LATENCY:
-	case THROTTLE_IO_MAX:
-	case THROTTLE_IO_COST:
-		if (need(kc, "blk-cgroup", because, why, len) ||
-		    need(kc, throttle_names[sc->throttle], because, why, len))
-			return 1;
-		break;
-	case THROTTLE_CPU_MAX:
-		if (need(kc, "cpu.max", because, why, len))
-			return 1;
-		break;
-	case THROTTLE_NONE:
-		break;
-	}
-	snprintf(because, sizeof(because), "fault-mode %s", fault_mode_names[sc->fault_mode]);
-	if ((sc->fault_mode == FAULT_ANON || sc->fault_mode == FAULT_SHMEM) && need(kc, "swap", because, why, len))
-		return 1;
-	if (sc->fault_mode == FAULT_SHMEM && need(kc, "shmem", because, why, len))
-		return 1;
-	if (sc->fault_mode == FAULT_THP && need(kc, "thp", because, why, len))
-		return 1;
-	if (sc->swap_size && need(kc, "swap", "swap-size > 0", why, len))
-		return 1;
-	if (probe_in(sc, "io") && need(kc, "io_uring", "the io probe", why, len))
-		return 1;
-	return 0;
+	return scenario_kernel_needs(sc, check_need, &c) ? 1 : 0;
 }
 
 /* ---- the config embedded in an image (CONFIG_IKCONFIG) ---- */

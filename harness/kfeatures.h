@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Which scenario features a kernel supports, read from its .config, and
- * which of them a scenario needs.  A kernel that lacks a needed one is not
- * booted: its runs are "could not test" (gate exit 125), never a number
+ * Which scenario features a kernel supports, read from its .config (and,
+ * for properties of a version rather than an option, its release), and
+ * which of them a scenario needs.  This file holds the feature list (name
+ * -> CONFIG option); who needs what is declared where the need is: each
+ * throttle's and probe's .needs, the fault modes' table in scenario.c,
+ * gathered by scenario_kernel_needs().  A kernel that lacks a needed one is
+ * not booted: its runs are "could not test" (gate exit 125), never a number
  * measured without the throttle or fault path the scenario asked for.
  */
 #ifndef MMSTALL_KFEATURES_H
@@ -17,8 +21,13 @@
 struct kfeature {
 	const char *name;	/* as shown and in results: "io.latency", "swap" ... */
 	const char *option;	/* the CONFIG_ option that provides it */
+	unsigned int since;	/* KFEATURE_VERSION(6, 17): only from that release on; 0: any */
 	const char *what;
 };
+
+#define KFEATURE_VERSION(major, minor) ((unsigned int)(major) << 16 | (unsigned int)(minor) << 8)
+/* "6.12.117+deb12-cloud-amd64" -> KFEATURE_VERSION(6, 12); 0 when unreadable. */
+unsigned int kfeatures_version(const char *release);
 
 extern const struct kfeature kfeatures[];
 extern const size_t kfeatures_count;
@@ -33,15 +42,22 @@ extern const size_t kfeatures_count;
 int kfeatures_load_config(const char *config_path, const char *image, struct kconfig **out, char *source,
 			  size_t len);
 
-/* {"io.latency": true|false, ...}; every value null when kc is NULL. */
-json_t *kfeatures_json(const struct kconfig *kc);
-/* "io.latency no, io.max yes, ..." for a progress line. */
-void kfeatures_line(const struct kconfig *kc, char *buf, size_t len);
+/*
+ * Does the kernel (config kc, release: uname -r of the image; either may be
+ * NULL, unknown) have feature name?  1 yes, 0 no, -1 unknown.  A feature
+ * with a 'since' needs both its option and a release at least that.
+ */
+int kfeatures_has(const struct kconfig *kc, const char *release, const char *name);
+/* {"io.latency": true|false|null, ...}: null when unknown. */
+json_t *kfeatures_json(const struct kconfig *kc, const char *release);
+/* "io.latency no, io.max yes, ..." for a progress line ("?" when unknown). */
+void kfeatures_line(const struct kconfig *kc, const char *release, char *buf, size_t len);
 
 /*
- * The first feature sc needs that kc lacks, with why sc needs it, in why.
- * Returns 1 when one is missing, 0 when all are there (or kc is NULL).
+ * The first feature sc needs that the kernel lacks, with why sc needs it,
+ * in why.  Returns 1 when one is missing, 0 when all are there (or unknown).
  */
-int kfeatures_missing(const struct kconfig *kc, const struct scenario *sc, char *why, size_t len);
+int kfeatures_missing(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+		      size_t len);
 
 #endif

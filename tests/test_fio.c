@@ -7,6 +7,8 @@
  * no fio process left behind.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,7 +210,7 @@ static void test_run_real(void)
 	if (!CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err))))
 		fprintf(stderr, "  %s\n", err);
 	/* "measurement" of 1 s: MMSTALL_RUNTIME=2000ms, and fio ends by itself */
-	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err))))
+	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err))))
 		fprintf(stderr, "  %s\n", err);
 	pid = f.bg[FIO_LO].pid;
 	CHECK(pid > 0);
@@ -249,7 +251,7 @@ static void test_run_real(void)
 	sc.device_baseline = BASELINE_OFF;
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
 	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
-	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, err, sizeof(err)));
 	pid = f.bg[FIO_LO].pid;
 	for (int i = 0; i < 300 && !fio_run_check(&f, err, sizeof(err)); i++)
 		usleep(50000);
@@ -271,7 +273,7 @@ static void test_run_real(void)
 		CHECK_INT(0, write_file_atomic(tmp, job, strlen(job)));
 	}
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
-	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, NULL, err, sizeof(err)));
+	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err)));
 	pid = f.bg[FIO_LO].pid;
 	sleep(1);
 	fio_run_stop(&f, &stop_flag);
@@ -319,6 +321,65 @@ static void test_no_fio(void)
 	free(path);
 }
 
+/*
+ * A kernel without SysV IPC (CONFIG_SYSVIPC not set): fio's shmget fails
+ * with ENOSYS ("failed to setup shm segment"), with --thread too.  The
+ * embedded preload makes it run; strace injects the ENOSYS here.  And the
+ * baseline with the preload forced (MMSTALL_FIO_NOSHM=1) is still a good one.
+ */
+static void test_no_sysv_ipc(void)
+{
+	char so[300], rf[300], cmd[PATH_MAX + 1024], bin[PATH_MAX], err[1024] = "";
+	static volatile sig_atomic_t stop_flag;
+	struct scenario sc;
+	struct fio_run f;
+	json_t *j;
+	int fd, rc;
+
+	if (fio_find(bin, sizeof(bin)))
+		return;
+	TEST_CONTEXT("no SysV IPC");
+	CHECK(fio_sysv_ipc_ok());	/* this host has it */
+	CHECK(fio_noshm_so_len > 1000 && !memcmp(fio_noshm_so, "\x7f" "ELF", 4));
+	snprintf(so, sizeof(so), "%s/noshm.so", dir);
+	snprintf(rf, sizeof(rf), "%s/noshm.dat", dir);
+	fd = open(so, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	CHECK(fd >= 0 && write(fd, fio_noshm_so, fio_noshm_so_len) == (ssize_t)fio_noshm_so_len);
+	close(fd);
+	CHECK_INT(0, datafile_ensure(rf, 8 << 20, 1, err, sizeof(err)));
+	if (have_program("strace")) {
+		const char *fmt = "strace -f -qq -o /dev/null -e trace=shmget -e inject=shmget:error=ENOSYS %s %s --thread --name=t "
+				  "--filename=%s --rw=randread --bs=4k --size=8M --runtime=1 --output-format=json "
+				  ">/dev/null 2>&1";
+
+		snprintf(cmd, sizeof(cmd), fmt, "env", bin, rf);
+		rc = system(cmd);
+		CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) != 0);	/* the failure is real */
+		snprintf(cmd, sizeof(cmd), "strace -f -qq -o /dev/null -e trace=shmget -e inject=shmget:error=ENOSYS env LD_PRELOAD=%s "
+			 "%s --thread --name=t --filename=%s --rw=randread --bs=4k --size=8M --runtime=1 "
+			 "--output-format=json >/dev/null 2>&1", so, bin, rf);
+		rc = system(cmd);
+		CHECK(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);	/* and the preload cures it */
+	} else {
+		fprintf(stderr, "strace not installed: ENOSYS from shmget not injected\n");
+	}
+	setenv("MMSTALL_FIO_NOSHM", "1", 1);
+	scenario_defaults(&sc);
+	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
+	CHECK(path_exists(f.preload));
+	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
+	fio_run_end(&f);
+	j = fio_run_json(&f);
+	CHECK(json_is_true(json_object_get(j, "sysv_shm_emulated")));
+	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
+	json_decref(j);
+	fio_run_free(&f);
+	unsetenv("MMSTALL_FIO_NOSHM");
+	unlink(so);
+	unlink(rf);
+	TEST_CONTEXT_CLEAR();
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir)) {
@@ -331,6 +392,7 @@ int main(void)
 	test_job_files();
 	test_no_fio();
 	test_run_real();
+	test_no_sysv_ipc();
 	rm_rf(dir);
 	return test_summary();
 }

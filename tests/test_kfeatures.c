@@ -16,7 +16,8 @@
 static const char full_config[] = "CONFIG_MEMCG=y\nCONFIG_BLK_CGROUP=y\nCONFIG_BLK_CGROUP_IOLATENCY=y\n"
 				   "CONFIG_BLK_DEV_THROTTLING=y\nCONFIG_BLK_CGROUP_IOCOST=y\n"
 				   "CONFIG_CFS_BANDWIDTH=y\nCONFIG_SWAP=y\nCONFIG_SHMEM=y\n"
-				   "CONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_IO_URING=y\nCONFIG_PSI=y\n";
+				   "CONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_IO_URING=y\nCONFIG_PSI=y\n"
+				   "CONFIG_PER_VMA_LOCK=y\nCONFIG_SYSVIPC=y\n";
 
 static char dir[] = "/tmp/mmstall-test-kfeatures-XXXXXX";
 
@@ -46,7 +47,7 @@ static int missing(const char *without, const char *key, const char *value, char
 	if (key && scenario_set(&sc, key, value, err, sizeof(err)))
 		fprintf(stderr, "scenario_set %s=%s: %s\n", key, value, err);
 	why[0] = '\0';
-	ret = kfeatures_missing(kc, &sc, why, len);
+	ret = kfeatures_missing(kc, "6.12.0", &sc, why, len);
 	kconfig_free(kc);
 	return ret;
 }
@@ -75,12 +76,78 @@ static void test_needs(void)
 	CHECK_INT(1, missing("CONFIG_MEMCG", NULL, NULL, why, sizeof(why)));
 	/* PSI is recorded, not required */
 	CHECK_INT(0, missing("CONFIG_PSI", NULL, NULL, why, sizeof(why)));
+	/* auto needs one of io.latency and io.max: both missing names both */
+	{
+		struct kconfig *kc = config_without("CONFIG_BLK_DEV_THROTTLING");
+		char path[256];
+		struct scenario sc;
+		FILE *f;
+
+		kconfig_free(kc);
+		snprintf(path, sizeof(path), "%s/config", dir);
+		f = fopen(path, "w");
+		fputs("CONFIG_MEMCG=y\nCONFIG_BLK_CGROUP=y\nCONFIG_IO_URING=y\n", f);
+		fclose(f);
+		CHECK_INT(0, kconfig_load_file(path, &kc));
+		scenario_defaults(&sc);
+		CHECK_INT(1, kfeatures_missing(kc, "6.1.0", &sc, why, sizeof(why)));
+		CHECK(strstr(why, "none of io.latency (CONFIG_BLK_CGROUP_IOLATENCY), io.max (CONFIG_BLK_DEV_THROTTLING)") &&
+		      strstr(why, "the auto throttle"));
+		kconfig_free(kc);
+	}
+	/* fio's SysV shm is emulated on a kernel without it: not a reason to refuse the kernel */
+	CHECK_INT(0, missing("CONFIG_SYSVIPC", "device-baseline", "on", why, sizeof(why)));
+	/* the ps probe reads /proc like the others: nothing to need */
+	CHECK_INT(0, missing("CONFIG_IO_URING", "probes", "ps,status", why, sizeof(why)));
+}
+
+/* per-vma-maps: a property of the release (6.17+) with CONFIG_PER_VMA_LOCK. */
+static void test_per_vma_maps(void)
+{
+	struct kconfig *with = config_without(NULL), *without = config_without("CONFIG_PER_VMA_LOCK");
+	json_t *j;
+	char line[1024];
+
+	TEST_CONTEXT("per-vma-maps");
+	CHECK_U64(KFEATURE_VERSION(6, 12), kfeatures_version("6.12.117+deb12-cloud-amd64"));
+	CHECK_U64(KFEATURE_VERSION(7, 3), kfeatures_version("7.3.4+deb14-cloud-amd64"));
+	CHECK_U64(KFEATURE_VERSION(6, 1), kfeatures_version("6.1.0-56-cloud-amd64"));
+	CHECK_U64(0, kfeatures_version("mine"));
+	CHECK_U64(0, kfeatures_version(NULL));
+	CHECK_INT(1, kfeatures_has(with, "6.17.0", "per-vma-maps"));
+	CHECK_INT(1, kfeatures_has(with, "7.3.4+deb14-cloud-amd64", "per-vma-maps"));
+	CHECK_INT(0, kfeatures_has(with, "6.16.12", "per-vma-maps"));
+	CHECK_INT(0, kfeatures_has(with, "6.12.117+deb12-cloud-amd64", "per-vma-maps"));
+	CHECK_INT(0, kfeatures_has(without, "7.3.4", "per-vma-maps"));
+	CHECK_INT(-1, kfeatures_has(with, NULL, "per-vma-maps"));	/* no release: unknown */
+	CHECK_INT(0, kfeatures_has(NULL, "6.1.0", "per-vma-maps"));	/* too old, whatever the config */
+	CHECK_INT(-1, kfeatures_has(NULL, "6.18.0", "per-vma-maps"));
+	CHECK_INT(1, kfeatures_has(with, NULL, "per-vma-lock"));	/* an option alone needs no release */
+	j = kfeatures_json(with, "7.3.4");
+	CHECK(json_is_true(json_object_get(j, "per-vma-maps")));
+	CHECK(json_is_true(json_object_get(j, "per-vma-lock")));
+	json_decref(j);
+	j = kfeatures_json(with, "6.12.0");
+	CHECK(json_is_false(json_object_get(j, "per-vma-maps")));
+	json_decref(j);
+	j = kfeatures_json(with, NULL);
+	CHECK(json_is_null(json_object_get(j, "per-vma-maps")));
+	json_decref(j);
+	kfeatures_line(with, "6.17.1", line, sizeof(line));
+	CHECK(strstr(line, "per-vma-maps yes"));
+	kfeatures_line(with, "6.16.1", line, sizeof(line));
+	CHECK(strstr(line, "per-vma-maps no"));
+	kfeatures_line(with, NULL, line, sizeof(line));
+	CHECK(strstr(line, "per-vma-maps ?"));
+	TEST_CONTEXT_CLEAR();
+	kconfig_free(with);
+	kconfig_free(without);
 }
 
 static void test_json_and_line(void)
 {
 	struct kconfig *kc = config_without("CONFIG_BLK_CGROUP_IOLATENCY");
-	json_t *j = kfeatures_json(kc), *u = kfeatures_json(NULL);
+	json_t *j = kfeatures_json(kc, "6.12.0"), *u = kfeatures_json(NULL, NULL);
 	char line[512];
 
 	snprintf(test_ctx, sizeof(test_ctx), "json");
@@ -88,7 +155,7 @@ static void test_json_and_line(void)
 	CHECK(json_is_true(json_object_get(j, "io.max")));
 	CHECK(json_is_null(json_object_get(u, "io.max")));
 	CHECK_U64(kfeatures_count, json_object_size(j));
-	kfeatures_line(kc, line, sizeof(line));
+	kfeatures_line(kc, "6.12.0", line, sizeof(line));
 	CHECK(strstr(line, "io.latency no") && strstr(line, "io.max yes"));
 	json_decref(j);
 	json_decref(u);
@@ -170,6 +237,7 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	test_needs();
+	test_per_vma_maps();
 	test_json_and_line();
 	test_ikconfig("gzip");
 	test_ikconfig("xz"); /* Debian's images */

@@ -157,16 +157,6 @@ static void test_write_percent(void)
 	TEST_CONTEXT_CLEAR();
 }
 
-static int probe_index(const char *name)
-{
-	int i;
-
-	for (i = 0; i < probe_count; i++)
-		if (!strcmp(probe_list[i].name, name))
-			return i;
-	return -1;
-}
-
 /* The probes setting: NAME[:INTERVAL[:THREADS]] per entry. */
 static void test_probe_plan(void)
 {

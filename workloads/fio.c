@@ -11,10 +11,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/prctl.h>
+#include <sys/shm.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "cgroup/cg.h"
 #include "harness/util.h"
 #include "workloads/scenario.h"
 
@@ -121,6 +125,16 @@ int fio_find(char *buf, size_t len)
 	if (ret)
 		buf[0] = '\0';
 	return ret;
+}
+
+bool fio_sysv_ipc_ok(void)
+{
+	int id = shmget(IPC_PRIVATE, 4096, IPC_CREAT | 0600);
+
+	if (id < 0)
+		return errno != ENOSYS;
+	shmctl(id, IPC_RMID, NULL);
+	return true;
 }
 
 /* ---- fio's JSON output ---- */
@@ -237,15 +251,23 @@ static const char *last_line_of(const char *path)
 	return line;
 }
 
-static void child_exec(struct fio_run *f, struct fio_proc *p, bool readonly, int gate)
+struct fio_child {
+	struct fio_run *f;
+	struct fio_proc *p;
+	bool readonly;
+};
+
+/* In the child (cg_run_nowait): its own process group, then exec fio. */
+static int child_exec(void *arg)
 {
-	char c, *argv[8];
+	struct fio_child *c = arg;
+	struct fio_run *f = c->f;
+	struct fio_proc *p = c->p;
+	char *argv[8];
 	int i = 0, fd;
 
 	setpgid(0, 0);
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (gate >= 0 && read(gate, &c, 1) != 1)
-		_exit(127);
 	fd = open(p->errf, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	if (fd >= 0) {
 		dup2(fd, 2);
@@ -257,28 +279,33 @@ static void child_exec(struct fio_run *f, struct fio_proc *p, bool readonly, int
 		dup2(fd, 1);
 		close(fd);
 	}
+	if (f->preload[0])
+		setenv("LD_PRELOAD", f->preload, 1);
 	setenv("MMSTALL_DATA_DIR", f->data_dir, 1);
 	setenv("MMSTALL_READ_FILE", f->read_file, 1);
 	if (p->runtime[0])
 		setenv("MMSTALL_RUNTIME", p->runtime, 1);
 	argv[i++] = f->bin;
-	if (readonly)
+	if (c->readonly)
 		argv[i++] = "--readonly";
+	/* jobs as threads of one fio process, for any job file: no fork per job in the guest */
+	argv[i++] = "--thread";
 	argv[i++] = "--output-format=json";
 	if (asprintf(&argv[i++], "--output=%s", p->out) < 0)
-		_exit(127);
+		return 127;
 	argv[i++] = p->job;
 	argv[i] = NULL;
 	execv(f->bin, argv);
 	fprintf(stderr, "cannot execute %s: %s\n", f->bin, strerror(errno));
-	_exit(127);
+	return 127;
 }
 
-static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool readonly,
-		 int (*place)(pid_t, void *), void *arg, char *err, size_t errlen)
+static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool readonly, const char *cgroup,
+		 char *err, size_t errlen)
 {
+	struct fio_child c = { f, p, readonly };
 	char *text = NULL;
-	int gate[2] = { -1, -1 }, ret;
+	int ret;
 	pid_t pid;
 
 	snprintf(p->job, sizeof(p->job), "%s/%s.fio", f->tmpdir, tag);
@@ -297,41 +324,17 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	free(text);
 	if (ret)
 		return ret;
-	if (place && pipe2(gate, O_CLOEXEC) < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot start fio: pipe: %s", strerror(-ret));
-		return ret;
-	}
-	fflush(NULL);
-	pid = fork();
+	/* born in its cgroup: nothing fio does is charged elsewhere */
+	pid = cg_run_nowait(cgroup, child_exec, &c);
 	if (pid < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "cannot start fio: %s", strerror(errno));
-		goto out;
-	}
-	if (pid == 0) {
-		if (gate[1] >= 0)
-			close(gate[1]);
-		child_exec(f, p, readonly, gate[0]);
+		snprintf(err, errlen, "cannot start fio%s%s: %s", cgroup ? " in cgroup " : "", cgroup ? cgroup : "",
+			 strerror((int)-pid));
+		return (int)pid;
 	}
 	setpgid(pid, pid);
 	p->pid = pid;
-	/* into its cgroup before exec: nothing fio does is charged elsewhere */
-	if (place && place(pid, arg)) {
-		snprintf(err, errlen, "cannot move fio (pid %d) into cgroup %s", (int)pid, tag);
-		ret = -EIO;
-		goto out;
-	}
-	if (place && write(gate[1], "g", 1) != 1) {
-		snprintf(err, errlen, "cannot release fio (pid %d) after moving it into cgroup %s", (int)pid, tag);
-		ret = -EIO;
-	}
-out:
-	if (gate[0] >= 0) {
-		close(gate[0]);
-		close(gate[1]);
-	}
-	return ret;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	return 0;
 }
 
 /* Reap if it exited: true when it is gone. */
@@ -343,7 +346,28 @@ static bool exited(struct fio_proc *p)
 		return false;
 	kill(-p->pid, SIGKILL);	/* stragglers of its group, if any */
 	p->pid = 0;
+	if (p->pidfd >= 0)
+		close(p->pidfd);
+	p->pidfd = -1;
 	return true;
+}
+
+/* Sleep until one of the n fio processes exits, deadline_ns passes or a signal arrives. */
+static void wait_procs(struct fio_proc *const *ps, int n, uint64_t deadline_ns)
+{
+	struct pollfd pfd[FIO_NR_BG + 1];
+	uint64_t now = now_ns();
+	int i, k = 0;
+
+	if (now >= deadline_ns)
+		return;
+	for (i = 0; i < n && k < (int)ARRAY_SIZE(pfd); i++)
+		if (ps[i]->pid > 0 && ps[i]->pidfd >= 0)
+			pfd[k++] = (struct pollfd){ .fd = ps[i]->pidfd, .events = POLLIN };
+	if (k < n)
+		usleep(10000);	/* no pidfd (pre-5.3 kernel): look again in 10 ms */
+	else
+		poll(pfd, k, (int)((deadline_ns - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
 }
 
 /*
@@ -371,10 +395,13 @@ static void stop(struct fio_proc *p, uint64_t timeout_ns)
 			kill(-p->pid, SIGKILL);
 			waitpid(p->pid, &p->status, 0);
 			p->pid = 0;
+			if (p->pidfd >= 0)
+				close(p->pidfd);
+			p->pidfd = -1;
 			p->how = "SIGKILL";
 			break;
 		}
-		usleep(10000);
+		wait_procs(&p, 1, deadline + 1);
 	}
 }
 
@@ -428,6 +455,28 @@ static json_t *new_rec(const char *spec, const char *group)
 	return json_pack("{s:s,s:s?,s:n,s:n}", "job_file", spec, "group", group, "status", "error");
 }
 
+/* No SysV IPC in this kernel: fio runs with the shm emulation preloaded. */
+static int use_noshm(struct fio_run *f, char *err, size_t errlen)
+{
+	const char *force = getenv("MMSTALL_FIO_NOSHM");
+	int fd, ret = 0;
+
+	if (fio_sysv_ipc_ok() && !(force && !strcmp(force, "1")))
+		return 0;
+	snprintf(f->preload, sizeof(f->preload), "%s/noshm.so", f->tmpdir);
+	fd = open(f->preload, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0755);
+	if (fd < 0 || write(fd, fio_noshm_so, fio_noshm_so_len) != (ssize_t)fio_noshm_so_len)
+		ret = -EIO;
+	if (fd >= 0 && close(fd) && !ret)
+		ret = -EIO;
+	if (ret) {
+		snprintf(err, errlen, "cannot write %s (fio's SysV shm emulation for a kernel without "
+			 "CONFIG_SYSVIPC)", f->preload);
+		f->preload[0] = '\0';
+	}
+	return ret;
+}
+
 int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_dir, const char *read_file,
 		 char *err, size_t errlen)
 {
@@ -435,6 +484,7 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 	int g;
 
 	memset(f, 0, sizeof(*f));
+	f->base.pidfd = f->bg[FIO_LO].pidfd = f->bg[FIO_HI].pidfd = -1;
 	f->sc = sc;
 	snprintf(f->data_dir, sizeof(f->data_dir), "%s", data_dir);
 	snprintf(f->read_file, sizeof(f->read_file), "%s", read_file);
@@ -463,7 +513,7 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 		f->tmpdir[0] = '\0';
 		return -errno;
 	}
-	return 0;
+	return use_noshm(f, err, errlen);
 }
 
 int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *err, size_t errlen)
@@ -486,7 +536,7 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 		return 0;
 	}
 	json_object_set_new(p->rec, "file", json_string(f->read_file));
-	ret = spawn(f, p, "baseline", true, NULL, NULL, err, errlen);
+	ret = spawn(f, p, "baseline", true, NULL, err, errlen);
 	deadline = now_ns() + BASELINE_TIMEOUT_NS;
 	while (!ret && !exited(p)) {
 		if (*stop_flag) {
@@ -500,7 +550,8 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 				 (unsigned long long)(BASELINE_TIMEOUT_NS / NSEC_PER_SEC));
 			ret = -ETIMEDOUT;
 		}
-		usleep(10000);
+		if (!ret)
+			wait_procs(&p, 1, deadline + 1);	/* a stop signal interrupts it */
 	}
 	if (!ret && !collect(p, false)) {
 		snprintf(err, errlen, "the device baseline failed: %s",
@@ -529,8 +580,7 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 	return 0;
 }
 
-int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pid_t, void *), void *arg,
-		  char *err, size_t errlen)
+int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgroup, char *err, size_t errlen)
 {
 	struct fio_proc *p = &f->bg[g];
 	int ret;
@@ -540,7 +590,7 @@ int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pi
 	snprintf(p->runtime, sizeof(p->runtime), "%llums",
 		 (unsigned long long)((runtime_ns + RUNTIME_SLACK_NS) / NSEC_PER_MSEC));
 	p->end_ns = now_ns() + runtime_ns + RUNTIME_SLACK_NS;
-	ret = spawn(f, p, group_names[g], false, place, arg, err, errlen);
+	ret = spawn(f, p, group_names[g], false, cgroup, err, errlen);
 	if (ret) {
 		stop(p, 0);
 		json_object_set_new(p->rec, "status", json_string("failed"));
@@ -585,17 +635,25 @@ void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 			f->bg[g].stopping = true;
 	/* jobs on MMSTALL_RUNTIME end by themselves just after the measurement */
 	while (waiting && !*interrupted) {
+		struct fio_proc *running[FIO_NR_BG];
+		uint64_t until = 0;
+		int n = 0;
+
 		waiting = false;
 		for (g = 0; g < FIO_NR_BG; g++) {
 			struct fio_proc *p = &f->bg[g];
 
-			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS)
+			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS) {
 				waiting = true;
-			else if (p->ends_itself && p->pid <= 0 && !p->how)
+				running[n++] = p;
+				if (p->end_ns + NATURAL_GRACE_NS > until)
+					until = p->end_ns + NATURAL_GRACE_NS;
+			} else if (p->ends_itself && p->pid <= 0 && !p->how) {
 				p->how = "runtime";
+			}
 		}
 		if (waiting)
-			usleep(10000);
+			wait_procs(running, n, until);
 	}
 	/* the others (and late ones): both asked first, so neither runs alone while the other drains */
 	for (g = 0; g < FIO_NR_BG; g++)
@@ -641,6 +699,8 @@ json_t *fio_run_json(const struct fio_run *f)
 	int g;
 
 	json_object_set_new(o, "binary", f->bin[0] ? json_string(f->bin) : json_null());
+	/* true: the kernel had no SysV IPC and fio ran with workloads/fio-noshm preloaded */
+	json_object_set_new(o, "sysv_shm_emulated", json_boolean(f->preload[0]));
 	ver = json_object_get(f->base.rec, "fio_version");
 	for (g = 0; g < FIO_NR_BG && !json_is_string(ver); g++)
 		ver = json_object_get(f->bg[g].rec, "fio_version");

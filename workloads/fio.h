@@ -12,9 +12,10 @@
  *
  * fio is found in PATH ('mmstall vm' puts the host's fio, with its
  * libraries, on a read-only disk and in the guest's PATH).  Each fio runs in
- * a process group of its own, with PR_SET_PDEATHSIG, placed in its cgroup
- * before it execs; it writes --output-format=json to a private temporary
- * directory, which mmstall parses with jansson into a compact summary.
+ * a process group of its own, with PR_SET_PDEATHSIG, born in its cgroup
+ * (cg_run_nowait), its jobs as threads (--thread); it writes
+ * --output-format=json to a private temporary directory, which mmstall
+ * parses with jansson into a compact summary.
  */
 #ifndef MMSTALL_FIO_H
 #define MMSTALL_FIO_H
@@ -52,6 +53,18 @@ int fio_job_text(const char *spec, char **text, char *err, size_t errlen);
 bool fio_wanted(const struct scenario *sc);
 /* Does it need fio for certain (a background job, or device-baseline on)? */
 bool fio_required(const struct scenario *sc);
+/*
+ * fio keeps its job table in SysV shared memory whatever its options
+ * (shmget in add_thread_segment(), even with --thread): false when the
+ * kernel has no SysV IPC (CONFIG_SYSVIPC not set: shmget fails with ENOSYS).
+ * fio then runs with workloads/fio-noshm preloaded, which hands it shared
+ * anonymous mappings instead (MMSTALL_FIO_NOSHM=1 in the environment
+ * forces that, for tests).
+ */
+bool fio_sysv_ipc_ok(void);
+/* The preload, built for the host's fio and embedded (cmake/embed-binary.cmake). */
+extern const unsigned char fio_noshm_so[];
+extern const size_t fio_noshm_so_len;
 /* fio's path from PATH into buf; -ENOENT if none. */
 int fio_find(char *buf, size_t len);
 
@@ -67,6 +80,7 @@ json_t *fio_summary(const char *output, char *err, size_t errlen);
 
 struct fio_proc {
 	pid_t pid;		/* 0: not running (also its process group) */
+	int pidfd;		/* to wait on its exit; -1: none (or no pidfd_open) */
 	int status;		/* wait status once reaped; -1 before */
 	bool stopping;		/* the measurement ended: its end is expected */
 	bool ends_itself;	/* its job file runs for ${MMSTALL_RUNTIME} */
@@ -86,6 +100,7 @@ struct fio_run {
 	char bin[PATH_MAX];	/* "" when fio was not found */
 	char tmpdir[PATH_MAX];
 	char data_dir[PATH_MAX], read_file[PATH_MAX + 16];
+	char preload[PATH_MAX + 16];	/* the SysV shm emulation fio runs with; "": none needed */
 	struct fio_proc base, bg[FIO_NR_BG];
 };
 
@@ -104,12 +119,11 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop, char *err, size_t errlen);
 /*
  * Start the background job of group g (FIO_LO, FIO_HI) if the scenario has
- * one; place(pid, arg) moves the child into its cgroup before it execs.
- * runtime_ns: from now to the end of the measurement; the job gets it, plus
- * a second, as MMSTALL_RUNTIME, so that it stops by itself.
+ * one, born in the cgroup at path cgroup (cg_run_nowait).  runtime_ns: from
+ * now to the end of the measurement; the job gets it, plus a second, as
+ * MMSTALL_RUNTIME, so that it stops by itself.
  */
-int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, int (*place)(pid_t pid, void *arg), void *arg,
-		  char *err, size_t errlen);
+int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgroup, char *err, size_t errlen);
 /* -ECHILD with a message if a background fio has exited (they run until stopped). */
 int fio_run_check(struct fio_run *f, char *err, size_t errlen);
 /*

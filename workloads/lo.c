@@ -45,12 +45,6 @@ struct worker {
 	struct lo_state *st;
 };
 
-static void wait_go(struct run_shared *sh)
-{
-	while (!shared_load(&sh->go) && !shared_load(&sh->stop))
-		usleep(1000);
-}
-
 static void *faulter_fn(void *arg)
 {
 	struct worker *w = arg;
@@ -62,7 +56,7 @@ static void *faulter_fn(void *arg)
 	bool thp = st->sc->fault_mode == FAULT_THP;
 	uint64_t nhuge = st->npages / (HPAGE / PAGE);
 
-	wait_go(sh);
+	shared_wait_go(sh);
 	while (!shared_load(&sh->stop)) {
 		volatile unsigned char *p = st->map + (rng_next(&rng) % st->npages) * PAGE;
 		uint64_t t1, t2;
@@ -130,7 +124,7 @@ static void *writer_fn(void *arg)
 	/* N writers share the period evenly instead of queueing at once */
 	uint64_t phase = interval * w->idx / st->sc->writers;
 
-	wait_go(sh);
+	shared_wait_go(sh);
 	for (k = 0; !shared_load(&sh->stop); k++) {
 		uint64_t due = sh->t0_ns + phase + k * interval, t1, t2;
 		int ret;
@@ -258,7 +252,7 @@ int lo_main(const struct scenario *sc, const char *lo_file, struct run_shared *s
 	shared_store(&sh->lo_ready, 1);
 	/* With nothing to run (the control scenario) lo just exists until told to stop. */
 	while (!started && !shared_load(&sh->stop))
-		usleep(10000);
+		shared_wait(&sh->stop, 0, 0);
 	for (i = 0; i < started; i++)
 		pthread_join(w[i].tid, NULL);
 	free(w);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The scenario key table: the single declaration of every setting.
+ * The scenario key table: the single declaration of every setting but the
+ * throttles' (each throttle declares its own, workloads/throttles/).
  * Parser, --help, the man page's option list and the settings recorded in
- * each result are all generated from scenario_keys[].
+ * each result are all generated from the one list scenario_key_at() shows.
  */
 #include "workloads/scenario.h"
 
@@ -17,8 +18,8 @@
 #include "workloads/fio.h"
 #include "workloads/probes.h"
 #include "workloads/shared.h"
+#include "workloads/throttle.h"
 
-const char *const throttle_names[] = { "auto", "io.latency", "io.max", "io.cost", "cpu.max", "none", NULL };
 const char *const fault_mode_names[] = { "read-shared", "read-private", "write-shared", "anon", "shmem", "thp", "none",
 					 NULL };
 const char *const writer_names[] = { "mprotect-own", "mprotect-faulted", "mmap-churn", "fork", "none", NULL };
@@ -65,7 +66,7 @@ static int (*string_check(const struct scenario_key *k))(const char *, char *, s
 	return NULL;
 }
 
-const struct scenario_key scenario_keys[] = {
+static const struct scenario_key scenario_keys[] = {
 	{ "name", KEY_STRING, OFF(name), 0, 0, "ps-latency", NULL,
 	  "name the result records for this scenario (scenario files set it)" },
 	{ "duration", KEY_DURATION, OFF(duration_ns), 1 * SEC, 24 * 3600 * SEC, "30s", NULL,
@@ -89,8 +90,8 @@ const struct scenario_key scenario_keys[] = {
 	{ "writer-interval", KEY_DURATION, OFF(writer_interval_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
 	  "period of each writer" },
 	{ "probes", KEY_STRING, OFF(probes), 0, 0, "maps,cmdline,status,mmap,io", NULL,
-	  "comma-separated hi probes, each NAME[:INTERVAL[:THREADS]] (e.g. maps:2ms:4,status,io:20ms): "
-	  "maps, smaps_rollup, cmdline, environ, status, stat, mmap, mprotect, io; each of a probe's "
+	  "comma-separated hi probes, each NAME[:INTERVAL[:THREADS]] (e.g. maps:2ms:4,status,io:20ms; "
+	  "the names below); each of a probe's "
 	  "THREADS runs its own schedule every INTERVAL (default probe-interval), thread j of n offset by "
 	  "j/n of a period; status is the control and is always run" },
 	{ "probe-interval", KEY_DURATION, OFF(probe_interval_ns), PROBE_INTERVAL_MIN_NS, PROBE_INTERVAL_MAX_NS,
@@ -107,36 +108,10 @@ const struct scenario_key scenario_keys[] = {
 	  "memory.high of lo (0: not set); over it, a large charge such as a THP reclaims and sleeps in the fault" },
 	{ "swap-size", KEY_SIZE, OFF(swap_size), 0, 64 * GiB, "0", NULL,
 	  "swap file made in the data directory for the run (0: none); anon and shmem need it" },
-	{ "throttle", KEY_ENUM, OFF(throttle), 0, 0, "auto", throttle_names,
-	  "io.latency (target on hi), io.max (limits on lo), io.cost (model and qos on the root, "
-	  "io.weight per group), cpu.max (on lo), none, or auto: io.latency if the kernel has it, "
-	  "else io.max" },
-	{ "io-latency-target", KEY_DURATION, OFF(io_latency_target_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
-	  "io.latency target set on hi" },
-	{ "io-max-riops", KEY_UINT, OFF(io_max_riops), 0, 10000000, "100", NULL,
-	  "io.max read IOPS limit on lo (0: no limit)" },
-	{ "io-max-rbps", KEY_SIZE, OFF(io_max_rbps), 0, 1024 * GiB, "2M", NULL,
-	  "io.max read bytes/s limit on lo (0: no limit)" },
-	{ "io-max-wiops", KEY_UINT, OFF(io_max_wiops), 0, 10000000, "0", NULL,
-	  "io.max write IOPS limit on lo (0: no limit)" },
-	{ "io-max-wbps", KEY_SIZE, OFF(io_max_wbps), 0, 1024 * GiB, "0", NULL,
-	  "io.max write bytes/s limit on lo (0: no limit)" },
-	{ "io-cost-rbps", KEY_SIZE, OFF(io_cost_rbps), 4096, 1024 * GiB, "4M", NULL,
-	  "io.cost.model read bytes/s: how fast io.cost believes the device is" },
-	{ "io-cost-riops", KEY_UINT, OFF(io_cost_riops), 1, 10000000, "200", NULL,
-	  "io.cost.model read IOPS (sequential and random)" },
-	{ "io-cost-wbps", KEY_SIZE, OFF(io_cost_wbps), 4096, 1024 * GiB, "4M", NULL,
-	  "io.cost.model write bytes/s" },
-	{ "io-cost-wiops", KEY_UINT, OFF(io_cost_wiops), 1, 10000000, "200", NULL,
-	  "io.cost.model write IOPS (sequential and random)" },
-	{ "io-cost-latency", KEY_DURATION, OFF(io_cost_latency_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
-	  "io.cost.qos read and write latency target (95th percentile)" },
-	{ "io-weight-lo", KEY_UINT, OFF(io_weight_lo), 1, 10000, "1", NULL, "io.weight of lo under io.cost" },
-	{ "io-weight-hi", KEY_UINT, OFF(io_weight_hi), 1, 10000, "10000", NULL, "io.weight of hi under io.cost" },
-	{ "cpu-max-quota", KEY_DURATION, OFF(cpu_max_quota_ns), 1 * MSEC, 10 * SEC, "5ms", NULL,
-	  "cpu.max quota of lo per period (throttle cpu.max)" },
-	{ "cpu-max-period", KEY_DURATION, OFF(cpu_max_period_ns), 1 * MSEC, 10 * SEC, "100ms", NULL,
-	  "cpu.max period" },
+	/* words and help from the throttle table (throttle.c) */
+	{ "throttle", KEY_ENUM, OFF(throttle), 0, 0, "auto", NULL, NULL },
+	/* here: every throttle's own keys, in table order */
+	{ NULL, KEY_UINT, 0, 0, 0, NULL, NULL, NULL },
 	{ "seed", KEY_UINT, OFF(seed), 0, UINT64_MAX, "1", NULL,
 	  "seed of the faulters' and the I/O probe's random offsets (recorded; same seed, same pattern)" },
 	{ "fio-lo", KEY_STRING, OFF(fio_lo), 0, 0, "", NULL,
@@ -149,15 +124,68 @@ const struct scenario_key scenario_keys[] = {
 	  "queue depth 1) records the device's read latency; auto: when fio is installed ('mmstall vm' "
 	  "brings the host's fio into the guest), on: fio required, off: not run" },
 };
-const size_t scenario_nr_keys = ARRAY_SIZE(scenario_keys);
+
+/*
+ * The one list of keys: scenario_keys[] with the marker replaced by every
+ * throttle's keys, their offsets moved into the throttle's slice of
+ * struct scenario's settings area.  Built on first use.
+ */
+#define MAX_KEYS 128
+static struct scenario_key flat[MAX_KEYS];
+static size_t nr_flat;
+
+static void flatten(void)
+{
+	size_t i, j, t;
+
+	if (nr_flat)
+		return;
+	for (i = 0; i < ARRAY_SIZE(scenario_keys); i++) {
+		if (scenario_keys[i].name) {
+			if (nr_flat == MAX_KEYS)
+				abort();
+			flat[nr_flat] = scenario_keys[i];
+			if (!strcmp(flat[nr_flat].name, "throttle")) {
+				flat[nr_flat].words = throttle_words();
+				flat[nr_flat].help = throttle_help();
+			}
+			nr_flat++;
+			continue;
+		}
+		for (t = 0; t < throttle_count(); t++) {
+			const struct throttle_ops *ops = throttle_at(t);
+
+			for (j = 0; j < ops->nr_keys; j++) {
+				if (nr_flat == MAX_KEYS)
+					abort();	/* raise MAX_KEYS */
+				flat[nr_flat] = ops->keys[j];
+				flat[nr_flat].offset += throttle_settings_offset(ops);
+				nr_flat++;
+			}
+		}
+	}
+}
+
+size_t scenario_key_count(void)
+{
+	flatten();
+	return nr_flat;
+}
+
+const struct scenario_key *scenario_key_at(size_t i)
+{
+	flatten();
+	return i < nr_flat ? &flat[i] : NULL;
+}
 
 const struct scenario_key *scenario_key_find(const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < scenario_nr_keys; i++)
-		if (!strcmp(scenario_keys[i].name, name))
-			return &scenario_keys[i];
+	flatten();
+	for (i = 0; i < nr_flat; i++)
+		if (!strcmp(flat[i].name, name))
+			return &flat[i];
 	return NULL;
 }
 
@@ -256,7 +284,7 @@ void scenario_defaults(struct scenario *sc)
 
 	memset(sc, 0, sizeof(*sc));
 	for (i = 0; i < scenario_nr_keys; i++)
-		if (scenario_set(sc, scenario_keys[i].name, scenario_keys[i].def, err, sizeof(err)))
+		if (scenario_set(sc, scenario_key_at(i)->name, scenario_key_at(i)->def, err, sizeof(err)))
 			abort(); /* a default outside its own range is a bug in the table */
 }
 
@@ -305,10 +333,53 @@ int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
 			 sc->file_size, sc->lo_memory_max);
 		return -EINVAL;
 	}
-	if (sc->throttle == THROTTLE_IO_MAX && !sc->io_max_riops && !sc->io_max_rbps &&
-	    !sc->io_max_wiops && !sc->io_max_wbps) {
-		snprintf(err, errlen, "--throttle io.max needs at least one non-zero --io-max-* limit");
-		return -EINVAL;
+	return throttle_validate(sc, err, errlen);
+}
+
+/* What each fault mode needs of the kernel (harness/kfeatures.c names). */
+static const char *const *const fault_mode_needs[] = {
+	[FAULT_ANON] = (const char *const[]){ "swap", NULL },
+	[FAULT_SHMEM] = (const char *const[]){ "swap", "shmem", NULL },
+	[FAULT_THP] = (const char *const[]){ "thp", NULL },
+};
+
+static int each_need(const char *const *needs, const char *because,
+		     int (*need)(const char *, const char *, void *), void *arg)
+{
+	int ret;
+
+	for (; needs && *needs; needs++)
+		if ((ret = need(*needs, because, arg)))
+			return ret;
+	return 0;
+}
+
+int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *feature, const char *because, void *arg),
+			  void *arg)
+{
+	struct probe_plan plan[MAX_PROBES];
+	char because[128], err[512];
+	int ret, i;
+
+	if ((ret = need("memcg", "every scenario (lo's memory limit)", arg)))
+		return ret;
+	snprintf(because, sizeof(because), "the %s throttle", throttle_of(sc)->name);
+	if ((ret = each_need(throttle_of(sc)->needs, because, need, arg)))
+		return ret;
+	snprintf(because, sizeof(because), "fault-mode %s", fault_mode_names[sc->fault_mode]);
+	if (sc->fault_mode < ARRAY_SIZE(fault_mode_needs) &&
+	    (ret = each_need(fault_mode_needs[sc->fault_mode], because, need, arg)))
+		return ret;
+	if (sc->swap_size && (ret = need("swap", "swap-size > 0", arg)))
+		return ret;
+	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, sizeof(err)))
+		return 0;
+	for (i = 0; i < probe_count; i++) {
+		if (!plan[i].on)
+			continue;
+		snprintf(because, sizeof(because), "the %s probe", probe_list[i]->name);
+		if ((ret = each_need(probe_list[i]->needs, because, need, arg)))
+			return ret;
 	}
 	return 0;
 }
@@ -338,7 +409,7 @@ void scenario_print_help(FILE *f)
 
 	fprintf(f, "Scenario settings (every one also as --KEY=VALUE):\n");
 	for (i = 0; i < scenario_nr_keys; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
+		const struct scenario_key *k = scenario_key_at(i);
 		char accepted[256];
 
 		describe_accepted(k, accepted, sizeof(accepted));
@@ -364,7 +435,7 @@ void scenario_print_man(FILE *f)
 	size_t i;
 
 	for (i = 0; i < scenario_nr_keys; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
+		const struct scenario_key *k = scenario_key_at(i);
 		char accepted[256];
 
 		describe_accepted(k, accepted, sizeof(accepted));
@@ -379,7 +450,7 @@ json_t *scenario_to_json(const struct scenario *sc)
 	size_t i;
 
 	for (i = 0; i < scenario_nr_keys; i++) {
-		const struct scenario_key *k = &scenario_keys[i];
+		const struct scenario_key *k = scenario_key_at(i);
 		uint64_t v = *(const uint64_t *)((const char *)sc + k->offset);
 		char key[64], buf[128];
 
@@ -418,8 +489,8 @@ char **scenario_to_argv(const struct scenario *sc, int *argc_out)
 	for (i = 0; i < scenario_nr_keys; i++) {
 		char buf[128];
 
-		format_value(sc, &scenario_keys[i], buf, sizeof(buf));
-		if (asprintf(&argv[i], "--%s=%s", scenario_keys[i].name, buf) < 0)
+		format_value(sc, scenario_key_at(i), buf, sizeof(buf));
+		if (asprintf(&argv[i], "--%s=%s", scenario_key_at(i)->name, buf) < 0)
 			abort();
 	}
 	*argc_out = (int)scenario_nr_keys;
@@ -579,12 +650,13 @@ void scenario_print(FILE *f, const struct scenario *sc)
 	size_t i;
 
 	for (i = 0; i < scenario_nr_keys; i++) {
+		const struct scenario_key *k = scenario_key_at(i);
 		char buf[SCENARIO_STR + 32];
 
-		format_value(sc, &scenario_keys[i], buf, sizeof(buf));
-		if (scenario_keys[i].type == KEY_DURATION)
-			fmt_ns(buf, sizeof(buf), (double)*(const uint64_t *)((const char *)sc + scenario_keys[i].offset));
-		fprintf(f, "%-18s = %s\n", scenario_keys[i].name, buf);
+		format_value(sc, k, buf, sizeof(buf));
+		if (k->type == KEY_DURATION)
+			fmt_ns(buf, sizeof(buf), (double)*(const uint64_t *)((const char *)sc + k->offset));
+		fprintf(f, "%-18s = %s\n", k->name, buf);
 	}
 }
 
@@ -602,12 +674,12 @@ void scenario_print_probes(FILE *f, const struct scenario *sc)
 			continue;
 		fmt_ns(iv, sizeof(iv), (double)plan[i].interval_ns);
 		fmt_ns(gap, sizeof(gap), (double)plan[i].interval_ns / plan[i].threads);
-		fprintf(f, "  %-14s every %s, %u thread%s", probe_list[i].name, iv, plan[i].threads,
+		fprintf(f, "  %-14s every %s, %u thread%s", probe_list[i]->name, iv, plan[i].threads,
 			plan[i].threads > 1 ? "s" : "");
 		if (plan[i].threads > 1)
 			fprintf(f, " (starts %s apart)", gap);
 		fprintf(f, ": %.0f samples/s%s\n", 1e9 * plan[i].threads / (double)plan[i].interval_ns,
-			probe_list[i].control ? " (control)" : "");
+			probe_list[i]->control ? " (control)" : "");
 	}
 }
 
@@ -622,7 +694,7 @@ json_t *scenario_probes_json(const struct scenario *sc)
 		return o;
 	for (i = 0; i < probe_count; i++)
 		if (plan[i].on)
-			json_object_set_new(o, probe_list[i].name,
+			json_object_set_new(o, probe_list[i]->name,
 					    json_pack("{s:I,s:i}", "interval_ns", (json_int_t)plan[i].interval_ns,
 						      "threads", (int)plan[i].threads));
 	return o;
@@ -641,7 +713,7 @@ struct option *scenario_longopts(const struct option *own, size_t n_own)
 	lo[n_own] = (struct option){ "scenario", required_argument, NULL, SCENARIO_OPT_SCENARIO };
 	lo[n_own + 1] = (struct option){ "set", required_argument, NULL, SCENARIO_OPT_SET };
 	for (i = 0; i < scenario_nr_keys; i++)
-		lo[n_own + 2 + i] = (struct option){ scenario_keys[i].name, required_argument, NULL,
+		lo[n_own + 2 + i] = (struct option){ scenario_key_at(i)->name, required_argument, NULL,
 						     SCENARIO_OPT_BASE + (int)i };
 	return lo;
 }
@@ -662,7 +734,7 @@ int scenario_cli_record(struct scenario_cli *cli, int c, const char *arg, char *
 		snprintf(err, errlen, "too many settings on the command line (at most %d)", SCENARIO_MAX_OVERRIDES);
 		return -E2BIG;
 	}
-	cli->ov[cli->nr].key = c == SCENARIO_OPT_SET ? NULL : scenario_keys[c - SCENARIO_OPT_BASE].name;
+	cli->ov[cli->nr].key = c == SCENARIO_OPT_SET ? NULL : scenario_key_at(c - SCENARIO_OPT_BASE)->name;
 	cli->ov[cli->nr].value = c == SCENARIO_OPT_SET ? NULL : arg;
 	cli->ov[cli->nr].pair = c == SCENARIO_OPT_SET ? arg : NULL;
 	cli->nr++;

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Scenario settings.  Every setting is declared once, in scenario_keys[]
- * (scenario.c): name, type, range, default and help.  The command-line
- * parser, --help, the man page's option list and the copy of the settings in
- * every result file all come from that table.
+ * Scenario settings.  Every setting is declared once: the scenario's own
+ * in scenario_keys[] (scenario.c), a throttle's in its file
+ * (workloads/throttles/NAME.c, see throttle.h): name, type, range, default
+ * and help.  The command-line parser, --help, the man page's option list
+ * and the copy of the settings in every result file all come from those
+ * tables, seen as one list through scenario_key_at().
  */
 #ifndef MMSTALL_SCENARIO_H
 #define MMSTALL_SCENARIO_H
@@ -12,15 +14,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-
-enum throttle_kind {
-	THROTTLE_AUTO,		/* io.latency if the kernel has it, else io.max */
-	THROTTLE_IO_LATENCY,	/* target on hi; peers (lo) get throttled */
-	THROTTLE_IO_MAX,	/* bps/iops limits on lo */
-	THROTTLE_IO_COST,	/* io.cost model+qos on the root, io.weight per group */
-	THROTTLE_CPU_MAX,	/* cpu.max on lo */
-	THROTTLE_NONE,
-};
 
 /* How lo's faulters touch memory; see kernel-notes.md for each path. */
 enum fault_mode {
@@ -50,6 +43,8 @@ enum baseline_mode {
 };
 
 #define SCENARIO_STR 128
+/* The generic settings area: each throttle's keys are stored in a slice of it (throttle.c). */
+#define SCENARIO_EXT_WORDS 64
 
 struct scenario {
 	char name[SCENARIO_STR];	/* recorded name (set by a scenario file) */
@@ -68,26 +63,14 @@ struct scenario {
 	uint64_t lo_memory_max;		/* lo's memory.max */
 	uint64_t lo_memory_high;	/* lo's memory.high (0: not set) */
 	uint64_t swap_size;		/* swap file made for the run (0: none) */
-	uint64_t throttle;		/* enum throttle_kind */
-	uint64_t io_latency_target_ns;	/* io.latency target on hi */
-	uint64_t io_max_riops;		/* io.max on lo (0 = no limit) */
-	uint64_t io_max_rbps;
-	uint64_t io_max_wiops;
-	uint64_t io_max_wbps;
-	uint64_t io_cost_rbps;		/* io.cost.model: the device as io.cost should see it */
-	uint64_t io_cost_riops;
-	uint64_t io_cost_wbps;
-	uint64_t io_cost_wiops;
-	uint64_t io_cost_latency_ns;	/* io.cost.qos rlat/wlat */
-	uint64_t io_weight_lo;		/* io.weight of lo and hi under io.cost */
-	uint64_t io_weight_hi;
-	uint64_t cpu_max_quota_ns;	/* cpu.max on lo */
-	uint64_t cpu_max_period_ns;
+	uint64_t throttle;		/* index in the throttle table (throttle.h) */
 	uint64_t seed;
 	/* fio (workloads/fio.h): background job files run in lo and hi ("": none) */
 	char fio_lo[SCENARIO_STR];
 	char fio_hi[SCENARIO_STR];
 	uint64_t device_baseline;	/* enum baseline_mode */
+	/* settings of the parts that declare their own keys (throttles), read through throttle_settings() */
+	uint64_t ext[SCENARIO_EXT_WORDS];
 };
 
 enum scenario_key_type {
@@ -101,16 +84,18 @@ enum scenario_key_type {
 struct scenario_key {
 	const char *name;	/* also the long option: --name */
 	enum scenario_key_type type;
-	size_t offset;		/* into struct scenario */
+	size_t offset;		/* into struct scenario (a throttle's: into its own settings struct) */
 	uint64_t min, max;	/* accepted range (numbers) */
 	const char *def;	/* default, in the same syntax a user types */
 	const char *const *words; /* KEY_ENUM: NULL-terminated */
 	const char *help;
 };
 
-extern const struct scenario_key scenario_keys[];
-extern const size_t scenario_nr_keys;
-extern const char *const throttle_names[];
+/* Every key, the scenario's and the throttles', in one list (offsets into struct scenario). */
+size_t scenario_key_count(void);
+const struct scenario_key *scenario_key_at(size_t i);
+/* The number of keys (a function call: the throttles' keys are counted in). */
+#define scenario_nr_keys scenario_key_count()
 extern const char *const fault_mode_names[];
 extern const char *const writer_names[];
 extern const char *const baseline_names[];
@@ -151,6 +136,14 @@ int scenario_set(struct scenario *sc, const char *key, const char *value, char *
 const struct scenario_key *scenario_key_find(const char *name);
 /* Cross-key checks (e.g. warm-up shorter than the file...). */
 int scenario_validate(const struct scenario *sc, char *err, size_t errlen);
+/*
+ * The kernel features the scenario needs, each with why: its throttle's,
+ * its fault mode's, its probes' (harness/kfeatures.c names; "a|b": either).
+ * Calls need(feature, because, arg) for each; stops at and returns the
+ * first non-zero return.
+ */
+int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *feature, const char *because, void *arg),
+			  void *arg);
 /* Print "  --name VALUE   help (default: x; range)" lines for --help. */
 void scenario_print_help(FILE *f);
 /* The same list as roff, for the man page (generated at build time). */

@@ -8,8 +8,13 @@
 #ifndef MMSTALL_SHARED_H
 #define MMSTALL_SHARED_H
 
+#include <limits.h>
+#include <linux/futex.h>
 #include <stdint.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "harness/hist.h"
 #include "harness/slowest.h"
@@ -26,6 +31,14 @@ struct probe_record {
 	int first_errno;
 	uint64_t late;		/* samples that started after their intended time had passed the next one */
 	struct slowest slowest;	/* the SLOWEST_K largest corrected latencies, with their times */
+	/*
+	 * Due time of this thread's first sample not yet completed (the one in
+	 * flight while its timed operation runs), 0 when none: what
+	 * probes_censor() reads once the probes have stopped.
+	 */
+	uint64_t unfinished_due_ns;
+	uint64_t censored;		/* samples due in the window, not completed when the probes stopped */
+	uint64_t censored_min_ns;	/* the least wait recorded for one of them */
 };
 
 /* Add the record of one probe thread into dst (a probe's merged record). */
@@ -38,6 +51,9 @@ static inline void probe_record_merge(struct probe_record *dst, const struct pro
 	dst->errors += src->errors;
 	dst->late += src->late;
 	slowest_merge(&dst->slowest, &src->slowest);
+	if (src->censored && (!dst->censored || src->censored_min_ns < dst->censored_min_ns))
+		dst->censored_min_ns = src->censored_min_ns;
+	dst->censored += src->censored;
 }
 
 struct run_shared {
@@ -66,9 +82,26 @@ static inline int shared_load(const int *p)
 	return __atomic_load_n(p, __ATOMIC_ACQUIRE);
 }
 
+/* Store and wake whoever waits on the flag (a futex on the shared page, across processes). */
 static inline void shared_store(int *p, int v)
 {
 	__atomic_store_n(p, v, __ATOMIC_RELEASE);
+	syscall(SYS_futex, p, FUTEX_WAKE, INT_MAX, NULL, NULL, 0);
+}
+
+/* Sleep while *p == val, at most timeout_ns (0: no limit); wakes at once when it changes. */
+static inline void shared_wait(int *p, int val, uint64_t timeout_ns)
+{
+	struct timespec ts = { (time_t)(timeout_ns / 1000000000ULL), (long)(timeout_ns % 1000000000ULL) };
+
+	syscall(SYS_futex, p, FUTEX_WAIT, val, timeout_ns ? &ts : NULL, NULL, 0);
+}
+
+/* Workers: until the controller says go (or stop, checked every 10 ms). */
+static inline void shared_wait_go(struct run_shared *sh)
+{
+	while (!shared_load(&sh->go) && !shared_load(&sh->stop))
+		shared_wait(&sh->go, 0, 10 * 1000 * 1000);
 }
 
 /* A sample counts when its intended start lies in [measure_start, measure_end). */

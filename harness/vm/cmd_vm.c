@@ -525,12 +525,12 @@ static int check_features(struct variant *v)
 
 	if (kfeatures_load_config(v->k->config, v->k->image, &kc, source, sizeof(source)))
 		snprintf(source, sizeof(source), "none found (no config beside the image, no CONFIG_IKCONFIG)");
-	kfeatures_line(kc, line, sizeof(line));
+	kfeatures_line(kc, v->k->release, line, sizeof(line));
 	if (!v->ri || v->ri->rep == 1 || mm_verbose)
 		msg_info("[%s] features (config: %s): %s", v->k->label, source, line);
-	json_object_set_new(v->vm, "kernel_features", kfeatures_json(kc));
+	json_object_set_new(v->vm, "kernel_features", kfeatures_json(kc, v->k->release));
 	json_object_set_new(v->vm, "kernel_config_source", json_string(source));
-	missing = kfeatures_missing(kc, &v->o->sc, why, sizeof(why));
+	missing = kfeatures_missing(kc, v->k->release, &v->o->sc, why, sizeof(why));
 	kconfig_free(kc);
 	if (!missing)
 		return 0;
