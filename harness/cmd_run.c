@@ -64,6 +64,17 @@ static void usage(FILE *f)
 
 enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG, OPT_DISPOSABLE };
 
+/* An option's value into a fixed buffer: a value that does not fit is an error, never cut. */
+static int copy_opt(char *buf, size_t len, const char *opt, const char *val)
+{
+	if (strlen(val) < len) {
+		snprintf(buf, len, "%s", val);
+		return 0;
+	}
+	msg_err("invalid --%s '%.40s...': longer than %zu characters", opt, val, len - 1);
+	return -ENAMETOOLONG;
+}
+
 static int parse_opts(int argc, char **argv, struct run_opts *o)
 {
 	static const struct option own[] = {
@@ -88,16 +99,16 @@ static int parse_opts(int argc, char **argv, struct run_opts *o)
 	while (!ret && (c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		switch (c) {
 		case OPT_DATA_DIR:
-			snprintf(o->data_dir, sizeof(o->data_dir), "%s", optarg);
+			ret = copy_opt(o->data_dir, sizeof(o->data_dir), "data-dir", optarg);
 			break;
 		case OPT_OUTPUT:
-			snprintf(o->output, sizeof(o->output), "%s", optarg);
+			ret = copy_opt(o->output, sizeof(o->output), "output", optarg);
 			break;
 		case OPT_LABEL:
-			snprintf(o->label, sizeof(o->label), "%s", optarg);
+			ret = copy_opt(o->label, sizeof(o->label), "label", optarg);
 			break;
 		case OPT_KCONFIG:
-			snprintf(o->kernel_config, sizeof(o->kernel_config), "%s", optarg);
+			ret = copy_opt(o->kernel_config, sizeof(o->kernel_config), "kernel-config", optarg);
 			break;
 		case OPT_DISPOSABLE:
 			o->disposable = true;

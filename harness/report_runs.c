@@ -13,7 +13,7 @@
 static void stat_text(char *buf, size_t len, const struct probe_result *p, enum result_stat st)
 {
 	const struct lat_record *c = &p->corrected;
-	struct stat_value x = probe_stat(p, st);
+	struct stat_value x = probe_stat_value(p, st);
 	int k = result_stats[st].pct;
 
 	if (x.known)

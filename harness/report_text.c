@@ -37,14 +37,15 @@ static void kernel_table(FILE *f, const struct summary *s)
 		for (p = 0; p < s->nr_probes; p++) {
 			const struct kcell *k = summary_kcell(s, v, p);
 
-			if (!k->applies)
+			if (!k->lock_probe)
 				continue;
 			report_cell_median(med, sizeof(med), BASIS_INDEX, k->index);
 			report_cell_ci(ci, sizeof(ci), BASIS_INDEX, k->index);
 			snprintf(line, sizeof(line), "%-14.14s %-13.13s %2zu/%-2zu %9s %-19s %s", s->rs->variants[v],
 				 s->probes[p].name, k->index->n, s->runs[v], med, ci,
-				 k->index->n < KV_MIN_RUNS && k->index->n ? "(too few runs for a verdict)"
-									  : kernel_verdict_name(k->verdict));
+				 !k->applies ? "(takes no mmap_lock on this kernel)"
+				 : k->index->n < KV_MIN_RUNS && k->index->n ? "(too few runs for a verdict)"
+									    : kernel_verdict_name(k->verdict));
 			report_puts_trimmed(f, line);
 		}
 	}

@@ -131,7 +131,7 @@ int hist_from_json(const json_t *rec, struct hist *h)
 
 /* ---- the derived stall index ---- */
 
-struct stat_value probe_stat(const struct probe_result *p, enum result_stat st)
+struct stat_value probe_stat_value(const struct probe_result *p, enum result_stat st)
 {
 	const struct lat_record *c = &p->corrected;
 	struct stat_value s = { 0 };
@@ -166,7 +166,7 @@ static void compute_index(struct run_result *r, struct probe_result *p)
 	int st;
 
 	for (st = 0; st < RESULT_NR_STATS; st++) {
-		struct stat_value a = probe_stat(p, st), b = ctl ? probe_stat(ctl, st) : (struct stat_value){ 0 };
+		struct stat_value a = probe_stat_value(p, st), b = ctl ? probe_stat_value(ctl, st) : (struct stat_value){ 0 };
 
 		p->index[st] = (struct stat_value){ 0 };
 		if (!ctl || p == ctl || !a.known || !b.known || !(b.v > 0) || b.lower_bound)

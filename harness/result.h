@@ -228,7 +228,7 @@ const struct probe_result *result_probe(const struct run_result *r, const char *
  * below it: their true latency is higher than what they had waited when
  * the probe was stopped).
  */
-struct stat_value probe_stat(const struct probe_result *p, enum result_stat st);
+struct stat_value probe_stat_value(const struct probe_result *p, enum result_stat st);
 /* Does the probe wait on the low-priority task's mmap_lock ("lo")? */
 bool probe_takes_lo_lock(const struct probe_result *p);
 

@@ -98,8 +98,13 @@ static void collect_probes(struct summary *s)
 			const struct probe_result *p = &r->probes[k];
 			struct probe_info *pi;
 
-			if (summary_probe(s, p->name) >= 0)
+			int have = summary_probe(s, p->name);
+
+			/* a lock probe when it waits on lo's mmap_lock on any kernel (maps does not on 6.17+) */
+			if (have >= 0) {
+				s->probes[have].lo_lock |= probe_takes_lo_lock(p);
 				continue;
+			}
 			s->probes = xrealloc(s->probes, (s->nr_probes + 1) * sizeof(*s->probes));
 			pi = &s->probes[s->nr_probes];
 			*pi = (struct probe_info){ .name = xstrdup(p->name), .what = p->what, .lock_of = p->lock_of,
@@ -126,7 +131,7 @@ static void fill_cell(struct summary *s, enum summary_basis b, size_t v, size_t 
 
 		if (r->variant != (int)v || !r->ok || !(pr = result_probe(&r->res, s->probes[p].name)))
 			continue;
-		x = b == BASIS_INDEX ? pr->index[st] : probe_stat(pr, st);
+		x = b == BASIS_INDEX ? pr->index[st] : probe_stat_value(pr, st);
 		if (!x.known)
 			continue;	/* too few samples for this percentile, or the control's index */
 		c->vals[c->n] = x.v;
@@ -173,13 +178,28 @@ static void compare_cell(struct summary *s, enum summary_basis bs, size_t v, siz
  * lower bound only strengthens that); none when it is wholly below and no
  * value is a lower bound; with fewer than KV_MIN_RUNS runs, no verdict.
  */
+/* Does probe p wait on lo's mmap_lock on variant v's kernel (its first run that has the probe)? */
+static bool takes_lock_on(const struct summary *s, size_t v, size_t p)
+{
+	size_t i;
+
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		const struct probe_result *pr;
+
+		if (s->rs->runs[i].variant == (int)v && (pr = result_probe(&s->rs->runs[i].res, s->probes[p].name)))
+			return probe_takes_lo_lock(pr);
+	}
+	return s->probes[p].lo_lock;
+}
+
 static void judge_kernel(struct summary *s, size_t v, size_t p)
 {
 	struct kcell *k = &s->kcells[v * s->nr_probes + p];
 	const struct cell *c = summary_cell(s, BASIS_INDEX, v, p, s->rule.stat);
 	double t = s->rule.inversion_threshold;
 
-	k->applies = s->probes[p].lo_lock;
+	k->lock_probe = s->probes[p].lo_lock;
+	k->applies = k->lock_probe && takes_lock_on(s, v, p);
 	k->index = c;
 	if (!c->n)
 		k->verdict = KV_UNTESTABLE;

@@ -75,7 +75,8 @@ struct cell {
 
 /* One kernel's own verdict on one probe (index basis, the rule's statistic). */
 struct kcell {
-	bool applies;		/* the probe waits on lo's mmap_lock */
+	bool lock_probe;	/* the probe waits on lo's mmap_lock on some kernel of the set */
+	bool applies;		/* ... and on this one (maps does not from 6.17: per-VMA reads) */
 	enum kernel_verdict verdict;
 	const struct cell *index;
 };
@@ -85,7 +86,7 @@ struct probe_info {
 	const char *what;	/* from the first run that has the probe */
 	const char *lock_of;
 	bool control;
-	bool lo_lock;		/* waits on the low-priority task's mmap_lock */
+	bool lo_lock;		/* waits on the low-priority task's mmap_lock, on some kernel of the set */
 };
 
 struct summary {

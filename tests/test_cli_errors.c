@@ -172,6 +172,16 @@ static const struct cli_case cases[] = {
 	{ "gate: bad --reps for compare", { "compare", "--reps", "auto:2" }, 0, NULL, 2,
 	  { "invalid --reps 'auto:2'", "4 to 64" } },
 	{ "compare: bad --basis", { "compare", "--basis", "x" }, 0, NULL, 2, { "invalid --basis 'x'", "index" } },
+	{ "run: a FIFO as the scenario", { "run", "--scenario", "@/fifo.json" }, 0, NULL, 2,
+	  { "fifo.json", "not a regular file" } },
+	{ "vm: /dev/zero as the scenario", { "vm", "--scenario", "/dev/zero" }, 0, NULL, 2,
+	  { "/dev/zero", "not a regular file" } },
+	{ "run: a label longer than its limit", { "run", "--label",
+	  "a-label-of-more-than-sixty-three-characters-is-cut-silently-today-xxxxxxxx" }, 0, NULL, 2,
+	  { "invalid --label", "longer than 63 characters" } },
+	{ "run: a duration without its unit", { "run", "--duration", "10" }, 0, NULL, 2,
+	  { "invalid value '10' for --duration", "e.g. 500ms" } },
+	{ "run: a duration in hex", { "run", "--duration", "0x10s" }, 0, NULL, 2, { "invalid value '0x10s'" } },
 };
 
 /* The host's cgroup2 lacks controllers (bound to v1): say which and where. */

@@ -408,7 +408,7 @@ static void test_decode(void)
 
 	/* the stall index: the probe's statistic over the control's, same run */
 	TEST_CONTEXT("stall index");
-	x = probe_stat(maps, STAT_P99);
+	x = probe_stat_value(maps, STAT_P99);
 	CHECK(x.known && x.lower_bound);	/* 7 censored samples recorded from 30 ms: the 40 ms p99 may be higher */
 	CHECK_DBL(40e6, x.v, 40e6 * HIST_REL_ERROR);
 	CHECK(maps->index[STAT_P99].known && maps->index[STAT_P99].lower_bound);

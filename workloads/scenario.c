@@ -7,6 +7,9 @@
  */
 #include "workloads/scenario.h"
 
+/* The most a scenario file can hold: scenarios are a few hundred bytes. */
+#define SCENARIO_FILE_MAX 1048576
+
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
@@ -603,9 +606,13 @@ int scenario_load(struct scenario *sc, const char *name_or_file, char *err, size
 			snprintf(err + n, errlen - n, " (see 'mmstall scenarios'), or give the path of a .json file");
 		return -ENOENT;
 	}
-	ret = read_file(name_or_file, &text, NULL);
+	/* a FIFO or a device is refused at once, and nothing is read without end */
+	ret = read_file_capped(name_or_file, SCENARIO_FILE_MAX, &text, NULL);
 	if (ret) {
-		snprintf(err, errlen, "cannot read scenario file %s: %s", name_or_file, strerror(-ret));
+		snprintf(err, errlen, "cannot read scenario file %s: %s", name_or_file,
+			 ret == -EINVAL ? "not a regular file (a scenario is a .json file)"
+			 : ret == -EFBIG ? "larger than " STRINGIFY(SCENARIO_FILE_MAX) " bytes, more than any scenario"
+					 : strerror(-ret));
 		return ret;
 	}
 	ret = load_text(sc, name_or_file, text, err, errlen);
