@@ -172,8 +172,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_json = {
-	"json",
-	"the summary for machines: the conclusion, each kernel's verdict, every cell's values, median, CI, "
+	.name = "json",
+	.help = "the summary for machines: the conclusion, each kernel's verdict, every cell's values, median, CI, "
 	"ratio, p, level and verdict on both bases",
-	render,
+	.render = render,
 };

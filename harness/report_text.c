@@ -134,8 +134,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_text = {
-	"text",
-	"the conclusion, each kernel's own verdict, and per probe the comparison on the rule's basis with "
+	.name = "text",
+	.help = "the conclusion, each kernel's own verdict, and per probe the comparison on the rule's basis with "
 	"the other beside it (the per-run table when every variant has one run) [default]",
-	render,
+	.render = render,
 };

@@ -88,9 +88,13 @@ static const struct gate_case cases[] = {
 	  { "Conclusion:", "new vs base (p99 stall index, lock-specific): maps regressed", "ratio", "95% CI" } },
 	{ "report: conclusion per kernel", { "report", "@inverted" }, 0,
 	  { "Conclusion:", "inv: inversion reproduced by maps" } },
+	{ "report kernels: each directory judged on its own", { "report", "--format", "kernels", "@inverted", "@clean",
+	  "@slow" }, 0,
+	  { "ps-latency: reproduced on inv (maps)", "ps-latency: none on inv",
+	    "ps-latency: reproduced on base (maps), new (maps)", "scenario        kernel" } },
 	{ "report of a failed variant", { "report", "@broken" }, 1, { "could not test", "0/5" } },
 	{ "report bad format", { "report", "--format", "pdf", "@same" }, 2,
-	  { "invalid --format 'pdf'", "text, runs, mail, json or html" } },
+	  { "invalid --format 'pdf'", "text, runs, kernels, mail, json or html" } },
 	{ "report unknown baseline", { "report", "--baseline", "x", "@same" }, 2, { "baseline 'x'" } },
 };
 
