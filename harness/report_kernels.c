@@ -17,7 +17,7 @@ static const char *verdict_text(const struct kcell *k)
 {
 	if (!k->applies)
 		return "(no mmap_lock wait on this kernel)";
-	if (k->index->n && k->index->n < KV_MIN_RUNS)
+	if (k->index->n && !k->has_ci)
 		return "(too few runs for a verdict)";
 	return kernel_verdict_name(k->verdict);
 }
@@ -26,7 +26,7 @@ static void rows(FILE *f, const struct summary *s)
 {
 	const struct run_result *any = summary_result(s, 0);
 	const char *scen = any ? any->scenario_name : NULL;
-	char line[320], med[32], ci[80];
+	char line[320], med[32], ci[80], lo[32], hi[32];
 	size_t v, p;
 
 	for (v = 0; v < s->rs->nr_variants; v++) {
@@ -44,8 +44,16 @@ static void rows(FILE *f, const struct summary *s)
 
 			if (!k->lock_probe)
 				continue;
-			report_cell_median(med, sizeof(med), BASIS_INDEX, k->index);
-			report_cell_ci(ci, sizeof(ci), BASIS_INDEX, k->index);
+			ci[0] = '\0';
+			if (k->has_ci) {
+				report_bounded(med, sizeof(med), BASIS_INDEX, k->ci.est, k->index->censored,
+					       k->index->capped);
+				report_value(lo, sizeof(lo), BASIS_INDEX, k->ci.lo, false);
+				report_value(hi, sizeof(hi), BASIS_INDEX, k->ci.hi, false);
+				snprintf(ci, sizeof(ci), "%s-%s", lo, hi);
+			} else {
+				report_cell_median(med, sizeof(med), BASIS_INDEX, k->index);
+			}
 			snprintf(line, sizeof(line), "%-15.15s %-9.9s %-28.28s %-13.13s %2zu/%-2zu %8s %-18s %s", scen ?: "?",
 				 s->rs->variants[v], rel, s->probes[p].name, k->index->n, s->runs[v], med, ci,
 				 verdict_text(k));
@@ -103,7 +111,8 @@ static int render_many(FILE *f, const struct summary *const *s, size_t n)
 	if (!n)
 		return 0;
 	fprintf(f, "Where the inversion lives (%s stall index: a probe's %s over the control's in the same boot;\n"
-		   "reproduced when the median's whole 95%% CI is above %gx, none when wholly below):\n",
+		   "index: the geometric mean of the runs'; reproduced when its whole 95%% CI is above %gx,\n"
+		   "none when wholly below):\n",
 		result_stats[s[0]->rule.stat].name, result_stats[s[0]->rule.stat].name,
 		s[0]->rule.inversion_threshold);
 	for (i = 0; i < n; i++)

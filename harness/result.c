@@ -2,6 +2,7 @@
 #include "harness/result.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -157,8 +158,8 @@ bool probe_takes_lo_lock(const struct probe_result *p)
 /*
  * A probe's statistic over the control's in the same boot: what the probe
  * waited beyond the guest's general noise.  A lower-bound numerator gives a
- * lower-bound index; a censored control gives no index at all (the ratio
- * could move either way).
+ * lower bound, a lower-bound control (the whole guest stalled past the
+ * window) an upper bound; both together, no index (it could be anything).
  */
 static void compute_index(struct run_result *r, struct probe_result *p)
 {
@@ -169,15 +170,16 @@ static void compute_index(struct run_result *r, struct probe_result *p)
 		struct stat_value a = probe_stat_value(p, st), b = ctl ? probe_stat_value(ctl, st) : (struct stat_value){ 0 };
 
 		p->index[st] = (struct stat_value){ 0 };
-		if (!ctl || p == ctl || !a.known || !b.known || !(b.v > 0) || b.lower_bound)
+		if (!ctl || p == ctl || !a.known || !b.known || !(b.v > 0) || (a.lower_bound && b.lower_bound))
 			continue;
-		p->index[st] = (struct stat_value){ .known = true, .v = a.v / b.v, .lower_bound = a.lower_bound };
+		p->index[st] = (struct stat_value){ .known = true, .v = a.v / b.v, .lower_bound = a.lower_bound,
+						    .upper_bound = b.lower_bound };
 	}
 }
 
 static json_t *index_json(const struct probe_result *p)
 {
-	json_t *o = json_object(), *lb = json_array();
+	json_t *o = json_object(), *lb = json_array(), *ub = json_array();
 	int st;
 
 	for (st = 0; st < RESULT_NR_STATS; st++) {
@@ -186,8 +188,11 @@ static json_t *index_json(const struct probe_result *p)
 		json_object_set_new(o, result_stats[st].index_key, x->known ? json_real(x->v) : json_null());
 		if (x->known && x->lower_bound)
 			json_array_append_new(lb, json_string(result_stats[st].index_key));
+		if (x->known && x->upper_bound)
+			json_array_append_new(ub, json_string(result_stats[st].index_key));
 	}
 	json_object_set_new(o, "lower_bound", lb);
+	json_object_set_new(o, "upper_bound", ub);
 	return o;
 }
 
@@ -274,6 +279,36 @@ static double onum(struct dec *d, const json_t *o, const char *where, const char
 	return json_number_value(v);
 }
 
+/* A count or a size: a number from 0 below 2^64 (a cast of 1e300 would be undefined), or def. */
+static uint64_t ou64(struct dec *d, const json_t *o, const char *where, const char *key, uint64_t def)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+	double x = v ? json_number_value(v) : 0;
+
+	if (!v)
+		return def;
+	if (x < 0 || x >= 18446744073709551616.0) {
+		wrong(d, where, key, v, "a number from 0 below 2^64");
+		return def;
+	}
+	return (uint64_t)x;
+}
+
+/* A small count (CPUs, repetitions): from 0 to INT_MAX, or def. */
+static int oint(struct dec *d, const json_t *o, const char *where, const char *key, int def)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+	double x = v ? json_number_value(v) : 0;
+
+	if (!v)
+		return def;
+	if (x < 0 || x > INT_MAX) {
+		wrong(d, where, key, v, "a whole number from 0 to 2147483647");
+		return def;
+	}
+	return (int)x;
+}
+
 static bool obool(struct dec *d, const json_t *o, const char *where, const char *key)
 {
 	return json_is_true(opt(d, o, where, key, JSON_TRUE, "true or false"));
@@ -286,7 +321,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 
 	memset(rec, 0, sizeof(*rec));
 	rec->present = true;
-	rec->count = (uint64_t)onum(d, o, where, "count", 0);
+	rec->count = ou64(d, o, where, "count", 0);
 	rec->has_extremes = rec->count && json_is_number(json_object_get(o, "max_ns"));
 	rec->min_ns = onum(d, o, where, "min_ns", 0);
 	rec->max_ns = onum(d, o, where, "max_ns", 0);
@@ -298,7 +333,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 		rec->pct[i].known = rec->pct[i].ns >= 0;
 		if (f) {
 			rec->pct[i].estimate_ns = onum(d, f, result_pcts[i].key, "estimate_ns", 0);
-			rec->pct[i].needed = (uint64_t)onum(d, f, result_pcts[i].key, "samples_needed", 0);
+			rec->pct[i].needed = ou64(d, f, result_pcts[i].key, "samples_needed", 0);
 		}
 	}
 	if (!b)
@@ -328,13 +363,13 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 	p->what = ostr(d, o, where, "what");
 	p->lock_of = ostr(d, o, where, "mmap_lock_of");
 	p->control = obool(d, o, where, "control");
-	p->interval_ns = (uint64_t)onum(d, o, where, "interval_ns", 0);
-	p->threads = (unsigned int)onum(d, o, where, "threads", 1);
-	p->errors = (uint64_t)onum(d, o, where, "errors", 0);
-	p->late = (uint64_t)onum(d, o, where, "late_samples", 0);
+	p->interval_ns = ou64(d, o, where, "interval_ns", 0);
+	p->threads = (unsigned int)oint(d, o, where, "threads", 1);
+	p->errors = ou64(d, o, where, "errors", 0);
+	p->late = ou64(d, o, where, "late_samples", 0);
 	p->first_error = ostr(d, o, where, "first_error");
 	if ((cen = oobj(d, o, where, "censored"))) {
-		p->censored = (uint64_t)onum(d, cen, "censored", "count", 0);
+		p->censored = ou64(d, cen, "censored", "count", 0);
 		p->censored_min_ns = onum(d, cen, "censored", "min_ns", 0);
 	}
 	if ((c = oobj(d, o, where, "corrected")))
@@ -353,27 +388,21 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 				.t_s = onum(d, e, "slowest[]", "t_s", 0),
 				.corrected_ns = onum(d, e, "slowest[]", "corrected_ns", 0),
 				.service_ns = onum(d, e, "slowest[]", "service_ns", 0),
-				.thread = (int)onum(d, e, "slowest[]", "thread", 0),
+				.thread = oint(d, e, "slowest[]", "thread", 0),
 			};
 		}
 	}
-	/* the stored index, if any; checked here, recomputed by the caller when absent */
+	/*
+	 * The stored index is for other readers: it is checked for its shape,
+	 * never trusted over the latencies it derives from (recomputed below).
+	 */
 	if ((idx = oobj(d, o, where, "stall_index"))) {
-		const json_t *lb = oarr(d, idx, "stall_index", "lower_bound");
 		int st;
 
-		for (st = 0; st < RESULT_NR_STATS; st++) {
-			const json_t *v = opt(d, idx, "stall_index", result_stats[st].index_key, JSON_REAL, "a number");
-			size_t j;
-
-			if (!v)
-				continue;
-			p->index[st].known = true;
-			p->index[st].v = json_number_value(v);
-			json_array_foreach(lb, j, e)
-				if (json_is_string(e) && !strcmp(json_string_value(e), result_stats[st].index_key))
-					p->index[st].lower_bound = true;
-		}
+		for (st = 0; st < RESULT_NR_STATS; st++)
+			opt(d, idx, "stall_index", result_stats[st].index_key, JSON_REAL, "a number");
+		oarr(d, idx, "stall_index", "lower_bound");
+		oarr(d, idx, "stall_index", "upper_bound");
 	}
 }
 
@@ -421,18 +450,18 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	vm->accelerator_reason = ostr(d, o, "vm", "accelerator_reason");
 	vm->could_not_test = ostr(d, o, "vm", "could_not_test");
 	vm->baseline = ostr(d, o, "vm", "baseline");
-	vm->guest_cpus = (int)onum(d, o, "vm", "guest_cpus", 0);
-	vm->guest_memory_bytes = (uint64_t)onum(d, o, "vm", "guest_memory_bytes", 0);
-	vm->repetition = (int)onum(d, o, "vm", "repetition", 0);
-	vm->repetitions = (int)onum(d, o, "vm", "repetitions", 0);
-	vm->variant_index = (int)onum(d, o, "vm", "variant_index", -1);
+	vm->guest_cpus = oint(d, o, "vm", "guest_cpus", 0);
+	vm->guest_memory_bytes = ou64(d, o, "vm", "guest_memory_bytes", 0);
+	vm->repetition = oint(d, o, "vm", "repetition", 0);
+	vm->repetitions = oint(d, o, "vm", "repetitions", 0);
+	vm->variant_index = oint(d, o, "vm", "variant_index", -1);
 	vm->kernel_features = (json_t *)oobj(d, o, "vm", "kernel_features");
 	vm->timings = (json_t *)(t = oobj(d, o, "vm", "timings"));
 	vm->overhead_s = t ? onum(d, t, "vm.timings", "overhead_s", -1) : -1;
 	if (h) {
 		vm->host_name = ostr(d, h, "vm.host", "hostname");
-		vm->host_cpus = (int)onum(d, h, "vm.host", "cpus", 0);
-		vm->host_memory_bytes = (uint64_t)onum(d, h, "vm.host", "memory_bytes", 0);
+		vm->host_cpus = oint(d, h, "vm.host", "cpus", 0);
+		vm->host_memory_bytes = ou64(d, h, "vm.host", "memory_bytes", 0);
 	}
 }
 
@@ -465,8 +494,8 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 	r->end_time = ostr(d, root, "", "end_time");
 	if ((m = oobj(d, root, "", "machine"))) {
 		r->machine_host = ostr(d, m, "machine", "hostname");
-		r->machine_cpus = (int)onum(d, m, "machine", "cpus", 0);
-		r->machine_memory_bytes = (uint64_t)onum(d, m, "machine", "memory_bytes", 0);
+		r->machine_cpus = oint(d, m, "machine", "cpus", 0);
+		r->machine_memory_bytes = ou64(d, m, "machine", "memory_bytes", 0);
 	}
 	if ((k = oobj(d, root, "", "kernel")))
 		r->kernel_release = ostr(d, k, "kernel", "release");
@@ -474,7 +503,7 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 	r->scenario = (json_t *)oobj(d, root, "", "scenario");
 	/* "name" since the scenario library, "scenario" before it */
 	r->scenario_name = ostr(d, r->scenario, "scenario", "name") ?: ostr(d, r->scenario, "scenario", "scenario");
-	r->duration_ns = (uint64_t)onum(d, r->scenario, "scenario", "duration_ns", 0);
+	r->duration_ns = ou64(d, r->scenario, "scenario", "duration_ns", 0);
 	if ((t = oobj(d, root, "", "throttle"))) {
 		r->throttle.present = true;
 		r->throttle.requested = ostr(d, t, "throttle", "requested");
@@ -509,19 +538,18 @@ static void decode_measured(struct dec *d, const json_t *root, struct run_result
 		}
 	}
 	for (i = 0; i < r->nr_probes; i++)
-		if (!json_is_object(json_object_get(json_object_get(probes, r->probes[i].name), "stall_index")))
-			compute_index(r, &r->probes[i]);
+		compute_index(r, &r->probes[i]);
 	if ((lo = oobj(d, root, "", "lo"))) {
 		r->lo.present = true;
-		r->lo.touches = (uint64_t)onum(d, lo, "lo", "touches", 0);
-		r->lo.writer_ops = (uint64_t)onum(d, lo, "lo", "writer_ops", 0);
+		r->lo.touches = ou64(d, lo, "lo", "touches", 0);
+		r->lo.writer_ops = ou64(d, lo, "lo", "writer_ops", 0);
 	}
 	if ((cg = oobj(d, root, "", "cgroups")) && (cg = oobj(d, cg, "cgroups", "lo"))) {
 		const json_t *ms = oobj(d, cg, "cgroups.lo", "memory_stat"), *io = oobj(d, cg, "cgroups.lo", "io_stat");
 
 		r->cg_lo.present = true;
-		r->cg_lo.pgmajfault = ms ? (uint64_t)onum(d, ms, "memory_stat", "pgmajfault", 0) : 0;
-		r->cg_lo.rios = io ? (uint64_t)onum(d, io, "io_stat", "rios", 0) : 0;
+		r->cg_lo.pgmajfault = ms ? ou64(d, ms, "memory_stat", "pgmajfault", 0) : 0;
+		r->cg_lo.rios = io ? ou64(d, io, "io_stat", "rios", 0) : 0;
 	}
 	if ((f = oobj(d, root, "", "fio"))) {
 		const json_t *x;
