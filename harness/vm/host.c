@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The host side of 'mmstall vm': the error slot and its temporary directories. */
+/* The host side of 'mmstall vm': its temporary directories (and the legacy error slot). */
 #include "harness/vm/host.h"
 
 #include <dirent.h>
@@ -26,6 +26,12 @@ void vm_err(const char *fmt, ...)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	memcpy(vm_error, buf, sizeof(buf));
+}
+
+void vm_legacy_err(int ret, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "%s", vm_error[0] ? vm_error : strerror(-ret));
+	vm_error[0] = '\0';
 }
 
 /*

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The host side of 'mmstall vm': the one message of a failure (vm_error),
- * and the private temporary directories a run works in.  Child processes
- * and stop signals are harness/proc.h's.
+ * The host side of 'mmstall vm': the private temporary directories a run
+ * works in.  Child processes and stop signals are harness/proc.h's.
  */
 #ifndef MMSTALL_VM_HOST_H
 #define MMSTALL_VM_HOST_H
@@ -12,11 +11,15 @@
 #include "harness/proc.h"
 
 /*
- * The reason a vm function failed, for the caller to print (msg_err) and
- * to put in the failed variant's result file: one message, said once.
+ * Legacy: harness/vm/kernel.c still reports its failures in a global slot
+ * (vm_error, set by vm_err()); every other vm file takes err/errlen.  Do
+ * not add uses.  vm_legacy_err() is the one reader: it moves the slot's
+ * message (else strerror(-ret)) into err and clears the slot.  All three
+ * go when kernel.c takes err/errlen.
  */
 extern char vm_error[1024];
 void vm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void vm_legacy_err(int ret, char *err, size_t errlen);
 
 /*
  * A private temporary directory "<base>/mmstall-vm.<pid>.XXXXXX"; stale
