@@ -29,7 +29,8 @@
 #include "harness/vm/vm.h"
 #include "workloads/fio.h"
 
-#define KVM_PROBE_TIMEOUT_NS (30 * NSEC_PER_SEC)
+/* a working KVM reaches /init in about a second */
+#define KVM_PROBE_TIMEOUT_NS (10 * NSEC_PER_SEC)
 /* SeaBIOS prints at once under a working KVM; a broken one stays silent (seen: /dev/kvm opens, no vCPU runs) */
 #define KVM_PROBE_SILENCE_NS (5 * NSEC_PER_SEC)
 #define MARGIN_TCG_NS (120 * NSEC_PER_SEC)
@@ -709,7 +710,8 @@ int vm_variant_run(struct vm_opts *o, struct vm_kernel *k, const struct vm_run_i
 	v.collected_ns = now_ns();
 	set_times(&v);
 	saved = save(&v, root);
-	report(&v);
+	if (!saved || v.error[0])
+		report(&v);
 	remove_temps(&v);
 	json_decref(root);
 	guest_out_free(&v.out);

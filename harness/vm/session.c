@@ -255,6 +255,9 @@ int vm_session_start(struct vm_opts *o)
 
 int vm_session_run(struct vm_opts *o, size_t i, const struct vm_run_info *ri)
 {
+	/* not the run before's marks while this one prepares */
+	__atomic_store_n(&o->run_started_ns, 0, __ATOMIC_RELEASE);
+	__atomic_store_n(&o->measure_started_ns, 0, __ATOMIC_RELEASE);
 	return vm_variant_run(o, &o->kernels[i], ri);
 }
 
