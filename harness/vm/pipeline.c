@@ -15,7 +15,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/cmds.h"
 #include "harness/kfeatures.h"
 #include "harness/util.h"
 #include "harness/vm/console.h"
