@@ -10,6 +10,8 @@
  * - console streams: marks found once across any chunking, a flooding
  *   guest's log capped to its head and tail, and the one emulator fault
  *   told apart from a panic of the kernel under test.
+ * - the result file: the vm record's keys, and a result that cannot be
+ *   written (a full file system) is an error naming the file.
  *
  * Exit: 0 pass, 1 fail.
  */
@@ -21,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,7 +31,9 @@
 #include "harness/util.h"
 #include "harness/vm/console.h"
 #include "harness/vm/guest_out.h"
+#include "harness/vm/kernel.h"
 #include "harness/vm/protocol.h"
+#include "harness/vm/record.h"
 #include "tests/test_util.h"
 
 static char top[] = "/tmp/mmstall-test-guest-out-XXXXXX";
@@ -597,6 +602,66 @@ static void test_emulator_fault(void)
 	}
 }
 
+/* ---- the result file ---- */
+
+static void test_record(void)
+{
+	struct vm_kernel k = { .label = "6.12", .spec = "deb:linux-image-6.12" };
+	char dir[PATH_MAX], path[PATH_MAX + 32], err[PATH_MAX + 256], *big;
+	struct vm_record r;
+	json_t *vm, *guest, *t;
+
+	TEST_CONTEXT("vm record");
+	vm_record_init(&r);
+	r.k = &k;
+	r.accel_reason = "forced by --accel";
+	r.guest_protocol = GUEST_PROTOCOL_VERSION;
+	r.console_bytes = 123;
+	r.t.booted = true;
+	r.t.prepare_s = 1.5;
+	r.t.boot_s = r.t.qemu_s = r.t.wall_s = r.t.overhead_s = 2;
+	r.t.guest_run_s = r.t.boot_to_result_s = r.t.transfer_s = r.t.poweroff_s = r.t.collect_s = NAN;
+	r.t.teardown_s = 0.25;
+	vm_record_note(&r, "dmesg.txt: 3000000 bytes, only its last 2097152 taken");
+	snprintf(r.slow_teardown, sizeof(r.slow_teardown), "stopped");
+	vm = vm_record_json(&r);
+	CHECK_STR("tcg", json_string_value(json_object_get(vm, "accelerator")));
+	CHECK_INT(GUEST_PROTOCOL_VERSION, (int)json_integer_value(json_object_get(vm, "guest_protocol")));
+	CHECK_INT(123, (int)json_integer_value(json_object_get(vm, "console_bytes")));
+	CHECK_INT(0, (int)json_integer_value(json_object_get(vm, "console_dropped_bytes")));
+	CHECK_INT(1, (int)json_array_size(json_object_get(vm, "guest_out_notes")));
+	CHECK_STR("stopped", json_string_value(json_object_get(vm, "slow_teardown")));
+	CHECK(!json_object_get(vm, "boot_retry") && !json_object_get(vm, "guest_files"));
+	t = json_object_get(vm, "timings");
+	CHECK_DBL(0.25, json_number_value(json_object_get(t, "teardown_s")), 1e-9);
+	CHECK(json_is_null(json_object_get(t, "transfer_s")));
+	CHECK(json_is_null(json_object_get(t, "guest_run_s")));
+	CHECK(json_is_number(json_object_get(t, "overhead_s")));
+	json_decref(vm);
+
+	/* a result that does not fit: an error naming the file and the reason */
+	snprintf(dir, sizeof(dir), "%s/full", top);
+	mkdir_p(dir, 0755);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=64k")) {
+		printf("(cannot mount a tmpfs: %s; the full file system not tested)\n", strerror(errno));
+	} else {
+		TEST_CONTEXT("result on a full file system");
+		big = malloc(200000);
+		memset(big, 'a', 199999);
+		big[199999] = '\0';
+		guest = json_pack("{s:i,s:s,s:{},s:s}", "format_version", 1, "status", "ok", "scenario", "pad", big);
+		snprintf(path, sizeof(path), "%s/6.12.json", dir);
+		CHECK_INT(-ENOSPC, vm_result_save(path, guest, &r, NULL, "", err, sizeof(err)));
+		CHECK(strstr(err, path) && strstr(err, "No space left"));
+		CHECK(!path_exists(path));
+		CHECK_INT(0, count_entries(dir));	/* no temporary file left either */
+		json_decref(guest);
+		free(big);
+		umount2(dir, MNT_DETACH);
+	}
+	vm_record_free(&r);
+}
+
 int main(void)
 {
 	if (!mkdtemp(top)) {
@@ -613,6 +678,7 @@ int main(void)
 	test_console_marks();
 	test_console_flood();
 	test_emulator_fault();
+	test_record();
 	TEST_CONTEXT_CLEAR();
 	if (!test_failed)
 		rm_rf(top);
