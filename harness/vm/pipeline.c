@@ -491,12 +491,26 @@ static void record_guest(struct variant *v)
 	}
 }
 
+/* The reader's note about a file it did not take (a link, a device...), or NULL. */
+static const char *out_note(const struct guest_out *o, const char *name)
+{
+	size_t i, n = strlen(name);
+	const char *p;
+
+	for (i = 0; i < o->nr_notes; i++)
+		for (p = strstr(o->notes[i], name); p; p = strstr(p + 1, name))
+			if ((p == o->notes[i] || p[-1] == ' ' || p[-1] == '/') && (p[n] == ':' || p[n] == ' '))
+				return o->notes[i];
+	return NULL;
+}
+
 /* The guest's result, checked; NULL (and v->error set) if there is none worth keeping. */
 static json_t *guest_result(struct variant *v)
 {
 	struct guest_out *o = &v->out;
 	char err[2048], *init_err = xstrdup(guest_out_text(o, GUEST_OUT_INIT_ERROR));
 	char *stderr_txt = xstrdup(guest_out_text(o, GUEST_OUT_STDERR));
+	const char *note;
 	int exit_code = v->rec.guest_exit_code, ret;
 	json_t *root = NULL, *st, *e;
 
@@ -515,6 +529,8 @@ static json_t *guest_result(struct variant *v)
 			"status %d)", exit_code);
 	else if (json_is_string(st) && strcmp(json_string_value(st), "ok"))
 		fail(v, "the run in the guest failed: %s", json_is_string(e) ? json_string_value(e) : "(no reason given)");
+	if (ret == -ENOENT && (note = out_note(o, "result.json")))
+		fail(v, "the guest sent no result: %s", note);
 	if (exit_code < 0)
 		fail(v, "the guest command reported no exit status");
 	else if (!root && ret == -ENOENT)
