@@ -52,8 +52,6 @@ void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The text of the last msg_err(), so a result file can say what went wrong. */
-const char *msg_last_error(void);
 
 static inline uint64_t now_ns(void)
 {

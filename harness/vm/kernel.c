@@ -9,10 +9,7 @@
  * the directory is built under a temporary name and renamed into place, so
  * a directory with the final name is always complete.
  *
- * Errors: every function here writes one sentence to err/errlen; the
- * legacy forms without err (kernel_resolve, kernel_fetch,
- * kernel_guest_modules) copy it into vm_error, the only use of vm_err()
- * left in this file, until harness/vm's callers take err themselves.
+ * Errors: every function here writes one sentence to err/errlen.
  */
 #include "harness/vm/kernel.h"
 
@@ -433,15 +430,7 @@ static int fetch_deb(struct vm_kernel *k, int *fetched, char *err, size_t errlen
 	return ret;
 }
 
-/* The legacy forms: the reason goes to vm_error too. */
-static int to_vm_error(int ret, const char *err)
-{
-	if (ret && ret != -EINTR)
-		vm_err("%s", err[0] ? err : strerror(-ret));
-	return ret;
-}
-
-int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen)
+int kernel_resolve(struct vm_kernel *k, char *err, size_t errlen)
 {
 	err[0] = '\0';
 	if (k->pattern)
@@ -449,14 +438,8 @@ int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen)
 	return prepare_path(k, err, errlen);
 }
 
-int kernel_resolve(struct vm_kernel *k)
-{
-	char err[1024];
 
-	return to_vm_error(kernel_resolve_err(k, err, sizeof(err)), err);
-}
-
-int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
+int kernel_fetch(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
 {
 	int ret = 0;
 
@@ -469,12 +452,6 @@ int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen
 	return ret;
 }
 
-int kernel_fetch(struct vm_kernel *k, int *fetched)
-{
-	char err[1024];
-
-	return to_vm_error(kernel_fetch_err(k, fetched, err, sizeof(err)), err);
-}
 
 /* ---- modules the guest needs ---- */
 
@@ -687,7 +664,7 @@ static int need_module(const struct vm_kernel *k, struct kconfig *kc, const char
 	return 1;
 }
 
-int kernel_guest_modules_err(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen)
+int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen)
 {
 	struct kconfig *kc = NULL;
 	char *dep = NULL, **list = NULL;
@@ -727,12 +704,6 @@ out:
 	return 0;
 }
 
-int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out)
-{
-	char err[1024] = "";
-
-	return to_vm_error(kernel_guest_modules_err(k, mods_out, err, sizeof(err)), err);
-}
 
 int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len)
 {
