@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/cmds.h"
 #include "harness/util.h"
 #include "version.h"
 

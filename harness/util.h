@@ -46,6 +46,9 @@ enum {
 };
 
 extern int mm_verbose;
+/* The command line as the user typed it, saved by main() before getopt permutes argv (results record it). */
+extern int mm_orig_argc;
+extern char **mm_orig_argv;
 extern const char *mm_progname;
 
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

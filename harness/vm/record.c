@@ -9,7 +9,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/cmds.h"
 #include "harness/result.h"
 #include "harness/util.h"
 #include "harness/vm/kernel.h"
@@ -133,6 +132,7 @@ json_t *vm_record_json(const struct vm_record *r)
 	json_object_set_new(vm, "kernel_config", str_or_null(k->config));
 	json_object_set_new(vm, "package", str_or_null(k->package));
 	json_object_set_new(vm, "package_version", str_or_null(k->package_version));
+	json_object_set_new(vm, "package_suite", str_or_null(k->package_suite));
 	json_object_set_new(vm, "accelerator", r->accel_reason ? json_string(r->kvm ? "kvm" : "tcg") : json_null());
 	json_object_set_new(vm, "accelerator_reason", str_or_null(r->accel_reason));
 	json_object_set_new(vm, "qemu_version", str_or_null(r->qemu_version));
