@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "harness/cmds.h"
-#include "harness/kconfig.h"
-#include "harness/kfeatures.h"
+#include "harness/kernel/kconfig.h"
+#include "harness/kernel/features.h"
 #include "harness/proc.h"
 #include "harness/report.h"
 #include "harness/result.h"

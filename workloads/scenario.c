@@ -339,7 +339,7 @@ int scenario_validate(const struct scenario *sc, char *err, size_t errlen)
 	return throttle_validate(sc, err, errlen);
 }
 
-/* What each fault mode needs of the kernel (harness/kfeatures.c names). */
+/* What each fault mode needs of the kernel (harness/kernel/features.c names). */
 static const char *const *const fault_mode_needs[] = {
 	[FAULT_ANON] = (const char *const[]){ "swap", NULL },
 	[FAULT_SHMEM] = (const char *const[]){ "swap", "shmem", NULL },

@@ -138,7 +138,7 @@ const struct scenario_key *scenario_key_find(const char *name);
 int scenario_validate(const struct scenario *sc, char *err, size_t errlen);
 /*
  * The kernel features the scenario needs, each with why: its throttle's,
- * its fault mode's, its probes' (harness/kfeatures.c names; "a|b": either).
+ * its fault mode's, its probes' (harness/kernel/features.c names; "a|b": either).
  * Calls need(feature, because, arg) for each; stops at and returns the
  * first non-zero return.
  */

@@ -26,11 +26,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kconfig.h"
+#include "harness/kernel/features.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/kernel/builds.h"
 #include "harness/kernel/debian.h"
 #include "harness/util.h"
 #include "harness/vm/host.h"
+#include "workloads/scenario.h"
 
 static bool label_ok(const char *s, size_t len)
 {
@@ -469,7 +471,7 @@ static const struct {
  * What the guest's plumbing (harness/vm/initramfs.c's /init, busybox, the
  * static mmstall) needs built in before any module can be loaded.  Not
  * here: tmpfs (the guest mounts none; its rootfs is ramfs without it) and
- * what a scenario needs (throttles, probes: harness/kfeatures.c).
+ * what a scenario needs (throttles, probes: harness/kernel/features.c).
  */
 static const struct {
 	const char *option;
@@ -738,4 +740,28 @@ int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len)
 				 guest_wants[i].without);
 	kconfig_free(kc);
 	return ret;
+}
+
+/* ---- what the scenario needs of the kernel ---- */
+
+struct need_ctx {
+	const struct kconfig *kc;
+	const char *release;
+	char *why;
+	size_t len;
+};
+
+static int one_need(const char *need, const char *because, void *arg)
+{
+	struct need_ctx *c = arg;
+
+	return kfeatures_lacks(c->kc, c->release, need, because, c->why, c->len);
+}
+
+int kernel_scenario_lacks(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+			  size_t len)
+{
+	struct need_ctx c = { kc, release, why, len };
+
+	return kc && scenario_kernel_needs(sc, one_need, &c) ? 1 : 0;
 }

@@ -59,9 +59,19 @@ int kernel_fetch(struct vm_kernel *k, int *fetched, char *err, size_t errlen);
  * /proc, /sys, cgroups, futexes, the serial console, virtio disks, ext4.
  * -ENOTSUP with "could not test: the kernel lacks X, which the guest needs
  * for Y" in why.  Scenario features (throttles, probes) are
- * harness/kfeatures.h's.
+ * harness/kernel/features.h's.
  */
 int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len);
+
+struct kconfig;
+struct scenario;
+/*
+ * The first kernel feature the scenario needs (its throttle's, probes' and
+ * fault mode's needs) that the kernel's config lacks: 1 with why, else 0
+ * (also when kc is NULL: only the guest can tell then).
+ */
+int kernel_scenario_lacks(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+			  size_t len);
 
 /*
  * Module files (relative to k->modules_dir, dependencies first) that the

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/kfeatures.h"
+#include "harness/kernel/features.h"
 #include "harness/util.h"
 #include "harness/vm/console.h"
 #include "harness/vm/diskimg.h"
@@ -108,7 +108,7 @@ static int check_features(struct variant *v)
 	if (!v->ri || v->ri->rep == 1 || mm_verbose)
 		msg_info("[%s] features (config: %s): %s", v->k->label, source, line);
 	v->rec.kernel_features = kfeatures_json(kc, v->k->release);
-	missing = kfeatures_missing(kc, v->k->release, &v->o->sc, why, sizeof(why));
+	missing = kernel_scenario_lacks(kc, v->k->release, &v->o->sc, why, sizeof(why));
 	kconfig_free(kc);
 	if (!missing)
 		return 0;

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 
 #include <errno.h>
 #include <stdio.h>
