@@ -2,14 +2,13 @@
 #include "harness/result.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/cmds.h"
 #include "harness/util.h"
-#include "version.h"
 
 const struct pct_def result_pcts[] = {
 	{ 50.0, "p50_ns", "p50" },
@@ -27,6 +26,20 @@ const struct result_stat_def result_stats[RESULT_NR_STATS] = {
 	[STAT_MAX] = { "max", "max_ns", "max", -1 },
 };
 
+const char *const result_io_stat_keys[RESULT_NR_IO_STAT] = {
+	[RESULT_IO_RBYTES] = "rbytes", [RESULT_IO_WBYTES] = "wbytes", [RESULT_IO_RIOS] = "rios",
+	[RESULT_IO_WIOS] = "wios",     [RESULT_IO_DBYTES] = "dbytes", [RESULT_IO_DIOS] = "dios",
+};
+const char *const result_psi_keys[RESULT_NR_PSI] = {
+	[RESULT_PSI_CPU] = "cpu", [RESULT_PSI_MEMORY] = "memory", [RESULT_PSI_IO] = "io",
+};
+
+const char *const result_phase_keys[RESULT_NR_PHASES] = {
+	[RESULT_PH_SETUP] = "setup_s",   [RESULT_PH_BASELINE] = "device_baseline_s",
+	[RESULT_PH_WARMUP] = "warmup_s", [RESULT_PH_WINDOW] = "window_s",
+	[RESULT_PH_DRAIN] = "drain_s",   [RESULT_PH_TEARDOWN] = "teardown_s",
+};
+
 int result_stat_parse(const char *name)
 {
 	int i;
@@ -35,73 +48,6 @@ int result_stat_parse(const char *name)
 		if (!strcmp(result_stats[i].name, name))
 			return i;
 	return -1;
-}
-
-json_t *result_envelope(void)
-{
-	json_t *root = json_object(), *cmd = json_array();
-	char t[64];
-	int i;
-
-	for (i = 0; i < mm_orig_argc; i++)
-		json_array_append_new(cmd, json_string(mm_orig_argv[i]));
-	iso8601_now(t, sizeof(t));
-	json_object_set_new(root, "format_version", json_integer(RESULT_FORMAT_VERSION));
-	json_object_set_new(root, "mmstall_version", json_string(MMSTALL_VERSION));
-	json_object_set_new(root, "command_line", cmd);
-	json_object_set_new(root, "start_time", json_string(t));
-	json_object_set_new(root, "end_time", json_null());
-	json_object_set_new(root, "status", json_string("running"));
-	json_object_set_new(root, "error", json_null());
-	return root;
-}
-
-void result_finish(json_t *root, const char *status, const char *error)
-{
-	char t[64];
-
-	iso8601_now(t, sizeof(t));
-	json_object_set_new(root, "end_time", json_string(t));
-	json_object_set_new(root, "status", json_string(status));
-	json_object_set_new(root, "error", error ? json_string(error) : json_null());
-}
-
-json_t *hist_to_json(const struct hist *h)
-{
-	json_t *o = json_object(), *few = json_object(), *b = json_array();
-	size_t i;
-
-	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
-	json_object_set_new(o, "min_ns", h->count ? json_integer((json_int_t)h->min_ns) : json_null());
-	json_object_set_new(o, "max_ns", h->count ? json_integer((json_int_t)h->max_ns) : json_null());
-	json_object_set_new(o, "mean_ns", h->count ? json_real(hist_mean(h)) : json_null());
-	for (i = 0; i < result_nr_pcts; i++) {
-		uint64_t need = hist_samples_needed(result_pcts[i].p);
-		uint64_t v = hist_percentile(h, result_pcts[i].p);
-
-		if (h->count >= need) {
-			json_object_set_new(o, result_pcts[i].key, json_integer((json_int_t)v));
-			continue;
-		}
-		/* Too few samples: no plain number, the estimate is kept aside. */
-		json_object_set_new(o, result_pcts[i].key, json_null());
-		if (h->count)
-			json_object_set_new(few, result_pcts[i].key,
-					    json_pack("{s:I,s:I}", "estimate_ns", (json_int_t)v,
-						      "samples_needed", (json_int_t)need));
-	}
-	json_object_set_new(o, "few_samples", few);
-	for (i = 0; i < HIST_NR_BUCKETS; i++) {
-		uint64_t lo, hi;
-
-		if (!h->buckets[i])
-			continue;
-		hist_bucket_range(i, &lo, &hi);
-		json_array_append_new(b, json_pack("[I,I,I]", (json_int_t)lo, (json_int_t)hi,
-						   (json_int_t)h->buckets[i]));
-	}
-	json_object_set_new(o, "buckets", b);
-	return o;
 }
 
 int hist_from_json(const json_t *rec, struct hist *h)
@@ -274,6 +220,27 @@ static double onum(struct dec *d, const json_t *o, const char *where, const char
 	return json_number_value(v);
 }
 
+/* A number as an integer of any sign, rounded and kept in range. */
+static int64_t as_int(const json_t *v)
+{
+	double x;
+
+	if (json_is_integer(v))
+		return json_integer_value(v);
+	x = json_number_value(v);
+	if (!(x > -9.2e18))
+		return x < 0 ? INT64_MIN : 0;	/* NaN cannot be stored, but be safe */
+	return x < 9.2e18 ? llround(x) : INT64_MAX;
+}
+
+/* An integer of any sign (deltas of gauges): not known when absent or null. */
+static struct result_int oint(struct dec *d, const json_t *o, const char *where, const char *key)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+
+	return v ? (struct result_int){ .known = true, .v = as_int(v) } : (struct result_int){ 0 };
+}
+
 static bool obool(struct dec *d, const json_t *o, const char *where, const char *key)
 {
 	return json_is_true(opt(d, o, where, key, JSON_TRUE, "true or false"));
@@ -335,8 +302,15 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 	p->first_error = ostr(d, o, where, "first_error");
 	if ((cen = oobj(d, o, where, "censored"))) {
 		p->censored = (uint64_t)onum(d, cen, "censored", "count", 0);
-		p->censored_min_ns = onum(d, cen, "censored", "min_ns", 0);
+		p->censored_min_ns = onum(d, cen, "censored", "min_ns", -1);
+		p->has_censored_min = p->censored_min_ns >= 0;
+		if (!p->has_censored_min)
+			p->censored_min_ns = 0;
 	}
+	p->p99_ratio_to_control = onum(d, o, where, "p99_ratio_to_control", -1);
+	p->has_ratio = p->p99_ratio_to_control >= 0;
+	if (!p->has_ratio)
+		p->p99_ratio_to_control = 0;
 	if ((c = oobj(d, o, where, "corrected")))
 		decode_record(d, c, "corrected", &p->corrected);
 	if ((s = oobj(d, o, where, "service")))
@@ -377,32 +351,209 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 	}
 }
 
-static void decode_fio(struct dec *d, const json_t *o, const char *where, struct fio_side *f)
+static void decode_fio_dir(struct dec *d, const json_t *x, const char *where, struct result_fio_dir *out)
 {
-	static const char *const dirs[] = { "read", "write" };
-	const json_t *rd, *jobs, *job, *x;
+	memset(out, 0, sizeof(*out));
+	if (!x)
+		return;
+	out->present = true;
+	out->ios = (uint64_t)onum(d, x, where, "ios", 0);
+	out->iops = onum(d, x, where, "iops", 0);
+	out->io_bytes = oint(d, x, where, "io_bytes");
+	out->bw_bytes_per_s = oint(d, x, where, "bw_bytes_per_s");
+	out->clat_mean_ns = oint(d, x, where, "clat_mean_ns");
+	out->clat_p50_ns = oint(d, x, where, "clat_p50_ns");
+	out->clat_p99_ns = oint(d, x, where, "clat_p99_ns");
+	out->clat_p99_9_ns = oint(d, x, where, "clat_p99_9_ns");
+	out->clat_max_ns = oint(d, x, where, "clat_max_ns");
+}
+
+static void decode_fio_jobs(struct dec *d, const json_t *jobs, const char *where, struct result_fio_rec *r)
+{
+	static const char *const dirs[RESULT_NR_DIRS] = { "read", "write" };
+	struct result_fio_job *out = xcalloc(json_array_size(jobs) + 1, sizeof(*out));
+	const json_t *job;
 	size_t i, k;
 
-	f->present = true;
-	f->job_file = ostr(d, o, where, "job_file");
-	f->status = ostr(d, o, where, "status");
-	f->error = ostr(d, o, where, "error");
-	if ((rd = oobj(d, o, where, "read"))) {
-		f->has_read = true;
-		f->read_p50_ns = onum(d, rd, "read", "clat_p50_ns", 0);
-		f->read_p99_ns = onum(d, rd, "read", "clat_p99_ns", 0);
-		f->read_iops = onum(d, rd, "read", "iops", 0);
-	}
-	if (!(jobs = oarr(d, o, where, "jobs")))
-		return;
+	r->jobs = out;
 	json_array_foreach(jobs, i, job) {
-		for (k = 0; k < 2; k++) {
-			if (!json_is_object(job) || !(x = oobj(d, job, "jobs[]", dirs[k])))
+		char w[128];
+
+		snprintf(w, sizeof(w), "%s.jobs[%zu]", where, i);
+		if (!json_is_object(job)) {
+			wrong(d, where, "jobs[]", job, "an object");
+			return;
+		}
+		out[i].name = ostr(d, job, w, "name");
+		out[i].error = oint(d, job, w, "error");
+		out[i].runtime_ms = oint(d, job, w, "runtime_ms");
+		for (k = 0; k < RESULT_NR_DIRS; k++)
+			decode_fio_dir(d, oobj(d, job, w, dirs[k]), dirs[k], &out[i].dir[k]);
+		r->nr_jobs++;
+	}
+}
+
+static void decode_fio(struct dec *d, const json_t *o, const char *where, struct fio_side *f)
+{
+	struct result_fio_rec *r = &f->rec;
+	const json_t *jobs;
+	size_t i, k;
+	char w[64];
+
+	f->present = r->present = true;
+	r->job_file = f->job_file = ostr(d, o, where, "job_file");
+	r->group = ostr(d, o, where, "group");
+	r->status = f->status = ostr(d, o, where, "status");
+	r->error = f->error = ostr(d, o, where, "error");
+	r->file = ostr(d, o, where, "file");
+	r->job_text = ostr(d, o, where, "job_text");
+	r->runtime = ostr(d, o, where, "runtime");
+	r->ended_by = ostr(d, o, where, "ended_by");
+	r->reaped = json_object_get(o, "exit_status") != NULL;
+	r->exit_status = oint(d, o, where, "exit_status");
+	r->fio_version = ostr(d, o, where, "fio_version");
+	r->has_output = r->fio_version || json_object_get(o, "jobs");
+	if ((jobs = oarr(d, o, where, "jobs")))
+		decode_fio_jobs(d, jobs, where, r);
+	r->has_read = json_object_get(o, "read") != NULL;
+	snprintf(w, sizeof(w), "%s.read", where);
+	decode_fio_dir(d, oobj(d, o, where, "read"), w, &r->read);
+	/* what reports show: the baseline's reads, a background job's figures per direction */
+	if (r->read.present) {
+		f->has_read = true;
+		f->read_p50_ns = r->read.clat_p50_ns.known ? (double)r->read.clat_p50_ns.v : 0;
+		f->read_p99_ns = r->read.clat_p99_ns.known ? (double)r->read.clat_p99_ns.v : 0;
+		f->read_iops = r->read.iops;
+	}
+	for (i = 0; i < r->nr_jobs; i++)
+		for (k = 0; k < RESULT_NR_DIRS; k++) {
+			const struct result_fio_dir *x = &r->jobs[i].dir[k];
+
+			if (!x->present)
 				continue;
 			f->has_dir[k] = true;
-			f->iops[k] += onum(d, x, dirs[k], "iops", 0);
-			f->p99_ns[k] = fmax(f->p99_ns[k], onum(d, x, dirs[k], "clat_p99_ns", 0));
+			f->iops[k] += x->iops;
+			if (x->clat_p99_ns.known)
+				f->p99_ns[k] = fmax(f->p99_ns[k], (double)x->clat_p99_ns.v);
 		}
+}
+
+static void decode_fio_all(struct dec *d, const json_t *f, struct run_result *r)
+{
+	const json_t *env = oobj(d, f, "fio", "env"), *x;
+
+	r->fio.present = true;
+	r->fio.binary = ostr(d, f, "fio", "binary");
+	r->fio.version = ostr(d, f, "fio", "version");
+	r->fio.sysv_shm_emulated = obool(d, f, "fio", "sysv_shm_emulated");
+	if (env) {
+		r->fio.data_dir = ostr(d, env, "fio.env", "MMSTALL_DATA_DIR");
+		r->fio.read_file = ostr(d, env, "fio.env", "MMSTALL_READ_FILE");
+	}
+	if ((x = oobj(d, f, "fio", "baseline")))
+		decode_fio(d, x, "fio.baseline", &r->fio.baseline);
+	if ((x = oobj(d, f, "fio", "lo")))
+		decode_fio(d, x, "fio.lo", &r->fio.lo);
+	if ((x = oobj(d, f, "fio", "hi")))
+		decode_fio(d, x, "fio.hi", &r->fio.hi);
+}
+
+static void decode_cgroup(struct dec *d, const json_t *o, const char *where, struct result_cgroup *g)
+{
+	const json_t *ms, *io, *pr, *x;
+	struct result_counter *c;
+	const char *key;
+	char w[64];
+	size_t i;
+
+	snprintf(w, sizeof(w), "%s.memory_stat", where);
+	if ((ms = oobj(d, o, where, "memory_stat"))) {
+		g->has_memory_stat = true;
+		g->memory_stat = c = xcalloc(json_object_size(ms) + 1, sizeof(*c));
+		json_object_foreach((json_t *)ms, key, x) {
+			/* every key of memory.stat, end minus start: gauges may go down */
+			if (!json_is_number(x)) {
+				wrong(d, w, key, x, "a number");
+				return;
+			}
+			c[g->nr_memory_stat++] = (struct result_counter){ key, as_int(x) };
+		}
+	}
+	snprintf(w, sizeof(w), "%s.io_stat", where);
+	if ((io = oobj(d, o, where, "io_stat"))) {
+		g->has_io_stat = true;
+		for (i = 0; i < RESULT_NR_IO_STAT; i++)
+			g->io_stat[i] = oint(d, io, w, result_io_stat_keys[i]);
+	}
+	snprintf(w, sizeof(w), "%s.pressure", where);
+	if ((pr = oobj(d, o, where, "pressure")))
+		for (i = 0; i < RESULT_NR_PSI; i++) {
+			char w2[80];
+
+			if (!(x = oobj(d, pr, w, result_psi_keys[i])))
+				continue;
+			snprintf(w2, sizeof(w2), "%s.%s", w, result_psi_keys[i]);
+			g->pressure[i].present = true;
+			g->pressure[i].some_total_us = oint(d, x, w2, "some_total_us");
+			g->pressure[i].full_total_us = oint(d, x, w2, "full_total_us");
+		}
+	g->path = ostr(d, o, where, "path");
+	g->has_memory_max = json_is_number(json_object_get(o, "memory_max_bytes"));
+	g->memory_max_bytes = (uint64_t)onum(d, o, where, "memory_max_bytes", 0);
+}
+
+static void decode_cgroups(struct dec *d, const json_t *cg, struct run_result *r)
+{
+	const json_t *x;
+	size_t i;
+
+	r->cgroups.present = true;
+	if ((x = oobj(d, cg, "cgroups", "lo"))) {
+		r->cgroups.has_lo = true;
+		decode_cgroup(d, x, "cgroups.lo", &r->cgroups.lo);
+	}
+	if ((x = oobj(d, cg, "cgroups", "hi"))) {
+		r->cgroups.has_hi = true;
+		decode_cgroup(d, x, "cgroups.hi", &r->cgroups.hi);
+	}
+	if (!r->cgroups.has_lo)
+		return;
+	/* lo's headline figures: its major faults and read I/Os */
+	r->cg_lo.present = true;
+	for (i = 0; i < r->cgroups.lo.nr_memory_stat; i++)
+		if (!strcmp(r->cgroups.lo.memory_stat[i].name, "pgmajfault") && r->cgroups.lo.memory_stat[i].delta > 0)
+			r->cg_lo.pgmajfault = (uint64_t)r->cgroups.lo.memory_stat[i].delta;
+	if (r->cgroups.lo.io_stat[RESULT_IO_RIOS].v > 0)
+		r->cg_lo.rios = (uint64_t)r->cgroups.lo.io_stat[RESULT_IO_RIOS].v;
+}
+
+static void decode_lo(struct dec *d, const json_t *lo, struct run_result *r)
+{
+	const json_t *x;
+
+	r->lo.present = true;
+	r->lo.fault_mode = ostr(d, lo, "lo", "fault_mode");
+	r->lo.writer = ostr(d, lo, "lo", "writer");
+	r->lo.touches = (uint64_t)onum(d, lo, "lo", "touches", 0);
+	r->lo.writer_ops = (uint64_t)onum(d, lo, "lo", "writer_ops", 0);
+	r->lo.writer_errors = (uint64_t)onum(d, lo, "lo", "writer_errors", 0);
+	r->lo.writer_first_error = ostr(d, lo, "lo", "writer_first_error");
+	if ((x = oobj(d, lo, "lo", "touch")))
+		decode_record(d, x, "lo.touch", &r->lo.touch);
+	if ((x = oobj(d, lo, "lo", "writer_op")))
+		decode_record(d, x, "lo.writer_op", &r->lo.writer_op);
+}
+
+static void decode_timings(struct dec *d, const json_t *t, struct run_result *r)
+{
+	int p;
+
+	r->timings.present = true;
+	for (p = 0; p < RESULT_NR_PHASES; p++) {
+		double v = onum(d, t, "timings", result_phase_keys[p], -1);
+
+		r->timings.t.known[p] = v >= 0;
+		r->timings.t.s[p] = v >= 0 ? v : 0;
 	}
 }
 
@@ -436,9 +587,81 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	}
 }
 
+static void decode_command_line(struct dec *d, const json_t *root, struct run_result *r)
+{
+	const json_t *cmd = oarr(d, root, "", "command_line"), *e;
+	size_t i;
+
+	if (!cmd)
+		return;
+	r->command_line = xcalloc(json_array_size(cmd) + 1, sizeof(*r->command_line));
+	json_array_foreach(cmd, i, e) {
+		if (!json_is_string(e)) {
+			wrong(d, "", "command_line[]", e, "a string");
+			return;
+		}
+		r->command_line[r->nr_command_line++] = json_string_value(e);
+	}
+}
+
+static void decode_kernel(struct dec *d, const json_t *k, struct result_kernel *out)
+{
+	const json_t *cfg, *v;
+	struct result_kconfig_opt *opts;
+	const char *key;
+
+	out->release = ostr(d, k, "kernel", "release");
+	out->version = ostr(d, k, "kernel", "version");
+	out->machine = ostr(d, k, "kernel", "machine");
+	out->transparent_hugepage = ostr(d, k, "kernel", "transparent_hugepage");
+	out->config_source = ostr(d, k, "kernel", "config_source");
+	if (!(cfg = oobj(d, k, "kernel", "config")))
+		return;
+	out->config = opts = xcalloc(json_object_size(cfg) + 1, sizeof(*opts));
+	json_object_foreach((json_t *)cfg, key, v) {
+		if (!json_is_string(v) && !json_is_null(v)) {
+			wrong(d, "kernel.config", key, v, "a string or null");
+			return;
+		}
+		opts[out->nr_config++] = (struct result_kconfig_opt){ key, json_string_value(v) };
+	}
+}
+
+/* Each setting a string or a whole number (a seed beyond INT64_MAX is a string). */
+static void decode_settings(struct dec *d, const json_t *sc, struct run_result *r)
+{
+	const char *key;
+	const json_t *v;
+
+	r->settings = xcalloc(json_object_size(sc) + 1, sizeof(*r->settings));
+	json_object_foreach((json_t *)sc, key, v) {
+		struct result_setting_value *x = &r->settings[r->nr_settings];
+
+		x->key = key;
+		if (json_is_string(v)) {
+			x->text = json_string_value(v);
+		} else if (json_is_integer(v) && json_integer_value(v) >= 0) {
+			x->value = (uint64_t)json_integer_value(v);
+		} else {
+			wrong(d, "scenario", key, v, "a string or a whole number");
+			return;
+		}
+		r->nr_settings++;
+	}
+}
+
+static void decode_histogram(struct dec *d, const json_t *h, struct run_result *r)
+{
+	r->histogram.present = true;
+	r->histogram.type = ostr(d, h, "histogram", "type");
+	r->histogram.unit = ostr(d, h, "histogram", "unit");
+	r->histogram.sub_bucket_bits = (int)onum(d, h, "histogram", "sub_bucket_bits", 0);
+	r->histogram.relative_error_bound = onum(d, h, "histogram", "relative_error_bound", 0);
+}
+
 static void decode_envelope(struct dec *d, const json_t *root, struct run_result *r)
 {
-	const json_t *v = json_object_get(root, "format_version"), *m, *k, *t;
+	const json_t *v = json_object_get(root, "format_version"), *m, *k, *t, *h;
 
 	if (!json_is_integer(v))
 		wrong(d, "", "format_version", v, "an integer");
@@ -449,6 +672,7 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 		d->bad = true;
 	}
 	r->mmstall_version = ostr(d, root, "", "mmstall_version");
+	decode_command_line(d, root, r);
 	r->status_text = ostr(d, root, "", "status");
 	if (!r->status_text)
 		wrong(d, "", "status", json_object_get(root, "status"), "a string");
@@ -468,10 +692,15 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 		r->machine_cpus = (int)onum(d, m, "machine", "cpus", 0);
 		r->machine_memory_bytes = (uint64_t)onum(d, m, "machine", "memory_bytes", 0);
 	}
-	if ((k = oobj(d, root, "", "kernel")))
-		r->kernel_release = ostr(d, k, "kernel", "release");
+	if ((k = oobj(d, root, "", "kernel"))) {
+		decode_kernel(d, k, &r->kernel);
+		r->kernel_release = r->kernel.release;
+	}
 	/* absent only in a result that failed before its settings were known */
-	r->scenario = (json_t *)oobj(d, root, "", "scenario");
+	if ((r->scenario = (json_t *)oobj(d, root, "", "scenario")))
+		decode_settings(d, r->scenario, r);
+	if ((h = oobj(d, root, "", "histogram")))
+		decode_histogram(d, h, r);
 	/* "name" since the scenario library, "scenario" before it */
 	r->scenario_name = ostr(d, r->scenario, "scenario", "name") ?: ostr(d, r->scenario, "scenario", "scenario");
 	r->duration_ns = (uint64_t)onum(d, r->scenario, "scenario", "duration_ns", 0);
@@ -483,12 +712,15 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 		r->throttle.group = ostr(d, t, "throttle", "group");
 		r->throttle.file = ostr(d, t, "throttle", "file");
 		r->throttle.value = ostr(d, t, "throttle", "value");
+		r->throttle.device = ostr(d, t, "throttle", "device");
+		r->throttle.disk = ostr(d, t, "throttle", "disk");
+		r->throttle.other_settings = ostr(d, t, "throttle", "other_settings");
 	}
 }
 
 static void decode_measured(struct dec *d, const json_t *root, struct run_result *r)
 {
-	const json_t *probes = oobj(d, root, "", "probes"), *lo, *cg, *f, *v;
+	const json_t *probes = oobj(d, root, "", "probes"), *lo, *cg, *f, *t, *v;
 	const char *name;
 	size_t i;
 
@@ -511,29 +743,14 @@ static void decode_measured(struct dec *d, const json_t *root, struct run_result
 	for (i = 0; i < r->nr_probes; i++)
 		if (!json_is_object(json_object_get(json_object_get(probes, r->probes[i].name), "stall_index")))
 			compute_index(r, &r->probes[i]);
-	if ((lo = oobj(d, root, "", "lo"))) {
-		r->lo.present = true;
-		r->lo.touches = (uint64_t)onum(d, lo, "lo", "touches", 0);
-		r->lo.writer_ops = (uint64_t)onum(d, lo, "lo", "writer_ops", 0);
-	}
-	if ((cg = oobj(d, root, "", "cgroups")) && (cg = oobj(d, cg, "cgroups", "lo"))) {
-		const json_t *ms = oobj(d, cg, "cgroups.lo", "memory_stat"), *io = oobj(d, cg, "cgroups.lo", "io_stat");
-
-		r->cg_lo.present = true;
-		r->cg_lo.pgmajfault = ms ? (uint64_t)onum(d, ms, "memory_stat", "pgmajfault", 0) : 0;
-		r->cg_lo.rios = io ? (uint64_t)onum(d, io, "io_stat", "rios", 0) : 0;
-	}
-	if ((f = oobj(d, root, "", "fio"))) {
-		const json_t *x;
-
-		r->fio.present = true;
-		if ((x = oobj(d, f, "fio", "baseline")))
-			decode_fio(d, x, "fio.baseline", &r->fio.baseline);
-		if ((x = oobj(d, f, "fio", "lo")))
-			decode_fio(d, x, "fio.lo", &r->fio.lo);
-		if ((x = oobj(d, f, "fio", "hi")))
-			decode_fio(d, x, "fio.hi", &r->fio.hi);
-	}
+	if ((lo = oobj(d, root, "", "lo")))
+		decode_lo(d, lo, r);
+	if ((cg = oobj(d, root, "", "cgroups")))
+		decode_cgroups(d, cg, r);
+	if ((f = oobj(d, root, "", "fio")))
+		decode_fio_all(d, f, r);
+	if ((t = oobj(d, root, "", "timings")))
+		decode_timings(d, t, r);
 }
 
 int result_decode(json_t *root, struct run_result *r, char *err, size_t errlen)
@@ -575,6 +792,16 @@ void result_free(struct run_result *r)
 		free(r->probes[i].slowest);
 	}
 	free(r->probes);
+	free(r->command_line);
+	free((void *)r->kernel.config);
+	free(r->settings);
+	record_free(&r->lo.touch);
+	record_free(&r->lo.writer_op);
+	free((void *)r->cgroups.lo.memory_stat);
+	free((void *)r->cgroups.hi.memory_stat);
+	free((void *)r->fio.baseline.rec.jobs);
+	free((void *)r->fio.lo.rec.jobs);
+	free((void *)r->fio.hi.rec.jobs);
 	json_decref(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->control = -1;
