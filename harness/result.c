@@ -2,6 +2,7 @@
 #include "harness/result.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <math.h>
 #include <stdio.h>
@@ -103,8 +104,8 @@ bool probe_takes_lo_lock(const struct probe_result *p)
 /*
  * A probe's statistic over the control's in the same boot: what the probe
  * waited beyond the guest's general noise.  A lower-bound numerator gives a
- * lower-bound index; a censored control gives no index at all (the ratio
- * could move either way).
+ * lower bound, a lower-bound control (the whole guest stalled past the
+ * window) an upper bound; both together, no index (it could be anything).
  */
 static void compute_index(struct run_result *r, struct probe_result *p)
 {
@@ -115,15 +116,16 @@ static void compute_index(struct run_result *r, struct probe_result *p)
 		struct stat_value a = probe_stat_value(p, st), b = ctl ? probe_stat_value(ctl, st) : (struct stat_value){ 0 };
 
 		p->index[st] = (struct stat_value){ 0 };
-		if (!ctl || p == ctl || !a.known || !b.known || !(b.v > 0) || b.lower_bound)
+		if (!ctl || p == ctl || !a.known || !b.known || !(b.v > 0) || (a.lower_bound && b.lower_bound))
 			continue;
-		p->index[st] = (struct stat_value){ .known = true, .v = a.v / b.v, .lower_bound = a.lower_bound };
+		p->index[st] = (struct stat_value){ .known = true, .v = a.v / b.v, .lower_bound = a.lower_bound,
+						    .upper_bound = b.lower_bound };
 	}
 }
 
 static json_t *index_json(const struct probe_result *p)
 {
-	json_t *o = json_object(), *lb = json_array();
+	json_t *o = json_object(), *lb = json_array(), *ub = json_array();
 	int st;
 
 	for (st = 0; st < RESULT_NR_STATS; st++) {
@@ -132,8 +134,11 @@ static json_t *index_json(const struct probe_result *p)
 		json_object_set_new(o, result_stats[st].index_key, x->known ? json_real(x->v) : json_null());
 		if (x->known && x->lower_bound)
 			json_array_append_new(lb, json_string(result_stats[st].index_key));
+		if (x->known && x->upper_bound)
+			json_array_append_new(ub, json_string(result_stats[st].index_key));
 	}
 	json_object_set_new(o, "lower_bound", lb);
+	json_object_set_new(o, "upper_bound", ub);
 	return o;
 }
 
@@ -220,6 +225,36 @@ static double onum(struct dec *d, const json_t *o, const char *where, const char
 	return json_number_value(v);
 }
 
+/* A count or a size: a number from 0 below 2^64 (a cast of 1e300 would be undefined), or def. */
+static uint64_t ou64(struct dec *d, const json_t *o, const char *where, const char *key, uint64_t def)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+	double x = v ? json_number_value(v) : 0;
+
+	if (!v)
+		return def;
+	if (x < 0 || x >= 18446744073709551616.0) {
+		wrong(d, where, key, v, "a number from 0 below 2^64");
+		return def;
+	}
+	return (uint64_t)x;
+}
+
+/* A small count (CPUs, repetitions): from 0 to INT_MAX, or def. */
+static int oint(struct dec *d, const json_t *o, const char *where, const char *key, int def)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+	double x = v ? json_number_value(v) : 0;
+
+	if (!v)
+		return def;
+	if (x < 0 || x > INT_MAX) {
+		wrong(d, where, key, v, "a whole number from 0 to 2147483647");
+		return def;
+	}
+	return (int)x;
+}
+
 /* A number as an integer of any sign, rounded and kept in range. */
 static int64_t as_int(const json_t *v)
 {
@@ -234,7 +269,7 @@ static int64_t as_int(const json_t *v)
 }
 
 /* An integer of any sign (deltas of gauges): not known when absent or null. */
-static struct result_int oint(struct dec *d, const json_t *o, const char *where, const char *key)
+static struct result_int oi64(struct dec *d, const json_t *o, const char *where, const char *key)
 {
 	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
 
@@ -253,7 +288,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 
 	memset(rec, 0, sizeof(*rec));
 	rec->present = true;
-	rec->count = (uint64_t)onum(d, o, where, "count", 0);
+	rec->count = ou64(d, o, where, "count", 0);
 	rec->has_extremes = rec->count && json_is_number(json_object_get(o, "max_ns"));
 	rec->min_ns = onum(d, o, where, "min_ns", 0);
 	rec->max_ns = onum(d, o, where, "max_ns", 0);
@@ -265,7 +300,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 		rec->pct[i].known = rec->pct[i].ns >= 0;
 		if (f) {
 			rec->pct[i].estimate_ns = onum(d, f, result_pcts[i].key, "estimate_ns", 0);
-			rec->pct[i].needed = (uint64_t)onum(d, f, result_pcts[i].key, "samples_needed", 0);
+			rec->pct[i].needed = ou64(d, f, result_pcts[i].key, "samples_needed", 0);
 		}
 	}
 	if (!b)
@@ -295,13 +330,13 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 	p->what = ostr(d, o, where, "what");
 	p->lock_of = ostr(d, o, where, "mmap_lock_of");
 	p->control = obool(d, o, where, "control");
-	p->interval_ns = (uint64_t)onum(d, o, where, "interval_ns", 0);
-	p->threads = (unsigned int)onum(d, o, where, "threads", 1);
-	p->errors = (uint64_t)onum(d, o, where, "errors", 0);
-	p->late = (uint64_t)onum(d, o, where, "late_samples", 0);
+	p->interval_ns = ou64(d, o, where, "interval_ns", 0);
+	p->threads = (unsigned int)oint(d, o, where, "threads", 1);
+	p->errors = ou64(d, o, where, "errors", 0);
+	p->late = ou64(d, o, where, "late_samples", 0);
 	p->first_error = ostr(d, o, where, "first_error");
 	if ((cen = oobj(d, o, where, "censored"))) {
-		p->censored = (uint64_t)onum(d, cen, "censored", "count", 0);
+		p->censored = ou64(d, cen, "censored", "count", 0);
 		p->censored_min_ns = onum(d, cen, "censored", "min_ns", -1);
 		p->has_censored_min = p->censored_min_ns >= 0;
 		if (!p->has_censored_min)
@@ -327,27 +362,21 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 				.t_s = onum(d, e, "slowest[]", "t_s", 0),
 				.corrected_ns = onum(d, e, "slowest[]", "corrected_ns", 0),
 				.service_ns = onum(d, e, "slowest[]", "service_ns", 0),
-				.thread = (int)onum(d, e, "slowest[]", "thread", 0),
+				.thread = oint(d, e, "slowest[]", "thread", 0),
 			};
 		}
 	}
-	/* the stored index, if any; checked here, recomputed by the caller when absent */
+	/*
+	 * The stored index is for other readers: it is checked for its shape,
+	 * never trusted over the latencies it derives from (recomputed below).
+	 */
 	if ((idx = oobj(d, o, where, "stall_index"))) {
-		const json_t *lb = oarr(d, idx, "stall_index", "lower_bound");
 		int st;
 
-		for (st = 0; st < RESULT_NR_STATS; st++) {
-			const json_t *v = opt(d, idx, "stall_index", result_stats[st].index_key, JSON_REAL, "a number");
-			size_t j;
-
-			if (!v)
-				continue;
-			p->index[st].known = true;
-			p->index[st].v = json_number_value(v);
-			json_array_foreach(lb, j, e)
-				if (json_is_string(e) && !strcmp(json_string_value(e), result_stats[st].index_key))
-					p->index[st].lower_bound = true;
-		}
+		for (st = 0; st < RESULT_NR_STATS; st++)
+			opt(d, idx, "stall_index", result_stats[st].index_key, JSON_REAL, "a number");
+		oarr(d, idx, "stall_index", "lower_bound");
+		oarr(d, idx, "stall_index", "upper_bound");
 	}
 }
 
@@ -357,15 +386,15 @@ static void decode_fio_dir(struct dec *d, const json_t *x, const char *where, st
 	if (!x)
 		return;
 	out->present = true;
-	out->ios = (uint64_t)onum(d, x, where, "ios", 0);
+	out->ios = ou64(d, x, where, "ios", 0);
 	out->iops = onum(d, x, where, "iops", 0);
-	out->io_bytes = oint(d, x, where, "io_bytes");
-	out->bw_bytes_per_s = oint(d, x, where, "bw_bytes_per_s");
-	out->clat_mean_ns = oint(d, x, where, "clat_mean_ns");
-	out->clat_p50_ns = oint(d, x, where, "clat_p50_ns");
-	out->clat_p99_ns = oint(d, x, where, "clat_p99_ns");
-	out->clat_p99_9_ns = oint(d, x, where, "clat_p99_9_ns");
-	out->clat_max_ns = oint(d, x, where, "clat_max_ns");
+	out->io_bytes = oi64(d, x, where, "io_bytes");
+	out->bw_bytes_per_s = oi64(d, x, where, "bw_bytes_per_s");
+	out->clat_mean_ns = oi64(d, x, where, "clat_mean_ns");
+	out->clat_p50_ns = oi64(d, x, where, "clat_p50_ns");
+	out->clat_p99_ns = oi64(d, x, where, "clat_p99_ns");
+	out->clat_p99_9_ns = oi64(d, x, where, "clat_p99_9_ns");
+	out->clat_max_ns = oi64(d, x, where, "clat_max_ns");
 }
 
 static void decode_fio_jobs(struct dec *d, const json_t *jobs, const char *where, struct result_fio_rec *r)
@@ -385,8 +414,8 @@ static void decode_fio_jobs(struct dec *d, const json_t *jobs, const char *where
 			return;
 		}
 		out[i].name = ostr(d, job, w, "name");
-		out[i].error = oint(d, job, w, "error");
-		out[i].runtime_ms = oint(d, job, w, "runtime_ms");
+		out[i].error = oi64(d, job, w, "error");
+		out[i].runtime_ms = oi64(d, job, w, "runtime_ms");
 		for (k = 0; k < RESULT_NR_DIRS; k++)
 			decode_fio_dir(d, oobj(d, job, w, dirs[k]), dirs[k], &out[i].dir[k]);
 		r->nr_jobs++;
@@ -410,7 +439,7 @@ static void decode_fio(struct dec *d, const json_t *o, const char *where, struct
 	r->runtime = ostr(d, o, where, "runtime");
 	r->ended_by = ostr(d, o, where, "ended_by");
 	r->reaped = json_object_get(o, "exit_status") != NULL;
-	r->exit_status = oint(d, o, where, "exit_status");
+	r->exit_status = oi64(d, o, where, "exit_status");
 	r->fio_version = ostr(d, o, where, "fio_version");
 	r->has_output = r->fio_version || json_object_get(o, "jobs");
 	if ((jobs = oarr(d, o, where, "jobs")))
@@ -483,7 +512,7 @@ static void decode_cgroup(struct dec *d, const json_t *o, const char *where, str
 	if ((io = oobj(d, o, where, "io_stat"))) {
 		g->has_io_stat = true;
 		for (i = 0; i < RESULT_NR_IO_STAT; i++)
-			g->io_stat[i] = oint(d, io, w, result_io_stat_keys[i]);
+			g->io_stat[i] = oi64(d, io, w, result_io_stat_keys[i]);
 	}
 	snprintf(w, sizeof(w), "%s.pressure", where);
 	if ((pr = oobj(d, o, where, "pressure")))
@@ -494,12 +523,12 @@ static void decode_cgroup(struct dec *d, const json_t *o, const char *where, str
 				continue;
 			snprintf(w2, sizeof(w2), "%s.%s", w, result_psi_keys[i]);
 			g->pressure[i].present = true;
-			g->pressure[i].some_total_us = oint(d, x, w2, "some_total_us");
-			g->pressure[i].full_total_us = oint(d, x, w2, "full_total_us");
+			g->pressure[i].some_total_us = oi64(d, x, w2, "some_total_us");
+			g->pressure[i].full_total_us = oi64(d, x, w2, "full_total_us");
 		}
 	g->path = ostr(d, o, where, "path");
 	g->has_memory_max = json_is_number(json_object_get(o, "memory_max_bytes"));
-	g->memory_max_bytes = (uint64_t)onum(d, o, where, "memory_max_bytes", 0);
+	g->memory_max_bytes = ou64(d, o, where, "memory_max_bytes", 0);
 }
 
 static void decode_cgroups(struct dec *d, const json_t *cg, struct run_result *r)
@@ -534,9 +563,9 @@ static void decode_lo(struct dec *d, const json_t *lo, struct run_result *r)
 	r->lo.present = true;
 	r->lo.fault_mode = ostr(d, lo, "lo", "fault_mode");
 	r->lo.writer = ostr(d, lo, "lo", "writer");
-	r->lo.touches = (uint64_t)onum(d, lo, "lo", "touches", 0);
-	r->lo.writer_ops = (uint64_t)onum(d, lo, "lo", "writer_ops", 0);
-	r->lo.writer_errors = (uint64_t)onum(d, lo, "lo", "writer_errors", 0);
+	r->lo.touches = ou64(d, lo, "lo", "touches", 0);
+	r->lo.writer_ops = ou64(d, lo, "lo", "writer_ops", 0);
+	r->lo.writer_errors = ou64(d, lo, "lo", "writer_errors", 0);
 	r->lo.writer_first_error = ostr(d, lo, "lo", "writer_first_error");
 	if ((x = oobj(d, lo, "lo", "touch")))
 		decode_record(d, x, "lo.touch", &r->lo.touch);
@@ -572,18 +601,18 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	vm->accelerator_reason = ostr(d, o, "vm", "accelerator_reason");
 	vm->could_not_test = ostr(d, o, "vm", "could_not_test");
 	vm->baseline = ostr(d, o, "vm", "baseline");
-	vm->guest_cpus = (int)onum(d, o, "vm", "guest_cpus", 0);
-	vm->guest_memory_bytes = (uint64_t)onum(d, o, "vm", "guest_memory_bytes", 0);
-	vm->repetition = (int)onum(d, o, "vm", "repetition", 0);
-	vm->repetitions = (int)onum(d, o, "vm", "repetitions", 0);
-	vm->variant_index = (int)onum(d, o, "vm", "variant_index", -1);
+	vm->guest_cpus = oint(d, o, "vm", "guest_cpus", 0);
+	vm->guest_memory_bytes = ou64(d, o, "vm", "guest_memory_bytes", 0);
+	vm->repetition = oint(d, o, "vm", "repetition", 0);
+	vm->repetitions = oint(d, o, "vm", "repetitions", 0);
+	vm->variant_index = oint(d, o, "vm", "variant_index", -1);
 	vm->kernel_features = (json_t *)oobj(d, o, "vm", "kernel_features");
 	vm->timings = (json_t *)(t = oobj(d, o, "vm", "timings"));
 	vm->overhead_s = t ? onum(d, t, "vm.timings", "overhead_s", -1) : -1;
 	if (h) {
 		vm->host_name = ostr(d, h, "vm.host", "hostname");
-		vm->host_cpus = (int)onum(d, h, "vm.host", "cpus", 0);
-		vm->host_memory_bytes = (uint64_t)onum(d, h, "vm.host", "memory_bytes", 0);
+		vm->host_cpus = oint(d, h, "vm.host", "cpus", 0);
+		vm->host_memory_bytes = ou64(d, h, "vm.host", "memory_bytes", 0);
 	}
 }
 
@@ -655,7 +684,7 @@ static void decode_histogram(struct dec *d, const json_t *h, struct run_result *
 	r->histogram.present = true;
 	r->histogram.type = ostr(d, h, "histogram", "type");
 	r->histogram.unit = ostr(d, h, "histogram", "unit");
-	r->histogram.sub_bucket_bits = (int)onum(d, h, "histogram", "sub_bucket_bits", 0);
+	r->histogram.sub_bucket_bits = oint(d, h, "histogram", "sub_bucket_bits", 0);
 	r->histogram.relative_error_bound = onum(d, h, "histogram", "relative_error_bound", 0);
 }
 
@@ -689,8 +718,8 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 	r->end_time = ostr(d, root, "", "end_time");
 	if ((m = oobj(d, root, "", "machine"))) {
 		r->machine_host = ostr(d, m, "machine", "hostname");
-		r->machine_cpus = (int)onum(d, m, "machine", "cpus", 0);
-		r->machine_memory_bytes = (uint64_t)onum(d, m, "machine", "memory_bytes", 0);
+		r->machine_cpus = oint(d, m, "machine", "cpus", 0);
+		r->machine_memory_bytes = ou64(d, m, "machine", "memory_bytes", 0);
 	}
 	if ((k = oobj(d, root, "", "kernel"))) {
 		decode_kernel(d, k, &r->kernel);
@@ -703,7 +732,7 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 		decode_histogram(d, h, r);
 	/* "name" since the scenario library, "scenario" before it */
 	r->scenario_name = ostr(d, r->scenario, "scenario", "name") ?: ostr(d, r->scenario, "scenario", "scenario");
-	r->duration_ns = (uint64_t)onum(d, r->scenario, "scenario", "duration_ns", 0);
+	r->duration_ns = ou64(d, r->scenario, "scenario", "duration_ns", 0);
 	if ((t = oobj(d, root, "", "throttle"))) {
 		r->throttle.present = true;
 		r->throttle.requested = ostr(d, t, "throttle", "requested");
@@ -741,8 +770,7 @@ static void decode_measured(struct dec *d, const json_t *root, struct run_result
 		}
 	}
 	for (i = 0; i < r->nr_probes; i++)
-		if (!json_is_object(json_object_get(json_object_get(probes, r->probes[i].name), "stall_index")))
-			compute_index(r, &r->probes[i]);
+		compute_index(r, &r->probes[i]);
 	if ((lo = oobj(d, root, "", "lo")))
 		decode_lo(d, lo, r);
 	if ((cg = oobj(d, root, "", "cgroups")))

@@ -287,6 +287,7 @@ struct stat_value {
 	bool known;		/* a value (else: too few samples, or no such probe) */
 	double v;		/* ns, or a ratio for a stall index */
 	bool lower_bound;	/* censored samples may lie above it: the true value is >= v */
+	bool upper_bound;	/* a stall index over a censored control: the true value is <= v */
 };
 
 struct lat_bucket {
@@ -332,7 +333,7 @@ struct probe_result {
 	struct slow_rec *slowest;
 	size_t nr_slowest;
 	bool has_slowest;	/* the field was stored (older results have none) */
-	/* probe statistic / the control's, same run (stored, or computed for older files) */
+	/* probe statistic / the control's, same run: always computed from the latencies */
 	struct stat_value index[RESULT_NR_STATS];
 };
 

@@ -170,7 +170,7 @@ static const struct cli_case cases[] = {
 	{ "gate: a result of the wrong shape", { "gate", "@/shape.json" }, 0, NULL, 2,
 	  { "shape.json", "not a well-formed result", "probes is a string, not an object" } },
 	{ "gate: bad --reps for compare", { "compare", "--reps", "auto:2" }, 0, NULL, 2,
-	  { "invalid --reps 'auto:2'", "4 to 64" } },
+	  { "invalid --reps 'auto:2'", "4 to 20" } },
 	{ "compare: bad --basis", { "compare", "--basis", "x" }, 0, NULL, 2, { "invalid --basis 'x'", "index" } },
 	{ "run: a FIFO as the scenario", { "run", "--scenario", "@/fifo.json" }, 0, NULL, 2,
 	  { "fifo.json", "not a regular file" } },

@@ -1184,6 +1184,30 @@ static void test_decode(void)
 	CHECK_DBL(1.5, maps->slowest[0].t_s, 1e-9);
 
 	/* the stall index: the probe's statistic over the control's, same run */
+	TEST_CONTEXT("a censored control makes the index an upper bound");
+	{
+		json_t *r2 = reparse(full_result());
+		struct run_result res2;
+
+		json_object_set_new(json_object_get(json_object_get(r2, "probes"), "status"), "censored",
+				    json_pack("{s:I,s:f}", "count", (json_int_t)3, "min_ns", 1e6));
+		json_object_del(json_object_get(json_object_get(r2, "probes"), "maps"), "censored");
+		if (CHECK_INT(0, result_decode(r2, &res2, err, sizeof(err)))) {
+			const struct probe_result *m2 = result_probe(&res2, "maps");
+
+			CHECK(m2->index[STAT_P99].known && m2->index[STAT_P99].upper_bound &&
+			      !m2->index[STAT_P99].lower_bound);
+			result_free(&res2);
+		}
+		/* both censored: the ratio could be anything, no index */
+		json_object_set_new(json_object_get(json_object_get(r2, "probes"), "maps"), "censored",
+				    json_pack("{s:I,s:f}", "count", (json_int_t)3, "min_ns", 1e6));
+		if (CHECK_INT(0, result_decode(r2, &res2, err, sizeof(err)))) {
+			CHECK(!result_probe(&res2, "maps")->index[STAT_P99].known);
+			result_free(&res2);
+		}
+		json_decref(r2);
+	}
 	TEST_CONTEXT("stall index");
 	x = probe_stat_value(maps, STAT_P99);
 	CHECK(x.known && x.lower_bound);	/* 7 censored samples recorded from 30 ms: the 40 ms p99 may be higher */
@@ -1219,10 +1243,10 @@ static void test_saved_index(void)
 	CHECK_INT(3, json_array_size(json_object_get(json_object_get(json_object_get(json_object_get(back, "probes"),
 						"maps"), "stall_index"), "lower_bound")));
 	CHECK(!json_object_get(json_object_get(json_object_get(back, "probes"), "status"), "stall_index"));
-	/* a stored index is what a reader gets (an older file without one gets it computed) */
-	json_object_set_new(idx, "p99", json_real(7.5));
+	/* a stored index is never trusted over the latencies it comes from: a tampered one is recomputed */
+	json_object_set_new(idx, "p99", json_real(50));
 	CHECK_INT(0, result_decode(back, &res, err, sizeof(err)));
-	CHECK_DBL(7.5, result_probe(&res, "cmdline")->index[STAT_P99].v, 1e-9);
+	CHECK_DBL(4.0, result_probe(&res, "cmdline")->index[STAT_P99].v, 0.1);
 	result_free(&res);
 	json_decref(back);
 	json_decref(root);
@@ -1242,7 +1266,10 @@ static void test_decode_shapes(void)
 		{ "probes", "maps", "1", "probes.maps is an integer, not an object" },
 		{ "vm", "repetition", "\"3\"", "vm.repetition is a string, not a number" },
 		{ "vm", "host", "\"box\"", "vm.host is a string, not an object" },
-		{ "lo", "touches", "-1", "lo.touches is an integer, not a number >= 0" },
+		{ "lo", "touches", "-1", "lo.touches is an integer, not a number from 0 below 2^64" },
+		{ "lo", "touches", "1e300", "lo.touches is a number, not a number from 0 below 2^64" },
+		{ "vm", "guest_cpus", "9.2e18", "vm.guest_cpus is a number, not a whole number from 0 to 2147483647" },
+		{ "probes", "status", "[]", "probes.status is an array, not an object" },
 	};
 	struct run_result res;
 	char err[512];
