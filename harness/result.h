@@ -2,12 +2,15 @@
 /*
  * Result files: one JSON document per run, built with jansson and written
  * atomically; results/README.md documents every field.  This module owns
- * the format: the writers' shared pieces (envelope, latency records, the
- * derived stall index), and the one decoder, result_decode(), which turns a
- * document into a struct run_result.  Everything above (runs, summary,
- * reports, gate) reads the struct, never JSON keys.  Bump
- * RESULT_FORMAT_VERSION when a field changes meaning; new fields are
- * optional for the decoder, so older files still load.
+ * the format and is the only place where a key of a run result is spelled
+ * (but the "vm" record, harness/vm/): the writers (result_write.c) take
+ * typed inputs of Base types, filled by the driver, the throttles, fio and
+ * the cgroup sampler; the one decoder, result_decode() (result_decode.c),
+ * turns a document into a struct run_result; saving and loading are in
+ * result.c.  Everything above (runs, summary, reports, gate) reads the
+ * struct, never JSON keys.  Bump RESULT_FORMAT_VERSION when a field changes
+ * meaning; new fields are optional for the decoder, so older files still
+ * load.  tests/test_json.c writes every object and decodes it back.
  */
 #ifndef MMSTALL_RESULT_H
 #define MMSTALL_RESULT_H

@@ -1290,6 +1290,81 @@ static void test_decode_shapes(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+/* The object at a dotted path ("cgroups.lo.io_stat"; "" the root), or NULL. */
+static json_t *at(json_t *root, const char *path)
+{
+	char buf[128], *save, *part;
+	json_t *o = root;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (part = strtok_r(buf, ".", &save); part && o; part = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, part);
+	return o;
+}
+
+/* Every object the writers make, of the wrong shape: an error naming the key, at any depth. */
+static void test_decode_shapes_written(void)
+{
+	static const struct {
+		const char *object, *key, *value, *needle;
+	} bad[] = {
+		{ "", "command_line", "[1]", "command_line[] is an integer, not a string" },
+		{ "kernel.config", "CONFIG_HZ", "250", "kernel.config.CONFIG_HZ is an integer, not a string or null" },
+		{ "scenario", "faulters", "[]", "scenario.faulters is an array, not a string or a whole number" },
+		{ "scenario", "faulters", "-4", "scenario.faulters is an integer, not a string or a whole number" },
+		{ "histogram", "sub_bucket_bits", "\"6\"", "histogram.sub_bucket_bits is a string, not a number" },
+		{ "throttle", "device", "7", "throttle.device is an integer, not a string" },
+		{ "lo", "touch", "[]", "lo.touch is an array, not an object" },
+		{ "lo", "writer_first_error", "false", "lo.writer_first_error is a boolean, not a string" },
+		{ "cgroups.lo.memory_stat", "file", "\"x\"",
+		  "cgroups.lo.memory_stat.file is a string, not a number from -2^63 below 2^63" },
+		{ "cgroups.lo.io_stat", "rios", "1e300", "cgroups.lo.io_stat.rios is a number, not a number from 0 below 2^63" },
+		{ "cgroups.hi.pressure", "io", "1", "cgroups.hi.pressure.io is an integer, not an object" },
+		{ "fio", "sysv_shm_emulated", "\"yes\"", "fio.sysv_shm_emulated is a string, not true or false" },
+		{ "fio.lo", "exit_status", "-1", "fio.lo.exit_status is an integer, not a number from 0 below 2^63" },
+		{ "fio.lo", "jobs", "[3]", "fio.lo.jobs[] is an integer, not an object" },
+		{ "fio.baseline.read", "clat_p99_ns", "\"1\"", "fio.baseline.read.clat_p99_ns is a string, not a number" },
+		{ "timings", "window_s", "\"5\"", "timings.window_s is a string, not a number" },
+	};
+	struct run_result res;
+	char err[512];
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		json_t *r = written_result(), *o = at(r, bad[i].object);
+
+		TEST_CONTEXT("%s.%s = %s", bad[i].object, bad[i].key, bad[i].value);
+		if (!CHECK(json_is_object(o))) {
+			json_decref(r);
+			continue;
+		}
+		json_object_set_new(o, bad[i].key, json_loads(bad[i].value, JSON_DECODE_ANY, NULL));
+		err[0] = '\0';
+		CHECK_INT(-EINVAL, result_decode(r, &res, err, sizeof(err)));
+		if (!CHECK(strstr(err, bad[i].needle)))
+			fprintf(stderr, "  message was: %s\n", err);
+		json_decref(r);
+	}
+	/* null is absent, wherever it is */
+	TEST_CONTEXT("null values");
+	{
+		json_t *r = written_result();
+
+		json_object_set_new(at(r, "cgroups.lo.memory_stat"), "pgmajfault", json_null());
+		json_object_set_new(at(r, "scenario"), "faulters", json_null());
+		json_object_set_new(at(r, "fio.lo"), "exit_status", json_null());
+		if (CHECK_INT(0, result_decode(r, &res, err, sizeof(err)))) {
+			CHECK_U64(ARRAY_SIZE(memstat_in) - 1, res.cgroups.lo.nr_memory_stat);
+			CHECK_U64(0, res.cg_lo.pgmajfault);
+			CHECK_U64(ARRAY_SIZE(settings_in) - 1, res.nr_settings);
+			CHECK(res.fio.lo.rec.reaped && !res.fio.lo.rec.exit_status.known);
+			result_free(&res);
+		}
+		json_decref(r);
+	}
+	TEST_CONTEXT_CLEAR();
+}
+
 int main(void)
 {
 	mm_orig_argc = 2;
@@ -1314,5 +1389,6 @@ int main(void)
 	test_decode();
 	test_saved_index();
 	test_decode_shapes();
+	test_decode_shapes_written();
 	return test_summary();
 }
