@@ -10,7 +10,9 @@
 #include "harness/result.h"
 #include "harness/util.h"
 
-static const char *const pressure_names[] = { "cpu", "memory", "io" };
+/* The PSI files, in the order of enum result_psi. */
+static const char *const pressure_names[RESULT_NR_PSI] = { "cpu", "memory", "io" };
+_Static_assert(ARRAY_SIZE(((struct cg_sample *)0)->pressure) == RESULT_NR_PSI, "one sample per PSI file");
 
 static char *grab(const char *dir, const char *file)
 {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "cgroup/sample.h"
 #include "harness/cmds.h"
 #include "harness/hist.h"
 #include "harness/result.h"
@@ -974,6 +975,79 @@ static void test_rt_timings(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+static void write_text(const char *dir, const char *file, const char *text)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, file);
+	CHECK_INT(0, write_file_atomic(path, text, strlen(text)));
+}
+
+/* The cgroup sampler fills what the writer takes: two snapshots of a fake group, their delta decoded. */
+static void test_rt_cgroup_sampler(void)
+{
+	char dir[] = "/tmp/mmstall-test-cg-XXXXXX";
+	struct cg_sample a, b;
+	struct result_cgroup d;
+	struct run_result res;
+	json_t *r;
+
+	TEST_CONTEXT("cg_sample_delta");
+	if (!CHECK(mkdtemp(dir) != NULL))
+		return;
+	write_text(dir, "memory.stat", "file 8192\npgmajfault 10\nworkingset_refault_file 1\n");
+	write_text(dir, "io.stat", "8:0 rbytes=1 wbytes=1 rios=1 wios=1 dbytes=0 dios=0\n"
+				   "254:0 rbytes=4096 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
+	write_text(dir, "cpu.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=100\n"
+					"full avg10=0.00 avg60=0.00 avg300=0.00 total=7\n");
+	write_text(dir, "io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=5\n");
+	cg_sample_take(dir, &a);
+	write_text(dir, "memory.stat", "file 4096\npgmajfault 25\nworkingset_refault_file 3\nnew_key 9\n");
+	write_text(dir, "io.stat", "8:0 rbytes=99 wbytes=99 rios=99 wios=99 dbytes=0 dios=0\n"
+				   "254:0 rbytes=1052672 wbytes=8192 rios=257 wios=2 dbytes=0 dios=0\n");
+	write_text(dir, "cpu.pressure", "some avg10=1.00 avg60=0.00 avg300=0.00 total=1100\n"
+					"full avg10=0.00 avg60=0.00 avg300=0.00 total=507\n");
+	write_text(dir, "io.pressure", "some avg10=0.00 avg60=0.00 avg300=0.00 total=25\n");
+	cg_sample_take(dir, &b);
+	cg_sample_delta(&a, &b, "254:0", &d);
+	d.path = dir;
+	r = doc();
+	result_set_cgroups(r, &d, NULL);
+	if (roundtrip(r, &res)) {
+		const struct result_cgroup *g = &res.cgroups.lo;
+
+		CHECK(res.cgroups.has_lo && !res.cgroups.has_hi);
+		CHECK_STR(dir, g->path);
+		CHECK(!g->has_memory_max);
+		/* keys in both snapshots, end minus start: a gauge may go down */
+		if (CHECK_U64(3, g->nr_memory_stat)) {
+			CHECK_STR("file", g->memory_stat[0].name);
+			CHECK_INT(-4096, g->memory_stat[0].delta);
+			CHECK_STR("pgmajfault", g->memory_stat[1].name);
+			CHECK_INT(15, g->memory_stat[1].delta);
+		}
+		CHECK_U64(15, res.cg_lo.pgmajfault);
+		/* the throttled disk's line only */
+		CHECK(g->has_io_stat);
+		CHECK_INT(1 << 20, g->io_stat[RESULT_IO_RBYTES].v);
+		CHECK_INT(256, g->io_stat[RESULT_IO_RIOS].v);
+		CHECK_INT(2, g->io_stat[RESULT_IO_WIOS].v);
+		CHECK_U64(256, res.cg_lo.rios);
+		CHECK(g->pressure[RESULT_PSI_CPU].present);
+		CHECK_INT(1000, g->pressure[RESULT_PSI_CPU].some_total_us.v);
+		CHECK_INT(500, g->pressure[RESULT_PSI_CPU].full_total_us.v);
+		CHECK(!g->pressure[RESULT_PSI_MEMORY].present);	/* no file */
+		CHECK(g->pressure[RESULT_PSI_IO].present && g->pressure[RESULT_PSI_IO].some_total_us.v == 20);
+		CHECK(!g->pressure[RESULT_PSI_IO].full_total_us.known);	/* no "full" line */
+		result_free(&res);
+	}
+	cg_delta_free(&d);
+	cg_sample_free(&a);
+	cg_sample_free(&b);
+	rm_rf(dir);
+	TEST_CONTEXT_CLEAR();
+}
+
 /* A result with every object and every optional key, from the writers. */
 static json_t *written_result(void)
 {
@@ -1382,6 +1456,7 @@ int main(void)
 	test_rt_probes();
 	test_rt_lo();
 	test_rt_cgroups();
+	test_rt_cgroup_sampler();
 	test_rt_fio();
 	test_rt_timings();
 	test_rt_whole();

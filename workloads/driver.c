@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,7 +197,7 @@ static void record_probes(struct run_ctx *r)
 	struct result_probe_in in[MAX_PROBES];
 	struct probe_plan plan[MAX_PROBES];
 	struct probe_record *rec;
-	char err[512], what[MAX_PROBES][512];
+	char err[512], what[MAX_PROBES][512], first_error[MAX_PROBES][128];
 	size_t n = 0;
 	unsigned int t;
 	int i;
@@ -217,6 +216,8 @@ static void record_probes(struct run_ctx *r)
 		for (t = 0; t < plan[i].threads; t++)
 			probe_record_merge(&rec[i], &r->sh->probes[i][t]);
 		probe_what(ops, &r->o->kernel, what[n], sizeof(what[n]));
+		/* a copy each: strerror() may reuse its buffer */
+		snprintf(first_error[n], sizeof(first_error[n]), "%s", strerror(rec[i].first_errno));
 		in[n] = (struct result_probe_in){
 			.name = ops->name,
 			.what = what[n],
@@ -225,7 +226,7 @@ static void record_probes(struct run_ctx *r)
 			.interval_ns = plan[i].interval_ns,
 			.threads = plan[i].threads,
 			.errors = rec[i].errors,
-			.first_error = rec[i].errors ? strerror(rec[i].first_errno) : NULL,
+			.first_error = rec[i].errors ? first_error[n] : NULL,
 			.late_samples = rec[i].late,
 			.censored = rec[i].censored,
 			.censored_min_ns = rec[i].censored_min_ns,
