@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/result.h"
 #include "harness/util.h"
 #include "workloads/fio.h"
 #include "workloads/probes.h"
@@ -421,18 +422,6 @@ void scenario_print_help(FILE *f)
 	}
 }
 
-/* JSON spelling of a key: underscores, and the unit for durations and sizes ("writer_interval_ns"). */
-static void json_key(const struct scenario_key *k, char *buf, size_t len)
-{
-	char *p;
-
-	snprintf(buf, len, "%s%s", k->name,
-		 k->type == KEY_DURATION ? "_ns" : k->type == KEY_SIZE ? "_bytes" : "");
-	for (p = buf; *p; p++)
-		if (*p == '-')
-			*p = '_';
-}
-
 void scenario_print_man(FILE *f)
 {
 	size_t i;
@@ -447,38 +436,50 @@ void scenario_print_man(FILE *f)
 	}
 }
 
-json_t *scenario_to_json(const struct scenario *sc)
+struct result_setting *scenario_settings(const struct scenario *sc, size_t *n)
 {
-	json_t *o = json_object();
+	struct result_setting *out = xcalloc(scenario_nr_keys + 1, sizeof(*out));
 	size_t i;
 
 	for (i = 0; i < scenario_nr_keys; i++) {
 		const struct scenario_key *k = scenario_key_at(i);
 		uint64_t v = *(const uint64_t *)((const char *)sc + k->offset);
-		char key[64], buf[128];
 
-		json_key(k, key, sizeof(key));
+		out[i].name = k->name;
 		switch (k->type) {
 		case KEY_STRING:
+			out[i].type = RESULT_SETTING_TEXT;
+			out[i].text = (const char *)sc + k->offset;
+			break;
 		case KEY_ENUM:
-			format_value(sc, k, buf, sizeof(buf));
-			json_object_set_new(o, key, json_string(buf));
+			out[i].type = RESULT_SETTING_TEXT;
+			out[i].text = k->words[v];
 			break;
 		case KEY_DURATION:
+			out[i].type = RESULT_SETTING_NS;
+			out[i].value = v;
+			break;
 		case KEY_SIZE:
-			json_object_set_new(o, key, json_integer((json_int_t)v));
+			out[i].type = RESULT_SETTING_BYTES;
+			out[i].value = v;
 			break;
 		case KEY_UINT:
-			/* seeds use the full 64 bits: keep them exact as strings when too big */
-			if (v > INT64_MAX) {
-				snprintf(buf, sizeof(buf), "%" PRIu64, v);
-				json_object_set_new(o, key, json_string(buf));
-			} else {
-				json_object_set_new(o, key, json_integer((json_int_t)v));
-			}
+			out[i].type = RESULT_SETTING_COUNT;
+			out[i].value = v;
 			break;
 		}
 	}
+	*n = scenario_nr_keys;
+	return out;
+}
+
+json_t *scenario_to_json(const struct scenario *sc)
+{
+	size_t n;
+	struct result_setting *s = scenario_settings(sc, &n);
+	json_t *o = result_scenario_json(s, n);
+
+	free(s);
 	return o;
 }
 

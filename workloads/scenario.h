@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct result_setting;
+
 /* How lo's faulters touch memory; see kernel-notes.md for each path. */
 enum fault_mode {
 	FAULT_READ_SHARED,	/* read faults on a MAP_SHARED file mapping */
@@ -148,7 +150,12 @@ int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *fea
 void scenario_print_help(FILE *f);
 /* The same list as roff, for the man page (generated at build time). */
 void scenario_print_man(FILE *f);
-/* The settings as a JSON object, as recorded in results. */
+/*
+ * Every setting, typed, for the result's "scenario" object
+ * (harness/result.h: result_set_scenario()); points into sc.  Caller frees.
+ */
+struct result_setting *scenario_settings(const struct scenario *sc, size_t *n);
+/* The same as the result's JSON object (result_scenario_json()). */
 json_t *scenario_to_json(const struct scenario *sc);
 /* The settings as "--key=value" arguments (for the guest's command line). */
 char **scenario_to_argv(const struct scenario *sc, int *argc_out);

@@ -17,11 +17,11 @@
 #ifndef MMSTALL_THROTTLE_H
 #define MMSTALL_THROTTLE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct cg_session;
+struct result_throttle;
 struct scenario;
 struct scenario_key;
 struct throttle_ops;
@@ -106,6 +106,7 @@ int throttle_apply(const struct scenario *sc, struct cg_session *cg, struct thro
 int throttle_apply_as(struct throttle_ctx *t, const struct throttle_ops *ops, char *err, size_t errlen);
 /* Lift what was applied (before the groups are removed). */
 void throttle_lift(const struct scenario *sc, struct cg_session *cg, struct throttle_run *run);
-json_t *throttle_to_json(const struct throttle_run *run);
+/* What it did, for the result's "throttle" object (result_set_throttle()); points into run. */
+void throttle_result(const struct throttle_run *run, struct result_throttle *out);
 
 #endif
