@@ -40,6 +40,7 @@
 #include "workloads/probes.h"
 #include "workloads/scenario.h"
 #include "workloads/shared.h"
+#include "workloads/tracefs.h"
 #include "workloads/workers.h"
 
 #define CHECKPOINT_NS (10 * NSEC_PER_SEC)
@@ -66,6 +67,7 @@ struct run_ctx {
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
 	bool sampled_start, sampled_end;
 	struct fio_run fio;	/* device baseline, background I/O */
+	struct attrib_collect *ac;	/* attribute on */
 	json_t *root;
 };
 
@@ -556,6 +558,7 @@ static void teardown(struct run_ctx *r)
 	if (!r->o->disposable)
 		throttle_undo(&r->tp, &r->cg);
 	fio_run_end(&r->fio);
+	attrib_collect_free(r->ac);
 	reap(&r->hi_pid, DRAIN_TIMEOUT_NS);
 	reap(&r->lo_pid, DRAIN_TIMEOUT_NS);
 	if (!r->o->disposable)
@@ -787,10 +790,16 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = start_workers(&r);
 	json_object_set_new(r.root, "throttle", throttle_to_json(&r.tp));
+	if (!ret && o.sc.attribute &&
+	    (ret = attrib_collect_start(&r.ac, &(struct attrib_collect_opts){ r.lo_pid, r.hi_pid, r.cg.lo.path,
+			o.sc.warmup_ns + o.sc.duration_ns + DRAIN_TIMEOUT_NS, o.sc.attribute_min_ns }, errbuf, sizeof(errbuf))))
+		msg_err("%s", errbuf);
 	if (!ret)
 		ret = start_fio(&r);
 	if (!ret)
 		ret = measure(&r);
+	if (!ret && r.ac)
+		json_object_set_new(r.root, "attribution", attrib_collect_json(r.ac, r.sh->measure_start_ns, r.sh->measure_end_ns));
 
 	if (r.sh)
 		fill_measurements(&r);

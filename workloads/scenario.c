@@ -148,6 +148,8 @@ const struct scenario_key scenario_keys[] = {
 	  "a 2 s fio run before the scenario (workloads/fio/baseline.fio: 4k O_DIRECT random reads at "
 	  "queue depth 1) records the device's read latency; auto: when fio is installed ('mmstall vm' "
 	  "brings the host's fio into the guest), on: fio required, off: not run" },
+	{ "attribute", KEY_ENUM, OFF(attribute), 0, 0, "off", (const char *const[]){ "off", "on", NULL }, "trace lo's mmap_lock (tracefs) and record who held it, in which mode, asleep where, behind each probe wait over attribute-min" },
+	{ "attribute-min", KEY_DURATION, OFF(attribute_min_ns), 100 * USEC, 10 * SEC, "5ms", NULL, "attribution threshold: holds and waits this long are kept in the result, shorter ones counted" },
 };
 const size_t scenario_nr_keys = ARRAY_SIZE(scenario_keys);
 

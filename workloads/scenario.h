@@ -88,6 +88,7 @@ struct scenario {
 	char fio_lo[SCENARIO_STR];
 	char fio_hi[SCENARIO_STR];
 	uint64_t device_baseline;	/* enum baseline_mode */
+	uint64_t attribute, attribute_min_ns;	/* stall attribution (workloads/tracefs.h): off/on, threshold */
 };
 
 enum scenario_key_type {
