@@ -999,15 +999,29 @@ static void on_lock_event(struct ctx *c, const struct ev *e)
 	}
 }
 
+static bool is_lo(const struct ctx *c, int32_t tgid, uint32_t comm)
+{
+	if (c->p->lo_tgid > 0 && tgid >= 0)
+		return tgid == c->p->lo_tgid;
+	return !strncmp(c->t->str.s[comm], "mmstall-lo", 10);
+}
+
 static void on_switch(struct ctx *c, const struct ev *e)
 {
 	struct task *k = task_of(c, e->pid);
 
 	if (!k->comm)
 		k->comm = e->comm;
-	k->out = (struct offcpu){ .t0 = e->ts, .stack = e->stack, .state = e->state };
-	k->out_pending = true;
-	k->switches_seen = true;
+	/*
+	 * Only lo's threads are traced when they leave the CPU (with a stack);
+	 * other tasks show up when they hand the CPU to one of lo's, which says
+	 * nothing of their other sleeps: keep no off-CPU time for them.
+	 */
+	if (e->stack || is_lo(c, e->tgid, e->comm)) {
+		k->out = (struct offcpu){ .t0 = e->ts, .stack = e->stack, .state = e->state };
+		k->out_pending = true;
+		k->switches_seen = true;
+	}
 	if (e->next_pid > 0) {
 		struct task *n = find_task(c, e->next_pid);
 
@@ -1381,7 +1395,7 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 	const struct wait *w = &c->w[wi];
 	struct attrib_sum *tot = &c->r->total, *ps = &c->r->probe[probe];
 	size_t *hs = NULL, *ws = NULL, nhs, nws, i, j, np = 0, capp = 0, nb = 0;
-	uint64_t *bound, explained = 0, lock_free = 0, unseen = 0, no_path = 0;
+	uint64_t *bound, explained = 0, lock_free = 0, unseen = 0, no_path = 0, handoff = 0;
 	uint64_t best_hold_ns = 0, best_writer_ns = 0;
 	long best_hold = -1, best_writer = -1;
 	struct piece *pc = NULL;
@@ -1470,7 +1484,14 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 			wr_ns[wri] += b - a;
 		}
 		if (blocker < 0) {
-			if (writer >= 0)
+			bool released = false;
+
+			for (i = 0; i < nhs; i++)
+				released |= c->h[hs[i]].tid != w->tid && c->h[hs[i]].t1 == a;
+			/* from a release to the queued writer's acquisition: the writer was being woken to take it */
+			if (writer >= 0 && released && c->w[writer].acquired && c->w[writer].t1 == b)
+				handoff += b - a;
+			else if (writer >= 0)
 				unseen += b - a;
 			else
 				lock_free += b - a;
@@ -1518,6 +1539,8 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 	tot->un.unseen_holder_ns += unseen;
 	ps->un.no_path_ns += no_path;
 	tot->un.no_path_ns += no_path;
+	ps->un.handoff_ns += handoff;
+	tot->un.handoff_ns += handoff;
 
 	/* the chain */
 	ch.t_ns = w->t0;
@@ -1837,12 +1860,12 @@ static json_t *rel_s(const struct attrib_params *p, uint64_t t)
 
 static json_t *sum_json(const struct attrib_sum *s)
 {
-	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o}}", "waits", (json_int_t)s->waits, "waits_over_min",
-			 (json_int_t)s->waits_over, "wait_ns", ns_json(s->wait_ns), "max_wait_ns",
+	return json_pack("{s:I,s:I,s:o,s:o,s:o,s:o,s:{s:o,s:o,s:o,s:o}}", "waits", (json_int_t)s->waits,
+			 "waits_over_min", (json_int_t)s->waits_over, "wait_ns", ns_json(s->wait_ns), "max_wait_ns",
 			 ns_json(s->max_wait_ns), "explained_ns", ns_json(s->explained_ns), "explained_share",
-			 share_json(s->explained_ns, s->wait_ns), "unexplained", "lock_free_ns",
-			 ns_json(s->un.lock_free_ns), "unseen_holder_ns", ns_json(s->un.unseen_holder_ns), "no_path_ns",
-			 ns_json(s->un.no_path_ns));
+			 share_json(s->explained_ns, s->wait_ns), "unexplained", "handoff_ns",
+			 ns_json(s->un.handoff_ns), "lock_free_ns", ns_json(s->un.lock_free_ns), "unseen_holder_ns",
+			 ns_json(s->un.unseen_holder_ns), "no_path_ns", ns_json(s->un.no_path_ns));
 }
 
 static json_t *holder_json(const struct attrib_holder_info *h)

@@ -109,6 +109,7 @@ enum attrib_state {
 
 /* Where a stall's time went when no holder path explains it. */
 struct attrib_unexplained {
+	uint64_t handoff_ns;		/* no hold: the queued writer was being woken to take the lock */
 	uint64_t lock_free_ns;		/* no hold, no queued writer: the waiter was not yet running after the release */
 	uint64_t unseen_holder_ns;	/* a writer was queued but no hold is visible: events lost, or not traced */
 	uint64_t no_path_ns;		/* a holder, but neither its call nor where it slept is known */
