@@ -1632,7 +1632,7 @@ static void long_holds(struct ctx *c)
 		struct frames f;
 		uint64_t best = 0;
 
-		if (h->t1 <= p->window_start_ns || h->t0 >= p->window_end_ns)
+		if (h->t1 <= p->window_start_ns)
 			continue;
 		if (strcmp(thread_of(c, h->tid, h->tgid, h->comm), "lo"))
 			continue;
@@ -1754,7 +1754,8 @@ int attrib_analyse(const struct attrib_trace *tc, const struct attrib_params *p,
 		const char *call;
 		int probe;
 
-		if (w->t0 < p->window_start_ns || w->t0 >= p->window_end_ns || w->write || !is_hi(&c, w))
+		/* from the window's start on: after its end only samples due in it run (the drain) */
+		if (w->t0 < p->window_start_ns || w->write || !is_hi(&c, w))
 			continue;
 		probe = classify(t, w->stack, &call);
 		r->total.waits++;
@@ -1763,6 +1764,8 @@ int attrib_analyse(const struct attrib_trace *tc, const struct attrib_params *p,
 			continue;
 		r->total.waits_over++;
 		r->probe[probe].waits_over++;
+		if (w->t0 >= p->window_end_ns)
+			r->drain_waits++;
 		r->total.wait_ns += w->t1 - w->t0;
 		r->probe[probe].wait_ns += w->t1 - w->t0;
 		if (w->t1 - w->t0 > r->total.max_wait_ns)
@@ -1968,6 +1971,7 @@ json_t *attrib_to_json(const struct attrib_trace *t, const struct attrib_result 
 					      (json_int_t)p->buffer->dropped));
 	json_object_set_new(o, "trace", tr);
 	json_object_set_new(o, "total", sum_json(&r->total));
+	json_object_set_new(json_object_get(o, "total"), "drain_waits", json_integer((json_int_t)r->drain_waits));
 	for (i = 0; i < attrib_nr_probes; i++)
 		if (r->probe[i].waits)
 			json_object_set_new(probes, attrib_probe_names[i], sum_json(&r->probe[i]));

@@ -88,7 +88,13 @@ struct attrib_buffer_stats {
 };
 
 struct attrib_params {
-	uint64_t window_start_ns;	/* the measured window, CLOCK_MONOTONIC (= trace clock mono) */
+	/*
+	 * The measured window, CLOCK_MONOTONIC (= trace clock mono).  hi waits
+	 * and lo holds count from its start until tracing stopped: after its
+	 * end the probes only run samples due in it that are late (the drain),
+	 * and those are counted as drain_waits as well.
+	 */
+	uint64_t window_start_ns;
 	uint64_t window_end_ns;
 	uint64_t min_ns;		/* threshold: waits and holds at least this long are kept */
 	pid_t lo_tgid, hi_tgid;		/* 0: recognise the threads by comm (mmstall-lo, mmstall-hi) */
@@ -116,7 +122,7 @@ struct attrib_unexplained {
 };
 
 struct attrib_sum {
-	uint64_t waits;			/* hi waits on lo's mm that started in the window */
+	uint64_t waits;			/* hi waits on lo's mm that started in the window or its drain */
 	uint64_t waits_over;		/* of which at least min_ns */
 	uint64_t wait_ns;		/* their total (over the threshold only) */
 	uint64_t max_wait_ns;
@@ -212,6 +218,7 @@ struct attrib_result {
 	struct attrib_hold *holds;	/* holds of lo's mm at least min_ns long in the window, longest first */
 	size_t n_holds;
 	uint64_t holds_total, holds_over;
+	uint64_t drain_waits;		/* waits over the threshold that started after the window (late samples due in it) */
 	/* trace health */
 	uint64_t first_ns, last_ns;	/* first event, end of trace */
 	uint64_t complete_from_ns;	/* 0: complete from its first event */
