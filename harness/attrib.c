@@ -591,7 +591,8 @@ void attrib_trace_line(struct attrib_trace *t, const char *line)
 		if (!t->stack_for)
 			return;
 		p = skip_sp(p + 2);
-		n = strcspn(p, " +\t\r\n");
+		/* "func+0x1c/0x80" with sym-offset; "func.isra.0", ".part.0", ".cold": the same function */
+		n = strcspn(p, " +.\t\r\n");
 		if (!n)
 			return;
 		if (t->nframes == t->capframes) {
@@ -657,13 +658,24 @@ static bool noise_frame(const char *f)
 	return false;
 }
 
-/* Entry frames end the interesting part of a stack. */
+/*
+ * The syscall entry ends the interesting part of a stack.  Exception and
+ * interrupt entry frames are skipped instead: past them the unwinder goes
+ * on into the interrupted kernel code (where a holder was preempted).
+ */
 static bool entry_frame(const char *f)
 {
-	return !strcmp(f, "do_syscall_64") || !strncmp(f, "entry_SYSCALL", 13) || !strncmp(f, "asm_exc_", 8) ||
-	       !strcmp(f, "exc_page_fault") || !strncmp(f, "asm_sysvec_", 11) || !strncmp(f, "ret_from_fork", 13) ||
-	       !strcmp(f, "x64_sys_call") || !strncmp(f, "__x64_sys_", 10) || !strncmp(f, "__do_sys_", 9) ||
-	       !strncmp(f, "irqentry_", 9) || !strncmp(f, "sysvec_", 7);
+	return !strcmp(f, "do_syscall_64") || !strncmp(f, "entry_SYSCALL", 13) || !strncmp(f, "ret_from_fork", 13) ||
+	       !strcmp(f, "x64_sys_call") || !strncmp(f, "__x64_sys_", 10) || !strncmp(f, "__do_sys_", 9);
+}
+
+static bool irq_frame(const char *f)
+{
+	return !strncmp(f, "asm_exc_", 8) || !strncmp(f, "exc_", 4) || !strncmp(f, "asm_sysvec_", 11) ||
+	       !strncmp(f, "sysvec_", 7) || !strncmp(f, "irqentry_", 9) || !strncmp(f, "asm_common_interrupt", 20) ||
+	       !strcmp(f, "common_interrupt") || !strncmp(f, "preempt_schedule_", 17) ||
+	       !strcmp(f, "raw_irqentry_exit_cond_resched") || !strncmp(f, "__irq_exit", 10) ||
+	       !strcmp(f, "irq_exit_rcu");
 }
 
 /* The mmap_lock wrappers and the rwsem slow path are how the lock was taken, not why. */
@@ -687,6 +699,7 @@ static const struct {
 	{ "m_start", "/proc/pid/maps", 0 },
 	{ "show_map", "/proc/pid/maps", 0 },
 	{ "proc_get_vma", "/proc/pid/maps", 0 },
+	{ "lock_next_vma", "/proc/pid/maps", 0 },	/* 6.17+: the mmap_lock fallback of the per-VMA read */
 	{ "mem_rw", "/proc/pid/mem", -1 },
 	{ "access_remote_vm", "access_remote_vm", -1 },
 	{ "do_mprotect_pkey", "mprotect", -1 },
@@ -761,7 +774,7 @@ static void clean_frames(const struct attrib_trace *t, uint32_t stack, struct fr
 
 		if (entry_frame(fr))
 			break;
-		if (noise_frame(fr) || (!out->n && lock_frame(fr)))
+		if (noise_frame(fr) || irq_frame(fr) || (!out->n && lock_frame(fr)))
 			continue;
 		out->f[out->n++] = fr;
 	}

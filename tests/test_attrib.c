@@ -469,6 +469,47 @@ static void test_hi_holder(void)
 	attrib_trace_free(T);
 }
 
+/*
+ * A holder preempted in an interrupt: the stack goes through the interrupt
+ * entry into the code it interrupted, which is where it was.  On 6.17+ a
+ * maps read that falls back to mmap_lock shows lock_next_vma, and compiler
+ * suffixes (.isra.0) name the same function.
+ */
+static void test_preempted(void)
+{
+	static const char *const IRQ[] = { "__schedule", "preempt_schedule_irq", "irqentry_exit",
+					   "asm_sysvec_apic_timer_interrupt", "filemap_map_pages.isra.0",
+					   "do_read_fault", "do_fault", NULL };
+	static const char *const MAPS617[] = { "__mmap_lock_do_trace_acquire_returned", "lock_next_vma",
+					       "proc_get_vma.isra.0", "seq_read_iter", NULL };
+	struct attrib_params p = params(500 * MS, 2 * S);
+	struct attrib_result *r;
+
+	snprintf(test_ctx, sizeof(test_ctx), "preempted");
+	T = attrib_trace_new();
+	ACQ(F1, 1000 * MS, false, FAULT);
+	sleep_in(&F1, 1001 * MS, 1030 * MS, "R+", IRQ);
+	START(W, 1002 * MS, true, MPROTECT);
+	START(MAPS, 1003 * MS, false, NULL);
+	REL(F1, 1030 * MS, false);
+	ACQ(W, 1030 * MS, true, MPROTECT);
+	REL(W, 1031 * MS, true);
+	ACQ(MAPS, 1031 * MS, false, MAPS617);
+	r = analyse(&p);
+
+	CHECK_U64(1, r->probe[0].waits_over);	/* maps, from lock_next_vma */
+	CHECK(r->n_holders >= 1);
+	CHECK_INT(ATTRIB_PREEMPTED, r->holders[0].state);
+	CHECK_U64(27 * MS, r->holders[0].stall_ns);
+	CHECK(r->holders[0].n_frames == 3);
+	if (r->holders[0].n_frames == 3) {
+		CHECK_STR("filemap_map_pages", r->holders[0].frames[0]);
+		CHECK_STR("do_fault", r->holders[0].frames[2]);
+	}
+	attrib_result_free(r);
+	attrib_trace_free(T);
+}
+
 /* Lines the parser must understand, and lines it must only count. */
 static void test_parser_lines(void)
 {
@@ -625,6 +666,7 @@ int main(void)
 	test_lost_events();
 	test_downgrade();
 	test_hi_holder();
+	test_preempted();
 	test_parser_lines();
 	test_kernel_check();
 	test_fixture();
