@@ -1497,15 +1497,16 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 			wr_ns[wri] += b - a;
 		}
 		if (blocker < 0) {
-			bool released = false;
-
-			for (i = 0; i < nhs; i++)
-				released |= c->h[hs[i]].tid != w->tid && c->h[hs[i]].t1 == a;
-			/* from a release to the queued writer's acquisition: the writer was being woken to take it */
-			if (writer >= 0 && released && c->w[writer].acquired && c->w[writer].t1 == b)
-				handoff += b - a;
-			else if (writer >= 0)
+			/*
+			 * A writer queued on a free lock: not yet woken and running,
+			 * or passed by readers stealing the lock (rwsem lets them
+			 * until the handoff).  Around lost events a hold may be
+			 * missing instead.
+			 */
+			if (writer >= 0 && lost_near(c, a, b))
 				unseen += b - a;
+			else if (writer >= 0)
+				handoff += b - a;
 			else
 				lock_free += b - a;
 			continue;

@@ -27,11 +27,15 @@
  * blocking hold's slice is split again by its holder's off-CPU intervals
  * (sched_switch out to sched_switch in), so each nanosecond of the wait is
  * charged to one holder stack: where it slept, was preempted, or, when it
- * was on CPU, the path that took the lock.  Lost events show up as a
- * release without an acquire (the hold is taken from the trace's start), a
- * wait with no visible holder (a queued writer but no hold: "unseen
- * holder"), or a CPU whose buffer was overwritten (the trace is complete
- * only from complete_from_s on); each is counted and named in the result.
+ * was on CPU, the path that took the lock.  A slice with no hold is the
+ * waiter's own wake-up (no writer queued) or, with a writer queued, the
+ * "handoff": the writer not yet running, or readers stealing the free lock
+ * before it (rwsem allows that until its handoff bit is set), both seen on
+ * Debian 6.1 and 6.12.  Lost events show up as a release without an acquire
+ * (the hold is taken from the trace's start), a handoff around lost events
+ * ("unseen holder": a hold may be missing), or a CPU whose buffer was
+ * overwritten (the trace is complete only from complete_from_s on); each is
+ * counted and named in the result.
  *
  * Depends on Base only (util) and jansson.
  */
@@ -115,9 +119,9 @@ enum attrib_state {
 
 /* Where a stall's time went when no holder path explains it. */
 struct attrib_unexplained {
-	uint64_t handoff_ns;		/* no hold: the queued writer was being woken to take the lock */
+	uint64_t handoff_ns;		/* free lock, queued writer: not yet running, or passed by stealing readers */
 	uint64_t lock_free_ns;		/* no hold, no queued writer: the waiter was not yet running after the release */
-	uint64_t unseen_holder_ns;	/* a writer was queued but no hold is visible: events lost, or not traced */
+	uint64_t unseen_holder_ns;	/* a writer was queued, no hold visible, around lost events: a hold may be missing */
 	uint64_t no_path_ns;		/* a holder, but neither its call nor where it slept is known */
 };
 
