@@ -65,7 +65,8 @@ for name, s in [('all', a['total'])] + sorted(a['probes'].items()):
 	u = s['unexplained']
 	print(f'  {name:<13} {s["waits_over_min"]:>5} of {s["waits"]:>6} waits, {ms(s["wait_ns"]):>10} ms, '
 	      f'longest {ms(s["max_wait_ns"]):>9} ms, explained {pct(s["explained_share"]):>6} '
-	      f'(lock free {ms(u["lock_free_ns"])}, unseen holder {ms(u["unseen_holder_ns"])}, no path {ms(u["no_path_ns"])} ms)')
+	      f'(handoff {ms(u.get("handoff_ns", 0))}, lock free {ms(u["lock_free_ns"])}, '
+	      f'unseen holder {ms(u["unseen_holder_ns"])}, no path {ms(u["no_path_ns"])} ms)')
 print('\nholders, by the hi wait time they caused:')
 for h in a['holders'][:10]:
 	print(f'  {ms(h["stall_ns"]):>10} ms {h["waits"]:>4} waits {h["holds"]:>4} holds  {h["thread"]} {h["mode"]} '
