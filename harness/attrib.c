@@ -1402,161 +1402,281 @@ static bool lost_near(const struct ctx *c, uint64_t a, uint64_t b)
 	return false;
 }
 
-/* One hi wait over the threshold: slices, blame, chain. */
-static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
-{
-	const struct wait *w = &c->w[wi];
-	struct attrib_sum *tot = &c->r->total, *ps = &c->r->probe[probe];
-	size_t *hs = NULL, *ws = NULL, nhs, nws, i, j, np = 0, capp = 0, nb = 0;
-	uint64_t *bound, explained = 0, lock_free = 0, unseen = 0, no_path = 0, handoff = 0;
-	uint64_t best_hold_ns = 0, best_writer_ns = 0;
-	long best_hold = -1, best_writer = -1;
-	struct piece *pc = NULL;
-	struct attrib_chain ch = { 0 };
-	uint64_t *hold_ns, *wr_ns;
+/* What one hi wait is made of: the holds and write requests around it, cut into pieces. */
+struct wait_cut {
+	size_t *hs, nhs;		/* holds on the mm overlapping the wait */
+	size_t *ws, nws;		/* write requests on the mm overlapping it */
+	uint64_t *hold_ns, *wr_ns;	/* time each was the blocker / the queued writer */
+	struct piece *pc;		/* the blockers' time by holder state */
+	size_t np, capp;
+	uint64_t lock_free, handoff, unseen;
+};
 
-	nhs = collect(c->hold_order, c->hold_maxt1, c->nh, w->mm, hold_t0, hold_t1, hold_mm, c, w->t0, w->t1, &hs);
-	nws = collect(c->wwait_order, c->wwait_maxt1, c->nworder, w->mm, wait_t0, wait_t1, wait_mm, c, w->t0,
-		      w->t1, &ws);
-	bound = xmalloc((2 * (nhs + nws) + 2) * sizeof(*bound));
+/* Every time the lock's state on the mm changes within the wait (sorted, unique enough). */
+static size_t wait_bounds(const struct ctx *c, const struct wait *w, const struct wait_cut *k, uint64_t **out)
+{
+	uint64_t *bound = xmalloc((2 * (k->nhs + k->nws) + 2) * sizeof(*bound));
+	size_t i, nb = 0;
+
+#define BOUND(t)                                        \
+	do {                                            \
+		if ((t) > w->t0 && (t) < w->t1)         \
+			bound[nb++] = (t);              \
+	} while (0)
 	bound[nb++] = w->t0;
 	bound[nb++] = w->t1;
-	for (i = 0; i < nhs; i++) {
-		if (c->h[hs[i]].tid == w->tid)
-			continue;
-		if (c->h[hs[i]].t0 > w->t0 && c->h[hs[i]].t0 < w->t1)
-			bound[nb++] = c->h[hs[i]].t0;
-		if (c->h[hs[i]].t1 > w->t0 && c->h[hs[i]].t1 < w->t1)
-			bound[nb++] = c->h[hs[i]].t1;
+	for (i = 0; i < k->nhs; i++) {
+		if (c->h[k->hs[i]].tid != w->tid) {
+			BOUND(c->h[k->hs[i]].t0);
+			BOUND(c->h[k->hs[i]].t1);
+		}
 	}
-	for (i = 0; i < nws; i++) {
-		if (c->w[ws[i]].tid == w->tid)
-			continue;
-		if (c->w[ws[i]].t0 > w->t0 && c->w[ws[i]].t0 < w->t1)
-			bound[nb++] = c->w[ws[i]].t0;
-		if (c->w[ws[i]].t1 > w->t0 && c->w[ws[i]].t1 < w->t1)
-			bound[nb++] = c->w[ws[i]].t1;
+	for (i = 0; i < k->nws; i++) {
+		if (c->w[k->ws[i]].tid != w->tid) {
+			BOUND(c->w[k->ws[i]].t0);
+			BOUND(c->w[k->ws[i]].t1);
+		}
 	}
+#undef BOUND
 	sort(bound, nb, sizeof(*bound), cmp_u64);
-	hold_ns = xcalloc(nhs + 1, sizeof(*hold_ns));
-	wr_ns = xcalloc(nws + 1, sizeof(*wr_ns));
+	*out = bound;
+	return nb;
+}
 
+/* The blocking hold in [a, b): the write hold in force, else the read hold released last.  Index in k->hs or -1. */
+static long blocker_of(struct ctx *c, const struct wait *w, const struct wait_cut *k, uint64_t a, uint64_t b)
+{
+	long best = -1;
+	int nwrite = 0;
+	size_t i;
+
+	for (i = 0; i < k->nhs; i++) {
+		const struct hold *h = &c->h[k->hs[i]], *x = best >= 0 ? &c->h[k->hs[best]] : NULL;
+
+		if (h->tid == w->tid || h->t0 > a || h->t1 < b)
+			continue;
+		if (h->write) {
+			nwrite++;
+			if (!x || !x->write || h->t0 < x->t0)
+				best = (long)i;
+		} else if (!x || (!x->write && h->t1 > x->t1)) {
+			best = (long)i;
+		}
+	}
+	if (nwrite > 1)
+		c->r->overlapping_writes++;
+	return best;
+}
+
+/* The write request queued in [a, b) (the oldest).  Index in k->ws or -1. */
+static long writer_of(const struct ctx *c, const struct wait *w, const struct wait_cut *k, uint64_t a, uint64_t b)
+{
+	long best = -1;
+	size_t i;
+
+	for (i = 0; i < k->nws; i++) {
+		const struct wait *x = &c->w[k->ws[i]];
+
+		if (x->tid == w->tid || x->t0 > a || x->t1 < b)
+			continue;
+		if (best < 0 || x->t0 < c->w[k->ws[best]].t0)
+			best = (long)i;
+	}
+	return best;
+}
+
+static void charge_writer(struct ctx *c, size_t wi, uint64_t ns, uint64_t wait_id)
+{
+	size_t e;
+	struct attrib_writer *we = writer_entry(c, &c->w[wi], &e);
+
+	we->stall_ns += ns;
+	if (c->wr_last_wait[e] != wait_id) {
+		c->wr_last_wait[e] = wait_id;
+		we->waits++;
+	}
+	if (u64set_add(&c->writer_reqs, (uint64_t)wi)) {
+		uint64_t q = c->w[wi].t1 - c->w[wi].t0;
+
+		we->requests++;
+		if (q > we->max_queued_ns)
+			we->max_queued_ns = q;
+		if (!c->w[wi].acquired)
+			we->never_acquired++;
+	}
+}
+
+/* Cut the wait at every change of the lock's state; charge writers, collect the blockers' pieces. */
+static void cut_wait(struct ctx *c, const struct wait *w, struct wait_cut *k, uint64_t wait_id)
+{
+	uint64_t *bound;
+	size_t j, nb;
+
+	k->nhs = collect(c->hold_order, c->hold_maxt1, c->nh, w->mm, hold_t0, hold_t1, hold_mm, c, w->t0, w->t1,
+			 &k->hs);
+	k->nws = collect(c->wwait_order, c->wwait_maxt1, c->nworder, w->mm, wait_t0, wait_t1, wait_mm, c, w->t0,
+			 w->t1, &k->ws);
+	k->hold_ns = xcalloc(k->nhs + 1, sizeof(*k->hold_ns));
+	k->wr_ns = xcalloc(k->nws + 1, sizeof(*k->wr_ns));
+	nb = wait_bounds(c, w, k, &bound);
 	for (j = 0; j + 1 < nb; j++) {
 		uint64_t a = bound[j], b = bound[j + 1];
-		long blocker = -1, bi = -1, writer = -1, wri = -1;
-		int nwrite = 0;
+		long bi, wri;
 
 		if (a == b)
 			continue;
-		for (i = 0; i < nhs; i++) {
-			const struct hold *h = &c->h[hs[i]];
-
-			if (h->tid == w->tid || h->t0 > a || h->t1 < b)
-				continue;
-			if (h->write) {
-				nwrite++;
-				if (blocker < 0 || !c->h[blocker].write || h->t0 < c->h[blocker].t0) {
-					blocker = (long)hs[i];
-					bi = (long)i;
-				}
-			} else if (blocker < 0 || (!c->h[blocker].write && h->t1 > c->h[blocker].t1)) {
-				blocker = (long)hs[i];
-				bi = (long)i;
-			}
+		bi = blocker_of(c, w, k, a, b);
+		wri = writer_of(c, w, k, a, b);
+		if (wri >= 0) {
+			charge_writer(c, k->ws[wri], b - a, wait_id);
+			k->wr_ns[wri] += b - a;
 		}
-		if (nwrite > 1)
-			c->r->overlapping_writes++;
-		for (i = 0; i < nws; i++) {
-			const struct wait *x = &c->w[ws[i]];
-
-			if (x->tid == w->tid || x->t0 > a || x->t1 < b)
-				continue;
-			if (writer < 0 || x->t0 < c->w[writer].t0) {
-				writer = (long)ws[i];
-				wri = (long)i;
-			}
-		}
-		if (writer >= 0) {
-			size_t e;
-			struct attrib_writer *we = writer_entry(c, &c->w[writer], &e);
-
-			we->stall_ns += b - a;
-			if (c->wr_last_wait[e] != wait_id) {
-				c->wr_last_wait[e] = wait_id;
-				we->waits++;
-			}
-			if (u64set_add(&c->writer_reqs, (uint64_t)writer)) {
-				uint64_t q = c->w[writer].t1 - c->w[writer].t0;
-
-				we->requests++;
-				if (q > we->max_queued_ns)
-					we->max_queued_ns = q;
-				if (!c->w[writer].acquired)
-					we->never_acquired++;
-			}
-			wr_ns[wri] += b - a;
-		}
-		if (blocker < 0) {
+		if (bi >= 0) {
+			k->hold_ns[bi] += b - a;
+			k->np = split_by_state(c, k->hs[bi], a, b, &k->pc, k->np, &k->capp);
+		} else if (wri >= 0 && lost_near(c, a, b)) {
+			k->unseen += b - a;	/* around lost events: a hold may be missing */
+		} else if (wri >= 0) {
 			/*
 			 * A writer queued on a free lock: not yet woken and running,
 			 * or passed by readers stealing the lock (rwsem lets them
-			 * until the handoff).  Around lost events a hold may be
-			 * missing instead.
+			 * until the handoff).
 			 */
-			if (writer >= 0 && lost_near(c, a, b))
-				unseen += b - a;
-			else if (writer >= 0)
-				handoff += b - a;
-			else
-				lock_free += b - a;
-			continue;
+			k->handoff += b - a;
+		} else {
+			k->lock_free += b - a;
 		}
-		hold_ns[bi] += b - a;
-		np = split_by_state(c, (size_t)blocker, a, b, &pc, np, &capp);
 	}
-	/* charge the pieces */
-	for (i = 0; i < np; i++) {
-		const struct hold *h = &c->h[pc[i].hold];
-		size_t e;
-		struct attrib_blame *be = blame_entry(c, h, pc[i].state, pc[i].stack, &e);
+	free(bound);
+}
+
+/* Charge the blockers' pieces to the holder stacks; returns the time explained (a call or a stack known). */
+static uint64_t charge_pieces(struct ctx *c, const struct wait_cut *k, int probe, uint64_t wait_id, uint64_t *no_path)
+{
+	uint64_t explained = 0;
+	size_t i, e;
+
+	for (i = 0; i < k->np; i++) {
+		const struct piece *p = &k->pc[i];
+		struct attrib_blame *be = blame_entry(c, &c->h[p->hold], p->state, p->stack, &e);
 
 		if (!be->call && !be->n_frames) {
-			no_path += pc[i].ns;
+			*no_path += p->ns;
 			continue;
 		}
-		explained += pc[i].ns;
-		be->stall_ns += pc[i].ns;
-		be->probe_ns[probe] += pc[i].ns;
+		explained += p->ns;
+		be->stall_ns += p->ns;
+		be->probe_ns[probe] += p->ns;
 		if (c->blame_last_wait[e] != wait_id) {
 			c->blame_last_wait[e] = wait_id;
 			be->waits++;
 		}
-		if (u64set_add(&c->blame_holds, (uint64_t)e << 32 | (uint64_t)pc[i].hold))
+		if (u64set_add(&c->blame_holds, (uint64_t)e << 32 | (uint64_t)p->hold))
 			be->holds++;
 	}
-	for (i = 0; i < nhs; i++)
-		if (hold_ns[i] > best_hold_ns) {
-			best_hold_ns = hold_ns[i];
-			best_hold = (long)hs[i];
-		}
-	for (i = 0; i < nws; i++)
-		if (wr_ns[i] > best_writer_ns) {
-			best_writer_ns = wr_ns[i];
-			best_writer = (long)ws[i];
-		}
+	return explained;
+}
 
-	ps->explained_ns += explained;
-	tot->explained_ns += explained;
-	ps->un.lock_free_ns += lock_free;
-	tot->un.lock_free_ns += lock_free;
-	ps->un.unseen_holder_ns += unseen;
-	tot->un.unseen_holder_ns += unseen;
-	ps->un.no_path_ns += no_path;
-	tot->un.no_path_ns += no_path;
-	ps->un.handoff_ns += handoff;
-	tot->un.handoff_ns += handoff;
+static int cmp_piece(const void *a, const void *b)
+{
+	const struct piece *x = a, *y = b;
 
-	/* the chain */
+	if (x->hold != y->hold)
+		return x->hold < y->hold ? -1 : 1;
+	if (x->state != y->state)
+		return x->state < y->state ? -1 : 1;
+	return x->stack < y->stack ? -1 : x->stack > y->stack;
+}
+
+/* The chain's holder: the hold charged most, in its dominant state (its pieces of equal state and stack summed). */
+static void chain_holder(struct ctx *c, struct wait_cut *k, size_t hi_idx, struct attrib_holder_info *hi)
+{
+	const struct hold *h = &c->h[k->hs[hi_idx]];
+	uint64_t best = 0, sum = 0;
+	size_t i, best_i = 0;
+	struct frames f;
+
+	hi->tid = h->tid;
+	hi->thread = thread_of(c, h->tid, h->tgid, h->comm);
+	hi->write = h->write;
+	classify(c->t, h->stack, &hi->call);
+	hi->held_ns = h->t1 - h->t0;
+	hi->acquire_lost = h->acq_lost;
+	hi->open = h->open;
+	hi->charged_ns = k->hold_ns[hi_idx];
+	hi->state = ATTRIB_UNKNOWN_STATE;
+	sort(k->pc, k->np, sizeof(*k->pc), cmp_piece);
+	for (i = 0; i < k->np; i++) {
+		const struct piece *p = &k->pc[i];
+
+		if (p->hold != k->hs[hi_idx])
+			continue;
+		if (p->state == ATTRIB_SLEEPING || p->state == ATTRIB_PREEMPTED)
+			hi->off_cpu_ns += p->ns;
+		sum += p->ns;
+		if (i + 1 == k->np || cmp_piece(p, p + 1)) {	/* the end of a run of equal pieces */
+			if (sum > best) {
+				best = sum;
+				best_i = i;
+			}
+			sum = 0;
+		}
+	}
+	if (best) {
+		hi->state = k->pc[best_i].state;
+		clean_frames(c->t, k->pc[best_i].stack, &f);
+		hi->frames = keep_frames(c, &f);
+		hi->n_frames = f.n;
+	}
+}
+
+static void keep_chain(struct attrib_result *r, const struct attrib_chain *ch)
+{
+	size_t i, m = 0;
+
+	if (r->n_chains < ATTRIB_MAX_CHAINS) {
+		r->chains[r->n_chains++] = *ch;
+		return;
+	}
+	/* keep the longest: replace the shortest kept */
+	for (i = 1; i < r->n_chains; i++)
+		if (r->chains[i].wait_ns < r->chains[m].wait_ns)
+			m = i;
+	if (r->chains[m].wait_ns < ch->wait_ns)
+		r->chains[m] = *ch;
+	r->chains_dropped++;
+}
+
+static void add_sums(struct attrib_sum *s, uint64_t explained, const struct wait_cut *k, uint64_t no_path)
+{
+	s->explained_ns += explained;
+	s->un.lock_free_ns += k->lock_free;
+	s->un.handoff_ns += k->handoff;
+	s->un.unseen_holder_ns += k->unseen;
+	s->un.no_path_ns += no_path;
+}
+
+/* One hi wait over the threshold: slices, blame, chain. */
+static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
+{
+	const struct wait *w = &c->w[wi];
+	struct wait_cut k = { 0 };
+	struct attrib_chain ch = { 0 };
+	uint64_t explained, no_path = 0;
+	long best_hold = -1, best_writer = -1;
+	size_t i;
+
+	cut_wait(c, w, &k, wait_id);
+	explained = charge_pieces(c, &k, probe, wait_id, &no_path);
+	add_sums(&c->r->total, explained, &k, no_path);
+	add_sums(&c->r->probe[probe], explained, &k, no_path);
+	for (i = 0; i < k.nhs; i++)
+		if (k.hold_ns[i] && (best_hold < 0 || k.hold_ns[i] > k.hold_ns[best_hold]))
+			best_hold = (long)i;
+	for (i = 0; i < k.nws; i++)
+		if (k.wr_ns[i] && (best_writer < 0 || k.wr_ns[i] > k.wr_ns[best_writer]))
+			best_writer = (long)i;
+
 	ch.t_ns = w->t0;
 	ch.wait_ns = w->t1 - w->t0;
 	ch.probe = attrib_probe_names[probe];
@@ -1565,7 +1685,7 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 	ch.in_lost_part = lost_near(c, w->t0, w->t1);
 	ch.explained_ns = explained;
 	if (best_writer >= 0) {
-		const struct wait *x = &c->w[best_writer];
+		const struct wait *x = &c->w[k.ws[best_writer]];
 
 		ch.has_writer = true;
 		ch.writer_tid = x->tid;
@@ -1576,61 +1696,15 @@ static void analyse_wait(struct ctx *c, size_t wi, int probe, uint64_t wait_id)
 		ch.writer_acquired = x->acquired;
 	}
 	if (best_hold >= 0) {
-		const struct hold *h = &c->h[best_hold];
-		struct attrib_holder_info *hi = &ch.holder;
-		uint64_t best = 0;
-		struct frames f;
-
 		ch.has_holder = true;
-		hi->tid = h->tid;
-		hi->thread = thread_of(c, h->tid, h->tgid, h->comm);
-		hi->write = h->write;
-		classify(c->t, h->stack, &hi->call);
-		hi->held_ns = h->t1 - h->t0;
-		hi->acquire_lost = h->acq_lost;
-		hi->open = h->open;
-		hi->charged_ns = best_hold_ns;
-		hi->state = ATTRIB_UNKNOWN_STATE;
-		/* its dominant state: pieces of this hold, same stack and state merged */
-		for (i = 0; i < np; i++) {
-			uint64_t sum = 0;
-
-			if ((long)pc[i].hold != best_hold)
-				continue;
-			if (pc[i].state == ATTRIB_SLEEPING || pc[i].state == ATTRIB_PREEMPTED)
-				hi->off_cpu_ns += pc[i].ns;
-			for (j = 0; j < np; j++)
-				if (pc[j].hold == pc[i].hold && pc[j].state == pc[i].state &&
-				    pc[j].stack == pc[i].stack)
-					sum += pc[j].ns;
-			if (sum > best) {
-				best = sum;
-				hi->state = pc[i].state;
-				clean_frames(c->t, pc[i].stack, &f);
-				hi->frames = keep_frames(c, &f);
-				hi->n_frames = f.n;
-			}
-		}
+		chain_holder(c, &k, (size_t)best_hold, &ch.holder);
 	}
-	if (c->r->n_chains < ATTRIB_MAX_CHAINS) {
-		c->r->chains[c->r->n_chains++] = ch;
-	} else {
-		/* keep the longest: replace the shortest kept */
-		size_t m = 0;
-
-		for (i = 1; i < c->r->n_chains; i++)
-			if (c->r->chains[i].wait_ns < c->r->chains[m].wait_ns)
-				m = i;
-		if (c->r->chains[m].wait_ns < ch.wait_ns)
-			c->r->chains[m] = ch;
-		c->r->chains_dropped++;
-	}
-	free(hs);
-	free(ws);
-	free(bound);
-	free(pc);
-	free(hold_ns);
-	free(wr_ns);
+	keep_chain(c->r, &ch);
+	free(k.hs);
+	free(k.ws);
+	free(k.hold_ns);
+	free(k.wr_ns);
+	free(k.pc);
 }
 
 /* Holds of lo's mm overlapping the window; the long ones are kept. */
