@@ -783,6 +783,11 @@ int cmd_run(int argc, char **argv)
 	proc_signals_install();
 
 	ret = setup(&r, mount);
+	if (!ret && o.sc.attribute &&
+	    (ret = attrib_collect_prepare(&r.ac, &(struct attrib_collect_opts){ r.cg.lo.path, mount,
+			o.sc.warmup_ns + o.sc.duration_ns + DRAIN_TIMEOUT_NS, o.sc.attribute_min_ns,
+			o.disposable }, errbuf, sizeof(errbuf))))
+		msg_err("%s", errbuf);
 	if (!ret)
 		ret = save(&r);
 	if (!ret)
@@ -790,10 +795,8 @@ int cmd_run(int argc, char **argv)
 	if (!ret)
 		ret = start_workers(&r);
 	json_object_set_new(r.root, "throttle", throttle_to_json(&r.tp));
-	if (!ret && o.sc.attribute &&
-	    (ret = attrib_collect_start(&r.ac, &(struct attrib_collect_opts){ r.lo_pid, r.hi_pid, r.cg.lo.path,
-			o.sc.warmup_ns + o.sc.duration_ns + DRAIN_TIMEOUT_NS, o.sc.attribute_min_ns }, errbuf, sizeof(errbuf))))
-		msg_err("%s", errbuf);
+	if (!ret && r.ac)
+		ret = attrib_collect_start(r.ac, r.lo_pid, r.hi_pid);
 	if (!ret)
 		ret = start_fio(&r);
 	if (!ret)

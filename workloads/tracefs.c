@@ -36,7 +36,8 @@ struct attrib_collect {
 	char inst[PATH_MAX / 2];	/* our instance */
 	bool mounted;			/* we mounted tracefs: unmount at the end */
 	bool made;			/* the instance exists */
-	bool stopped;
+	bool disposable;		/* leave it at the end */
+	bool started, stopped;
 	pid_t lo_pid, hi_pid;
 	uint64_t min_ns;
 	uint64_t stop_ns;
@@ -118,10 +119,11 @@ static int read_format(const struct attrib_collect *ac, const char *sys, const c
 static int check_events(struct attrib_collect *ac, const struct attrib_collect_opts *o, char *err, size_t errlen)
 {
 	static const char *const sw_fields[] = { "prev_comm", "prev_pid", "prev_state", "next_comm", "next_pid" };
-	char *fmt = NULL, *cg = NULL, *line;
+	char *fmt = NULL;
+	const char *rel;
 	bool by_path = false, by_id = false;
 	struct stat st;
-	size_t i;
+	size_t i, n;
 	int ret;
 
 	for (i = 0; i < ARRAY_SIZE(lock_events); i++) {
@@ -168,24 +170,17 @@ static int check_events(struct attrib_collect *ac, const struct attrib_collect_o
 			 "memcg_id: cannot keep the trace to lo's mm on this kernel");
 		return -EOPNOTSUPP;
 	}
-	/* the path as the kernel prints it: lo's cgroup relative to the root ("0::/mmstall-.../lo") */
-	snprintf(ac->filter, sizeof(ac->filter), "/proc/%d/cgroup", (int)o->lo_pid);
-	ret = read_file(ac->filter, &cg, NULL);
-	if (ret) {
-		snprintf(err, errlen, "attribute: cannot read %s: %s", ac->filter, strerror(-ret));
-		return ret;
+	/* the path as the kernel prints it: lo's group relative to the cgroup2 root ("/mmstall-.../lo") */
+	n = strlen(o->cgroup_mount);
+	while (n && o->cgroup_mount[n - 1] == '/')
+		n--;
+	rel = o->lo_cgroup + n;
+	if (strncmp(o->lo_cgroup, o->cgroup_mount, n) || rel[0] != '/' || strchr(rel, '"')) {
+		snprintf(err, errlen, "attribute: lo's cgroup %s is not below the cgroup2 mount %s", o->lo_cgroup,
+			 o->cgroup_mount);
+		return -EINVAL;
 	}
-	for (line = strtok(cg, "\n"); line; line = strtok(NULL, "\n"))
-		if (!strncmp(line, "0::", 3))
-			break;
-	if (!line || !line[3] || strchr(line, '"')) {
-		snprintf(err, errlen, "attribute: no usable cgroup2 path for lo (pid %d) in /proc/%d/cgroup",
-			 (int)o->lo_pid, (int)o->lo_pid);
-		free(cg);
-		return -ENOENT;
-	}
-	snprintf(ac->filter, sizeof(ac->filter), "memcg_path == \"%s\"", line + 3);
-	free(cg);
+	snprintf(ac->filter, sizeof(ac->filter), "memcg_path == \"%s\"", rel);
 	return 0;
 }
 
@@ -218,20 +213,6 @@ static uint64_t buffer_kb(uint64_t traced_ns, unsigned int cpus)
 	if (avail && cpus && kb > avail / 4 / cpus)
 		kb = avail / 4 / cpus;
 	return kb;
-}
-
-static void lo_comm(struct attrib_collect *ac)
-{
-	char path[64], *s = NULL;
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)ac->lo_pid);
-	if (!read_file(path, &s, NULL)) {
-		s[strcspn(s, "\n")] = '\0';
-		snprintf(ac->lo_comm, sizeof(ac->lo_comm), "%s", s);
-	}
-	free(s);
-	if (!ac->lo_comm[0] || strchr(ac->lo_comm, '"'))
-		snprintf(ac->lo_comm, sizeof(ac->lo_comm), "mmstall-lo");
 }
 
 static int configure(struct attrib_collect *ac, const struct attrib_collect_opts *o, char *err, size_t errlen)
@@ -277,7 +258,7 @@ static int configure(struct attrib_collect *ac, const struct attrib_collect_opts
 	if (ret)
 		return ret;
 	/* where lo's threads sleep (prev: with the stack they block in) and when they run again (next) */
-	lo_comm(ac);
+	snprintf(ac->lo_comm, sizeof(ac->lo_comm), "%s", ATTRIB_LO_COMM);
 	snprintf(val, sizeof(val), "prev_comm == \"%s\" || next_comm == \"%s\"", ac->lo_comm, ac->lo_comm);
 	ret = put(ac, "events/sched/sched_switch/filter", val, err, errlen);
 	if (!ret) {
@@ -300,20 +281,19 @@ static int configure(struct attrib_collect *ac, const struct attrib_collect_opts
 		 "mmap_lock_released if %s (stacks: every acquisition, write requests); sched:sched_switch of "
 		 "comm %s (stack: when it leaves the CPU); trace_clock mono; %" PRIu64 " KiB per CPU",
 		 ac->filter, ac->lo_comm, ac->buf.buffer_kb_per_cpu);
-	return put(ac, "tracing_on", "1", err, errlen);
+	return 0;
 }
 
-int attrib_collect_start(struct attrib_collect **out, const struct attrib_collect_opts *o, char *err,
-			 size_t errlen)
+int attrib_collect_prepare(struct attrib_collect **out, const struct attrib_collect_opts *o, char *err,
+			   size_t errlen)
 {
 	struct attrib_collect *ac = xcalloc(1, sizeof(*ac));
 	struct utsname u;
 	int ret;
 
 	*out = NULL;
-	ac->lo_pid = o->lo_pid;
-	ac->hi_pid = o->hi_pid;
 	ac->min_ns = o->min_ns;
+	ac->disposable = o->disposable;
 	if (!uname(&u))
 		snprintf(ac->release, sizeof(ac->release), "%s", u.release);
 	ret = find_tracefs(ac, err, errlen);
@@ -335,6 +315,7 @@ int attrib_collect_start(struct attrib_collect **out, const struct attrib_collec
 	ac->made = true;
 	ret = configure(ac, o, err, errlen);
 	if (ret) {
+		ac->disposable = false;	/* half configured: take it away */
 		attrib_collect_free(ac);
 		return ret;
 	}
@@ -342,9 +323,17 @@ int attrib_collect_start(struct attrib_collect **out, const struct attrib_collec
 	return 0;
 }
 
+int attrib_collect_start(struct attrib_collect *ac, pid_t lo_pid, pid_t hi_pid)
+{
+	ac->lo_pid = lo_pid;
+	ac->hi_pid = hi_pid;
+	ac->started = true;
+	return put(ac, "tracing_on", "1", NULL, 0);
+}
+
 void attrib_collect_stop(struct attrib_collect *ac)
 {
-	if (!ac || ac->stopped)
+	if (!ac || ac->stopped || !ac->started)
 		return;
 	put(ac, "tracing_on", "0", NULL, 0);
 	ac->stop_ns = now_ns();
@@ -417,6 +406,8 @@ json_t *attrib_collect_json(struct attrib_collect *ac, uint64_t window_start_ns,
 	json_t *o;
 	int ret;
 
+	if (!ac->started)
+		return attrib_failed_json("recording never started", &p);
 	attrib_collect_stop(ac);
 	p.trace_end_ns = ac->stop_ns;
 	read_stats(ac);
@@ -441,7 +432,10 @@ void attrib_collect_free(struct attrib_collect *ac)
 {
 	if (!ac)
 		return;
-	if (ac->made) {
+	if (ac->made && ac->disposable) {
+		/* recording off, but no event disabled: no kernel text patched again (see tracefs.h) */
+		attrib_collect_stop(ac);
+	} else if (ac->made) {
 		attrib_collect_stop(ac);
 		/* removing the instance disables its events and drops their filters and triggers */
 		if (rmdir(ac->inst))
