@@ -283,6 +283,9 @@ int hist_from_json(const json_t *rec, struct hist *h);
  */
 int result_save(const char *path, json_t *root);
 
+/* The "attribution" object (harness/attrib.c builds it; the reference is taken). */
+void result_set_attribution(json_t *root, json_t *attribution);
+
 /* ---- reading ---- */
 
 /* One statistic of one run: a value, or why there is none. */

@@ -431,3 +431,9 @@ void result_set_timings(json_t *root, const struct result_timings *t)
 		json_object_set_new(o, result_phase_keys[p], t->known[p] ? json_real(round(t->s[p] * 1e3) / 1e3) : json_null());
 	json_object_set_new(root, "timings", o);
 }
+
+void result_set_attribution(json_t *root, json_t *attribution)
+{
+	/* its contents are harness/attrib.c's (documented in results/README.md, "attribution") */
+	json_object_set_new(root, "attribution", attribution);
+}

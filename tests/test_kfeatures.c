@@ -19,7 +19,7 @@ static const char full_config[] = "CONFIG_MEMCG=y\nCONFIG_BLK_CGROUP=y\nCONFIG_B
 				   "CONFIG_BLK_DEV_THROTTLING=y\nCONFIG_BLK_CGROUP_IOCOST=y\n"
 				   "CONFIG_CFS_BANDWIDTH=y\nCONFIG_SWAP=y\nCONFIG_SHMEM=y\n"
 				   "CONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_IO_URING=y\nCONFIG_PSI=y\n"
-				   "CONFIG_PER_VMA_LOCK=y\nCONFIG_SYSVIPC=y\n";
+				   "CONFIG_PER_VMA_LOCK=y\nCONFIG_SYSVIPC=y\nCONFIG_TRACING=y\n";
 
 static char dir[] = "/tmp/mmstall-test-kfeatures-XXXXXX";
 
@@ -99,6 +99,11 @@ static void test_needs(void)
 	}
 	/* fio's SysV shm is emulated on a kernel without it: not a reason to refuse the kernel */
 	CHECK_INT(0, missing("CONFIG_SYSVIPC", "device-baseline", "on", why, sizeof(why)));
+	/* attribution reads the mmap_lock tracepoints: CONFIG_TRACING, 5.12 or later */
+	CHECK_INT(0, missing("CONFIG_TRACING", NULL, NULL, why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_TRACING", "attribute", "on", why, sizeof(why)));
+	CHECK(strstr(why, "CONFIG_TRACING") && strstr(why, "attribute on"));
+	CHECK_INT(0, missing(NULL, "attribute", "on", why, sizeof(why)));
 	/* the ps probe reads /proc like the others: nothing to need */
 	CHECK_INT(0, missing("CONFIG_IO_URING", "probes", "ps,status", why, sizeof(why)));
 }

@@ -26,6 +26,7 @@
 #include "workloads/scenario.h"
 #include "workloads/shared.h"
 #include "workloads/throttle.h"
+#include "workloads/tracefs.h"
 #include "workloads/workers.h"
 
 #define CHECKPOINT_NS (10 * NSEC_PER_SEC)
@@ -48,6 +49,7 @@ struct run_ctx {
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
 	bool sampled_start, sampled_end;
 	struct fio_run fio;	/* device baseline, background I/O */
+	struct attrib_collect *ac;	/* stall attribution (attribute on) */
 	json_t *root;
 	uint64_t next_note, next_checkpoint;
 	struct result_timings timings;	/* seconds per phase */
@@ -641,6 +643,8 @@ static void teardown(struct run_ctx *r)
 	if (r->swap_on && !r->o->disposable)
 		swapfile_off(r->swap_file);
 	r->swap_on = false;
+	attrib_collect_free(r->ac);
+	r->ac = NULL;
 	cg_sample_free(&r->lo_start);
 	cg_sample_free(&r->lo_end);
 	cg_sample_free(&r->hi_start);
@@ -658,6 +662,20 @@ static int run_steps(struct run_ctx *r)
 	ret = fio_run_init(&r->fio, r->sc, r->o->data_dir, lo_path, r->err, r->errlen);
 	if (!ret)
 		ret = setup(r);
+	/*
+	 * Attribution's events are enabled now, on a quiet machine, recording
+	 * off: enabling a tracepoint patches kernel text, which under TCG can
+	 * crash a vCPU running that code (workloads/tracefs.h).
+	 */
+	if (!ret && r->sc->attribute) {
+		struct attrib_collect_opts ao = {
+			.lo_cgroup = r->cg.lo.path, .cgroup_mount = r->cg.mount,
+			.traced_ns = r->sc->warmup_ns + r->sc->duration_ns + DRIVER_DRAIN_GRACE_NS + NSEC_PER_SEC,
+			.min_ns = r->sc->attribute_min_ns, .disposable = r->o->disposable,
+		};
+
+		ret = attrib_collect_prepare(&r->ac, &ao, r->err, r->errlen);
+	}
 	phase_add(r, RESULT_PH_SETUP, t, now_ns());
 	if (!ret)
 		ret = save(r, r->err, r->errlen);
@@ -666,6 +684,8 @@ static int run_steps(struct run_ctx *r)
 	t = now_ns();
 	if (!ret)
 		ret = start_workers(r);
+	if (!ret && r->ac)
+		ret = attrib_collect_start(r->ac, r->lo_pid, r->hi_pid);
 	record_throttle(r);
 	if (!ret)
 		ret = start_fio(r);
@@ -673,6 +693,13 @@ static int run_steps(struct run_ctx *r)
 	phase_add(r, RESULT_PH_SETUP, t, now_ns() + START_LEAD_NS);
 	if (!ret)
 		ret = measure(r);
+	/* the trace is read after the probes' drain: their late waits are in it */
+	if (!ret && r->ac)
+		result_set_attribution(r->root, attrib_collect_json(r->ac, r->sh->measure_start_ns,
+								     r->sh->measure_end_ns));
+	else if (ret && r->sc->attribute && !r->ac)
+		result_set_attribution(r->root, attrib_collect_failed_json(r->err[0] ? r->err : strerror(-ret),
+									     r->sc->attribute_min_ns));
 	return ret;
 }
 

@@ -27,6 +27,7 @@
 const char *const fault_mode_names[] = { "read-shared", "read-private", "write-shared", "anon", "shmem", "thp", "none",
 					 NULL };
 const char *const writer_names[] = { "mprotect-own", "mprotect-faulted", "mmap-churn", "fork", "none", NULL };
+static const char *const off_on[] = { "off", "on", NULL };
 const char *const baseline_names[] = { "auto", "on", "off", NULL };
 
 #define OFF(f) offsetof(struct scenario, f)
@@ -68,6 +69,11 @@ static int (*string_check(const struct scenario_key *k))(const char *, char *, s
 		if (!strcmp(string_checks[i].key, k->name))
 			return string_checks[i].check;
 	return NULL;
+}
+
+bool scenario_key_is_flag(const struct scenario_key *k)
+{
+	return k->type == KEY_ENUM && k->words == off_on;
 }
 
 static const struct scenario_key scenario_keys[] = {
@@ -127,6 +133,12 @@ static const struct scenario_key scenario_keys[] = {
 	  "a 2 s fio run before the scenario (workloads/fio/baseline.fio: 4k O_DIRECT random reads at "
 	  "queue depth 1) records the device's read latency; auto: when fio is installed ('mmstall vm' "
 	  "brings the host's fio into the guest), on: fio required, off: not run" },
+	{ "attribute", KEY_ENUM, OFF(attribute), 0, 0, "off", off_on,
+	  "stall attribution: trace lo's mmap_lock through tracefs in the guest and record, behind each probe wait "
+	  "over attribute-min, who held the lock, in which mode, asleep where, and which writer was queued "
+	  "(the result's attribution object); --attribute alone means on" },
+	{ "attribute-min", KEY_DURATION, OFF(attribute_min_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
+	  "attribution threshold: waits and holds at least this long are kept in the result, shorter ones counted" },
 };
 
 /*
@@ -376,6 +388,8 @@ int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *fea
 		return ret;
 	if (sc->swap_size && (ret = need("swap", "swap-size > 0", arg)))
 		return ret;
+	if (sc->attribute && (ret = need("tracing", "attribute on", arg)))
+		return ret;
 	if (probe_plan_parse(sc->probes, sc->probe_interval_ns, plan, err, sizeof(err)))
 		return 0;
 	for (i = 0; i < probe_count; i++) {
@@ -573,6 +587,8 @@ static int load_text(struct scenario *sc, const char *what, const char *text, ch
 			ret = scenario_set(sc, key, val, msg, sizeof(msg));
 		} else if (k && json_is_string(v)) {
 			ret = scenario_set(sc, key, json_string_value(v), msg, sizeof(msg));
+		} else if (k && scenario_key_is_flag(k) && json_is_boolean(v)) {
+			ret = scenario_set(sc, key, json_is_true(v) ? "on" : "off", msg, sizeof(msg));
 		} else if (k) {
 			snprintf(msg, sizeof(msg), "the value of %s must be a string%s", key,
 				 k->type == KEY_DURATION ? " with a unit, e.g. \"10ms\"" : " or a whole number");
@@ -721,7 +737,8 @@ struct option *scenario_longopts(const struct option *own, size_t n_own)
 	lo[n_own] = (struct option){ "scenario", required_argument, NULL, SCENARIO_OPT_SCENARIO };
 	lo[n_own + 1] = (struct option){ "set", required_argument, NULL, SCENARIO_OPT_SET };
 	for (i = 0; i < scenario_nr_keys; i++)
-		lo[n_own + 2 + i] = (struct option){ scenario_key_at(i)->name, required_argument, NULL,
+		lo[n_own + 2 + i] = (struct option){ scenario_key_at(i)->name,
+						     scenario_key_is_flag(scenario_key_at(i)) ? optional_argument : required_argument, NULL,
 						     SCENARIO_OPT_BASE + (int)i };
 	return lo;
 }
@@ -743,7 +760,8 @@ int scenario_cli_record(struct scenario_cli *cli, int c, const char *arg, char *
 		return -E2BIG;
 	}
 	cli->ov[cli->nr].key = c == SCENARIO_OPT_SET ? NULL : scenario_key_at(c - SCENARIO_OPT_BASE)->name;
-	cli->ov[cli->nr].value = c == SCENARIO_OPT_SET ? NULL : arg;
+	/* a flag given alone (--attribute) is on */
+	cli->ov[cli->nr].value = c == SCENARIO_OPT_SET ? NULL : arg ?: "on";
 	cli->ov[cli->nr].pair = c == SCENARIO_OPT_SET ? arg : NULL;
 	cli->nr++;
 	return 0;

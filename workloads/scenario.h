@@ -71,6 +71,8 @@ struct scenario {
 	char fio_lo[SCENARIO_STR];
 	char fio_hi[SCENARIO_STR];
 	uint64_t device_baseline;	/* enum baseline_mode */
+	uint64_t attribute;		/* stall attribution (workloads/tracefs.h, harness/attrib.h): 0 off, 1 on */
+	uint64_t attribute_min_ns;	/* its threshold: shorter waits and holds are only counted */
 	/* settings of the parts that declare their own keys (throttles), read through throttle_settings() */
 	uint64_t ext[SCENARIO_EXT_WORDS];
 };
@@ -92,6 +94,9 @@ struct scenario_key {
 	const char *const *words; /* KEY_ENUM: NULL-terminated */
 	const char *help;
 };
+
+/* An off/on key: --name alone means on, and a scenario file may say true/false. */
+bool scenario_key_is_flag(const struct scenario_key *k);
 
 /* Every key, the scenario's and the throttles', in one list (offsets into struct scenario). */
 size_t scenario_key_count(void);

@@ -30,7 +30,8 @@ const struct kfeature kfeatures[] = {
 	/* a property of the version: upstream 5631da56c9a8, v6.17 */
 	{ "per-vma-maps", "CONFIG_PER_VMA_LOCK", KFEATURE_VERSION(6, 17),
 	  "/proc/pid/maps read under per-VMA locks and RCU, no mmap_lock wait (6.17+)" },
-	{ "tracing", "CONFIG_TRACING", 0, "mmap_lock tracepoints" },
+	/* the mmap_lock tracepoints came in 5.12 (upstream 2b5067a8143e) */
+	{ "tracing", "CONFIG_TRACING", KFEATURE_VERSION(5, 12), "mmap_lock tracepoints: stall attribution" },
 	{ "sysvipc", "CONFIG_SYSVIPC", 0, "SysV shared memory for fio's job table (emulated without it)" },
 };
 const size_t kfeatures_count = ARRAY_SIZE(kfeatures);
