@@ -101,7 +101,7 @@ run_tests() {
 # dirty-throttled, anonymous swap-in under io.cost.
 DEFAULT_SCENARIOS=(ps-latency dirty-throttle swap)
 DEFAULT_KERNELS=(--kernel 6.1=deb:linux-image-6.1 --kernel 6.12=deb:linux-image-6.12 --kernel newest=deb:latest)
-DEFAULT_RUN=(--reps 3 --duration 10s --warmup 2s)
+DEFAULT_RUN=(--reps 3)
 
 run_default() {
 	local out scen dirs=() failed=() rc t0=$SECONDS

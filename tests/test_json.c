@@ -161,7 +161,7 @@ static void test_scenario_json(void)
 	o = reparse(scenario_to_json(&sc));
 	CHECK_STR("ps-latency", json_string_value(json_object_get(o, "name")));
 	CHECK_STR("io.max", json_string_value(json_object_get(o, "throttle")));
-	CHECK_U64(30 * NSEC_PER_SEC, json_integer_value(json_object_get(o, "duration_ns")));
+	CHECK_U64(10 * NSEC_PER_SEC, json_integer_value(json_object_get(o, "duration_ns")));
 	CHECK_U64(2 * NSEC_PER_MSEC, json_integer_value(json_object_get(o, "writer_interval_ns")));
 	CHECK_U64(32ULL << 20, json_integer_value(json_object_get(o, "lo_memory_max_bytes")));
 	CHECK_U64(512ULL << 20, json_integer_value(json_object_get(o, "file_size_bytes")));

@@ -117,7 +117,7 @@ static void test_precedence(void)
 	CHECK_U64(7 * NSEC_PER_MSEC, sc.writer_interval_ns);
 	CHECK_U64(FAULT_WRITE_SHARED, sc.fault_mode);
 	CHECK_STR("mkwrite", sc.name);
-	CHECK_U64(30 * NSEC_PER_SEC, sc.duration_ns);
+	CHECK_U64(10 * NSEC_PER_SEC, sc.duration_ns);
 
 	TEST_CONTEXT("cross-key check after overrides");
 	memset(&cli, 0, sizeof(cli));

@@ -95,7 +95,7 @@ struct scenario_key {
 	const char *help;
 };
 
-/* An off/on key: --name alone means on, and a scenario file may say true/false. */
+/* An off/on key: a scenario file may also say true/false. */
 bool scenario_key_is_flag(const struct scenario_key *k);
 
 /* Every key, the scenario's and the throttles', in one list (offsets into struct scenario). */
