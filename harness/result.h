@@ -7,7 +7,7 @@
  * typed inputs of Base types, filled by the driver, the throttles, fio and
  * the cgroup sampler; the one decoder, result_decode() (result_decode.c),
  * turns a document into a struct run_result; saving and loading are in
- * result.c.  Everything above (runs, summary, reports, gate) reads the
+ * result_file.c.  Everything above (runs, summary, reports, gate) reads the
  * struct, never JSON keys.  Bump RESULT_FORMAT_VERSION when a field changes
  * meaning; new fields are optional for the decoder, so older files still
  * load.  tests/test_json.c writes every object and decodes it back.
