@@ -102,8 +102,8 @@ int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t er
 	memset(k, 0, sizeof(*k));
 	if (!eq || !label_ok(arg, eq - arg)) {
 		snprintf(err, errlen,
-			 "--kernel '%s': expected LABEL=SPEC, LABEL made of letters, digits and ._+- "
-			 "(it names the result files), e.g. --kernel 6.12=deb:linux-image-6.12",
+			 "--kernel '%s': expected LABEL=SPEC, LABEL 1 to 63 letters, digits and ._+- not starting "
+			 "with '.' (it names the result files), e.g. --kernel 6.12=deb:linux-image-6.12",
 			 arg);
 		return -EINVAL;
 	}
