@@ -448,8 +448,9 @@ void summary_rule_help(FILE *f)
 		"  --max-regression PCT     how large a change counts: 20%%, 12.5 [20%%]\n"
 		"  --alpha P                the Mann-Whitney level over all looks, 0 < P < 1 [0.05]\n"
 		"  --inversion-threshold X  per kernel: the inversion is reproduced when the\n"
-		"                           median stall index's whole 95%% CI is above X, none\n"
-		"                           when wholly below [2]\n"
+		"                           whole 95%% CI of the runs' stall index (geometric\n"
+		"                           mean, 3 runs or more) is above X, none when wholly\n"
+		"                           below [2]\n"
 		"  --allow-mixed            pool runs of different experiments (scenario\n"
 		"                           settings, guest size, accelerator) anyway; the\n"
 		"                           report says so\n");
