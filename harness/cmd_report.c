@@ -15,7 +15,7 @@
 
 static void usage(FILE *f)
 {
-	size_t i;
+	size_t i, name_width = 0;
 
 	fprintf(f,
 		"Usage: mmstall report [OPTIONS] PATH...\n"
@@ -29,11 +29,15 @@ static void usage(FILE *f)
 		"\n"
 		"Options:\n"
 		"  --format FMT             one of:\n");
+	for (i = 0; i < report_nr_formats; i++)
+		if (strlen(report_formats[i]->name) > name_width)
+			name_width = strlen(report_formats[i]->name);
 	for (i = 0; i < report_nr_formats; i++) {
-		char head[48];
+		char head[64];
 
 		snprintf(head, sizeof(head), "%27s%s", "", report_formats[i]->name);
-		report_wrap(f, head, 33, 80, report_formats[i]->help);
+		/* the help starts a space after the longest name */
+		text_wrap(f, head, 27 + name_width + 1, 80, report_formats[i]->help);
 	}
 	fprintf(f,
 		"  --baseline LABEL         the variant the others are compared with [the\n"

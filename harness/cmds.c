@@ -21,7 +21,7 @@ const struct command commands[] = {
 	  "N runs per kernel, interleaved; verdicts per kernel and per pair" },
 	{ "gate", cmd_gate, "PATH... [--baseline A] [--probe NAME] [--basis index|absolute] [--require-decision]",
 	  "pass/fail stored results on the lock-specific verdict (0/1/2/125)" },
-	{ "report", cmd_report, "PATH... [--format text|runs|mail|json|html]",
+	{ "report", cmd_report, "PATH... [--format text|runs|kernels|mail|json|html]",
 	  "render stored results again, the conclusion first" },
 	{ "scenarios", cmd_scenarios, "", "list the built-in scenarios" },
 	{ "scenario", cmd_scenario, "show NAME|FILE", "show a scenario's resolved settings" },

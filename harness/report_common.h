@@ -49,8 +49,6 @@ void report_conclusion(const struct summary *s, void (*emit)(void *arg, const ch
 /* The rule in words, one paragraph (no newline), for the legend of every format. */
 void report_rule_text(const struct summary *s, char *buf, size_t len);
 
-/* Print text wrapped at cols: the first line after head (padded to indent), the rest indented. */
-void report_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char *text);
 /* Print line and a newline, without its trailing blanks (line is cut in place). */
 void report_puts_trimmed(FILE *f, char *line);
 

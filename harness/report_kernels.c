@@ -100,7 +100,7 @@ static void scenario_line(FILE *f, const struct summary *s)
 		said |= !first;
 	}
 #undef ADD
-	report_wrap(f, "  ", 2, COLS, text);
+	text_wrap(f, "  ", 2, COLS, text);
 }
 
 static int render_many(FILE *f, const struct summary *const *s, size_t n)

@@ -18,7 +18,7 @@
 
 static void wrap(FILE *f, const char *head, size_t indent, const char *text)
 {
-	report_wrap(f, head, indent, MAIL_COLS, text);
+	text_wrap(f, head, indent, MAIL_COLS, text);
 }
 
 /* One line for everything, or one line per variant when the variants differ. */
@@ -44,7 +44,7 @@ static void per_variant(FILE *f, const struct summary *s, const char *head,
 
 static void emit(void *arg, const char *line)
 {
-	report_wrap(arg, "- ", 2, MAIL_COLS, line);
+	text_wrap(arg, "- ", 2, MAIL_COLS, line);
 }
 
 static void header(FILE *f, const struct summary *s)

@@ -15,7 +15,7 @@
 
 static void emit_line(void *arg, const char *line)
 {
-	report_wrap(arg, "  ", 2, TEXT_COLS, line);
+	text_wrap(arg, "  ", 2, TEXT_COLS, line);
 }
 
 static void kernel_table(FILE *f, const struct summary *s)
@@ -124,7 +124,7 @@ static int render(FILE *f, const struct summary *s)
 		probe_table(f, s, p);
 	fputc('\n', f);
 	report_rule_text(s, rule, sizeof(rule));
-	report_wrap(f, "", 0, TEXT_COLS, rule);
+	text_wrap(f, "", 0, TEXT_COLS, rule);
 	return 0;
 }
 

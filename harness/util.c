@@ -598,3 +598,38 @@ const char *cache_dir(void)
 		snprintf(buf, sizeof(buf), "%s/.cache/mmstall", getenv("HOME") ? getenv("HOME") : "/root");
 	return buf;
 }
+
+void text_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char *text)
+{
+	size_t col, width = cols - indent;
+	const char *w = text;
+
+	fprintf(f, "%-*s", (int)indent, head);
+	col = 0;
+	while (*w) {
+		size_t len = strcspn(w, " ");
+
+		if (!len) {
+			w++;
+			continue;
+		}
+		if (col && col + 1 + len > width) {
+			fprintf(f, "\n%*s", (int)indent, "");
+			col = 0;
+		}
+		if (col) {
+			fputc(' ', f);
+			col++;
+		}
+		while (len > width - col) {	/* a word longer than the line */
+			fprintf(f, "%.*s\n%*s", (int)(width - col), w, (int)indent, "");
+			w += width - col;
+			len -= width - col;
+			col = 0;
+		}
+		fprintf(f, "%.*s", (int)len, w);
+		col += len;
+		w += len;
+	}
+	fputc('\n', f);
+}

@@ -26,6 +26,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>	/* mode_t */
 #include <time.h>
 
@@ -123,6 +124,8 @@ void fmt_ns(char *buf, size_t len, double ns);
 int path_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Copy src to dst (created, mode 0644 or 0755 if exec); appends if append. */
 int copy_file(const char *src, const char *dst, bool exec, bool append);
+/* Print text wrapped at cols: the first line after head (padded to indent), the rest indented. */
+void text_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char *text);
 /* The last line of a text (for error messages), trimmed; static buffer. */
 const char *last_line(const char *s);
 

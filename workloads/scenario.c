@@ -430,11 +430,13 @@ void scenario_print_help(FILE *f)
 	fprintf(f, "Scenario settings (every one also as --KEY=VALUE):\n");
 	for (i = 0; i < scenario_nr_keys; i++) {
 		const struct scenario_key *k = scenario_key_at(i);
-		char accepted[256];
+		char accepted[256], line[1024];
 
 		describe_accepted(k, accepted, sizeof(accepted));
-		fprintf(f, "  --%s VALUE\n        %s\n        default %s; %s\n", k->name, k->help,
-			k->def[0] ? k->def : "empty", accepted);
+		fprintf(f, "  --%s VALUE\n", k->name);
+		text_wrap(f, "", 8, 80, k->help);
+		snprintf(line, sizeof(line), "default %s; %s", k->def[0] ? k->def : "empty", accepted);
+		text_wrap(f, "", 8, 80, line);
 	}
 }
 
