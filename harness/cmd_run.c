@@ -43,11 +43,13 @@ static void usage(FILE *f)
 		"memory controllers).  Writes one JSON result and prints a table.\n"
 		"\n"
 		"Options:\n"
-		"  --data-dir DIR        where lo.dat and hi.dat live (made if missing; must be on a\n"
-		"                        block device: throttles act on disks) [/var/tmp/mmstall]\n"
+		"  --data-dir DIR        where lo.dat and hi.dat live (made if missing; must be\n"
+		"                        on a block device: throttles act on disks)\n"
+		"                        [/var/tmp/mmstall]\n"
 		"  --output FILE         result file [results/<timestamp>-<label>/result.json]\n"
 		"  --label NAME          name of this run in reports [run]\n"
-		"  --kernel-config FILE  kernel .config to record [/proc/config.gz or /boot/config-$(uname -r)]\n"
+		"  --kernel-config FILE  kernel .config to record [/proc/config.gz, else\n"
+		"                        /boot/config-$(uname -r)]\n"
 		"  --disposable          the machine is thrown away after the run ('mmstall vm'\n"
 		"                        guests): at exit kill the workloads but leave throttles,\n"
 		"                        cgroups and swap in place.  Undoing them flips kernel\n"
@@ -59,7 +61,8 @@ static void usage(FILE *f)
 	scenario_cli_help(f);
 	fprintf(f, "\n");
 	scenario_print_help(f);
-	fprintf(f, "\nExit status: 0 success, 1 the run failed, 2 bad input or environment, 130/143 interrupted.\n");
+	fprintf(f, "\nExit status: 0 success, 1 the run failed, 2 bad input or environment,\n"
+		   "130/143 interrupted.\n");
 }
 
 enum { OPT_DATA_DIR = 1000, OPT_OUTPUT, OPT_LABEL, OPT_KCONFIG, OPT_DISPOSABLE };

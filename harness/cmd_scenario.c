@@ -26,7 +26,8 @@ int cmd_scenarios(int argc, char **argv)
 
 static void show_usage(FILE *f)
 {
-	fprintf(f, "Usage: mmstall scenario show NAME|FILE [--set KEY=VALUE]... [--KEY VALUE]... [--json]\n"
+	fprintf(f, "Usage: mmstall scenario show NAME|FILE [--set KEY=VALUE]... [--KEY VALUE]...\n"
+		   "                             [--json]\n"
 		   "\n"
 		   "Print a scenario's settings after defaults, the scenario file and the given\n"
 		   "overrides are applied, exactly as 'mmstall run' and 'mmstall vm' would use them.\n");

@@ -791,7 +791,7 @@ int scenario_cli_finish(const struct scenario_cli *cli, struct scenario *sc, cha
 
 void scenario_cli_help(FILE *f)
 {
-	fprintf(f, "  --scenario NAME|FILE  a built-in scenario (see 'mmstall scenarios') or a scenario file;\n"
-		   "                        settings given after it on the command line override it\n"
+	fprintf(f, "  --scenario NAME|FILE  a built-in scenario (see 'mmstall scenarios') or a\n"
+		   "                        scenario file; settings on the command line override it\n"
 		   "  --set KEY=VALUE       set any scenario setting (same as --KEY VALUE)\n");
 }

@@ -39,29 +39,34 @@ struct bisect_opts {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: mmstall bisect-step --baseline DIR [--source SRC] [--reps N] [--results DIR]\n"
-		"                           [GATE OPTIONS] [BUILD OPTIONS] [--no-run] [-- COMPARE OPTIONS]\n"
+		"Usage: mmstall bisect-step --baseline DIR [--source SRC] [--reps N]\n"
+		"                           [--results DIR] [GATE OPTIONS] [BUILD OPTIONS]\n"
+		"                           [--no-run] [-- COMPARE OPTIONS]\n"
 		"\n"
-		"One step of 'git bisect run': build the checked-out tree (cached: see 'mmstall kernel'),\n"
-		"run the scenario on it ('mmstall compare --kernel " BISECT_LABEL "=build:" BISECT_LABEL "'), and\n"
-		"gate the runs against the baseline results ('mmstall gate').\n"
+		"One step of 'git bisect run': build the checked-out tree (cached: see\n"
+		"'mmstall kernel'), run the scenario on it ('mmstall compare --kernel\n"
+		BISECT_LABEL "=build:" BISECT_LABEL "'), and gate the runs against the baseline results\n"
+		"('mmstall gate').\n"
 		"\n"
-		"  --baseline DIR        results of the good kernel (of 'mmstall compare' or 'vm')\n"
+		"  --baseline DIR        results of the good kernel ('mmstall compare' or 'vm')\n"
 		"  --baseline-label L    its variant label [the gate's default]\n"
 		"  --source SRC          the tree to build [.]\n"
 		"  --reps N              runs of this commit [5]\n"
-		"  --results DIR         where this step's runs go [$MMSTALL_CACHE/bisect/<build key>:\n"
-		"                        a commit seen before resumes its runs]\n"
+		"  --results DIR         where this step's runs go\n"
+		"                        [$MMSTALL_CACHE/bisect/<build key>: a commit seen\n"
+		"                        before resumes its runs]\n"
 		"  --no-run              only gate the runs already in --results DIR\n"
 		"  --probe, --stat, --max-regression, --alpha   passed to 'mmstall gate'\n"
 		"  --patches, --fragment, --jobs                passed to the build\n"
-		"  -- ARGS               passed to 'mmstall compare' (scenario settings, --throttle...)\n"
+		"  -- ARGS               passed to 'mmstall compare' (scenario settings,\n"
+		"                        --throttle...)\n"
 		"\n"
 		"Exit status: 0 good, 1 bad (regressed), 125 skip (no build, no usable run),\n"
 		"128 abort (bad input, unusable baseline, interrupted).\n"
 		"\n"
 		"  git bisect start BAD GOOD\n"
-		"  git bisect run mmstall bisect-step --baseline results/good -- --throttle io.latency\n");
+		"  git bisect run mmstall bisect-step --baseline results/good \\\n"
+		"      -- --throttle io.latency\n");
 }
 
 static int parse(int argc, char **argv, struct bisect_opts *o)
