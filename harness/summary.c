@@ -345,31 +345,51 @@ enum kernel_verdict summary_kernel_verdict(const struct summary *s, size_t v)
 	return none == n ? KV_NONE : KV_INCONCLUSIVE;
 }
 
-bool summary_decided(const struct summary *s, const char *only_probe)
+/*
+ * Is one variant's question answered?  One kernel alone: "is the inversion
+ * reproduced?" -- yes as soon as one lock probe is, no when every one is
+ * none.  Else, against the baseline: "did it regress?" -- yes as soon as
+ * one gated probe regressed (what the gate fails on), no when every one is
+ * decided.  Stopping at the first rejection is what the sequential levels
+ * are computed for (stats_seq_levels(): the chance that SOME look rejects).
+ * "could not test" is not decided: more runs may bring the values (a flaky
+ * boot) -- up to the last look.
+ */
+static bool variant_decided(const struct summary *s, size_t v, const char *only_probe)
 {
-	size_t v, p;
+	bool alone = s->rs->nr_variants == 1, all = true;
+	size_t p;
 
-	for (v = 0; v < s->rs->nr_variants; v++) {
-		for (p = 0; p < s->nr_probes; p++) {
-			const struct cell *c = summary_verdict_cell(s, v, p);
-			const struct kcell *k = summary_kcell(s, v, p);
+	if (!alone && (int)v == s->baseline)
+		return true;
+	for (p = 0; p < s->nr_probes; p++) {
+		const struct cell *c = summary_verdict_cell(s, v, p);
+		const struct kcell *k = summary_kcell(s, v, p);
 
-			if (only_probe ? strcmp(s->probes[p].name, only_probe) : !s->probes[p].lo_lock)
+		if (only_probe ? strcmp(s->probes[p].name, only_probe) : !s->probes[p].lo_lock)
+			continue;
+		if (alone) {
+			if (!k->applies)
 				continue;
-			/*
-			 * One kernel alone: its own verdict; else every comparison with
-			 * the baseline.  "could not test" is not decided: more runs may
-			 * bring the values (a flaky boot) -- up to the last look.
-			 */
-			if (s->rs->nr_variants == 1) {
-				if (k->applies && (k->verdict == KV_INCONCLUSIVE || k->verdict == KV_UNTESTABLE))
-					return false;
-			} else if ((int)v != s->baseline &&
-				   (c->verdict == VERDICT_INCONCLUSIVE || c->verdict == VERDICT_UNTESTABLE)) {
-				return false;
-			}
+			if (k->verdict == KV_REPRODUCED)
+				return true;
+			all &= k->verdict == KV_NONE;
+		} else {
+			if (c->verdict == VERDICT_REGRESSED)
+				return true;
+			all &= c->verdict != VERDICT_INCONCLUSIVE && c->verdict != VERDICT_UNTESTABLE;
 		}
 	}
+	return all;
+}
+
+bool summary_decided(const struct summary *s, const char *only_probe)
+{
+	size_t v;
+
+	for (v = 0; v < s->rs->nr_variants; v++)
+		if (!variant_decided(s, v, only_probe))
+			return false;
 	return true;
 }
 

@@ -153,9 +153,11 @@ const struct cell *summary_control_moved(const struct summary *s, size_t v);
 /* The kernel's overall verdict: reproduced if any lock probe is, none if all are, else inconclusive. */
 enum kernel_verdict summary_kernel_verdict(const struct summary *s, size_t v);
 /*
- * Is every cell a verdict is asked of decided (regressed, improved, no
- * change; per kernel: reproduced or none)?  only_probe: the gated probe, or
- * NULL for every lock probe.  What 'compare --reps auto' stops on.
+ * Is every variant's question answered: per kernel alone, reproduced on
+ * some lock probe or none on all; against the baseline, regressed on some
+ * gated probe or every one decided (regressed, improved, no change)?
+ * only_probe: the gated probe, or NULL for every lock probe.  What
+ * 'compare --reps auto' stops on.
  */
 bool summary_decided(const struct summary *s, const char *only_probe);
 

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/runs.h"
+#include "harness/summary.h"
 #include "tests/results_fixture.h"
 #include "tests/test_util.h"
 
@@ -425,6 +427,59 @@ static void fixtures(void)
 	}
 }
 
+/*
+ * What 'compare --reps auto' stops on: each variant's question answered.
+ * A regression on one probe answers "did it regress?" whatever the others
+ * say; so does a reproduction on one probe "is it reproduced?".
+ */
+static void decided(const char *name, const char *probe, bool expect)
+{
+	char path[PATH_MAX], err[512], *paths[] = { path };
+	struct summary_rule rule;
+	struct summary s;
+	struct runset rs;
+
+	TEST_CONTEXT("stop rule: %s, %s", name, probe ?: "every lock probe");
+	snprintf(path, sizeof(path), "%s/%s", top, name);
+	summary_rule_defaults(&rule);
+	if (!CHECK_INT(0, runset_load(&rs, paths, 1, err, sizeof(err))))
+		return;
+	if (CHECK_INT(0, summary_build(&s, &rs, NULL, &rule, err, sizeof(err)))) {
+		CHECK_INT(expect, summary_decided(&s, probe));
+		summary_free(&s);
+	}
+	runset_free(&rs);
+	TEST_CONTEXT_CLEAR();
+}
+
+static void test_stop_rule(void)
+{
+	static const double noisy[] = { 0.5, 2.0, 0.8, 1.6, 1.1 };
+	static const double jitter[] = { 1.00, 1.08, 0.93, 1.05, 0.96 };
+	char dir[PATH_MAX];
+	int k;
+
+	/* cmdline 3x (regressed), maps noisy (inconclusive) */
+	fx_pair("partial", 1.0, 1.0, 3.0, noisy);
+	decided("partial", NULL, true);
+	decided("partial", "cmdline", true);
+	decided("partial", "maps", false);
+	decided("noisy", NULL, false);
+	decided("cmdline", NULL, true);	/* cmdline regressed, maps no change */
+	/* one kernel: maps 5x the control (reproduced), cmdline about 2x and noisy (inconclusive) */
+	snprintf(dir, sizeof(dir), "%s/alonepartial", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		struct fx_spec s = { .label = "inv", .rep = k, .reps = 5, .maps_p99 = 5e6 * jitter[k - 1],
+				     .cmdline_p99 = 2e6 * noisy[k - 1] };
+
+		fx_write(dir, &s);
+	}
+	decided("alonepartial", NULL, true);
+	decided("alonepartial", "cmdline", false);
+	decided("clean", NULL, true);	/* none on its one lock probe */
+}
+
 int main(int argc, char **argv)
 {
 	char dir[PATH_MAX];
@@ -449,5 +504,6 @@ int main(int argc, char **argv)
 	test_json(dir);
 	test_html(dir);
 	test_merge();
+	test_stop_rule();
 	return fx_finish(top);
 }
