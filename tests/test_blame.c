@@ -395,6 +395,31 @@ static json_t *variant(json_t *j, const char *name)
 	return NULL;
 }
 
+/* Every key of v, at any depth, written as `key` in results/README.md (but the names under probes and unattributable_probes). */
+static void check_documented(const char *doc, const json_t *v, const char *where)
+{
+	const char *key;
+	const json_t *x;
+	size_t i;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, x)
+			check_documented(doc, x, where);
+		return;
+	}
+	if (!json_is_object(v))
+		return;
+	json_object_foreach((json_t *)v, key, x) {
+		char needle[128];
+		bool names = !strcmp(where, "probes") || !strcmp(where, "unattributable_probes");
+
+		snprintf(needle, sizeof(needle), "`%s`", key);
+		TEST_CONTEXT("blame key %s.%s documented in results/README.md", where, key);
+		CHECK(names || strstr(doc, needle));
+		check_documented(doc, x, names ? "" : key);
+	}
+}
+
 static void test_json(const char *dir)
 {
 	char *out = render("json", dir);
@@ -438,6 +463,17 @@ static void test_json(const char *dir)
 	}
 	b = json_object_get(variant(j, "new"), "blame");
 	CHECK(json_is_string(json_object_get(json_object_get(b, "unattributable_probes"), "maps")));
+	{
+		const char *src = getenv("MMSTALL_SOURCE_DIR");
+		char path[PATH_MAX], *doc = NULL;
+
+		snprintf(path, sizeof(path), "%s/results/README.md", src ?: "..");
+		if (CHECK(read_file(path, &doc, NULL) == 0)) {
+			CHECK(strstr(doc, "`variants[].blame`"));
+			check_documented(doc, json_object_get(variant(j, "base"), "blame"), "blame");
+		}
+		free(doc);
+	}
 	json_decref(j);
 	TEST_CONTEXT_CLEAR();
 }
