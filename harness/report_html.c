@@ -8,8 +8,12 @@
  * drawn), the latency CDF of every variant (all successful runs' histogram
  * buckets merged) on a log latency axis with a "nines" percentile axis, a
  * dot plot of every repetition's latency statistic with the median and its
- * 95% interval, and a timeline of each run's slowest samples.
+ * 95% interval, and a timeline of each run's slowest samples.  Then, with
+ * attribute on, who held lo's mmap_lock: per variant the explained share and
+ * a ranked bar per holder stack (plain HTML and CSS), the queued writers and
+ * the limits of the tracepoints.
  */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -443,6 +447,137 @@ static void timeline_plot(FILE *f, const struct summary *s, size_t p)
 		   "corrected latency (log scale)</text>\n</svg>\n", PLOT_H / 2, PLOT_H / 2);
 }
 
+/* ---- who held lo's mmap_lock: a ranked bar per holder stack ---- */
+
+static void emit_li(void *arg, const char *line)
+{
+	fprintf(arg, "<li>");
+	esc(arg, line);
+	fprintf(arg, "</li>\n");
+}
+
+#define HTML_TOP_HOLDERS 12
+#define HTML_TOP_WRITERS 5
+
+static void frames_html(FILE *f, const char *const *frames, size_t n)
+{
+	size_t i;
+
+	if (!n) {
+		fprintf(f, "(no stack)");
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		if (i)
+			fprintf(f, " &lt;- ");
+		esc(f, frames[i]);
+	}
+}
+
+static void bar(FILE *f, size_t v, uint64_t part, uint64_t whole)
+{
+	char share[16];
+
+	report_share(share, sizeof(share), blame_share(part, whole));
+	fprintf(f, "<div class='track'><div class='bar' style='width:%.2f%%;background:%s'></div></div>"
+		   "<div class='val'>%s", 100 * blame_share(part, whole), color(v), share);
+}
+
+static void holder_bars(FILE *f, size_t v, const struct blame *b)
+{
+	size_t i, n = b->nr_holders < HTML_TOP_HOLDERS ? b->nr_holders : HTML_TOP_HOLDERS;
+	uint64_t rest = 0;
+	char t[32];
+
+	if (!b->nr_holders)
+		return;
+	fprintf(f, "<div class='bars'>\n");
+	for (i = 0; i < n; i++) {
+		const struct blame_holder *h = &b->holders[i];
+
+		fprintf(f, "<div class='row'><div class='lab'><b>");
+		esc(f, h->thread ?: "?");
+		fprintf(f, " ");
+		esc(f, h->mode ?: "?");
+		fprintf(f, ", ");
+		esc(f, h->call ?: "call not known");
+		fprintf(f, ", ");
+		esc(f, h->state ?: "?");
+		fprintf(f, "</b><br><code>");
+		frames_html(f, h->frames, h->nr_frames);
+		fprintf(f, "</code></div>");
+		bar(f, v, h->stall_ns, b->total.wait_ns);
+		fmt_ns(t, sizeof(t), (double)h->stall_ns);
+		fprintf(f, "<br>%s, %" PRIu64 " wait%s, %zu/%zu runs</div></div>\n", t, h->waits,
+			h->waits == 1 ? "" : "s", h->runs, b->runs_traced);
+	}
+	for (; i < b->nr_holders; i++)
+		rest += b->holders[i].stall_ns;
+	if (rest) {
+		fprintf(f, "<div class='row'><div class='lab'>%zu more holder stacks</div>", b->nr_holders - n);
+		bar(f, v, rest, b->total.wait_ns);
+		fmt_ns(t, sizeof(t), (double)rest);
+		fprintf(f, "<br>%s</div></div>\n", t);
+	}
+	fprintf(f, "</div>\n");
+}
+
+static void writer_table(FILE *f, const struct blame *b)
+{
+	size_t i, n = b->nr_writers < HTML_TOP_WRITERS ? b->nr_writers : HTML_TOP_WRITERS;
+
+	if (!b->nr_writers)
+		return;
+	fprintf(f, "<p>Writers queued while hi waited (hi's wait time meanwhile):</p>\n<table class='writers'><tr>"
+		   "<th>stall</th><th>share</th><th>runs</th><th>waits</th><th>requests</th><th>call</th>"
+		   "<th>stack</th></tr>\n");
+	for (i = 0; i < n; i++) {
+		const struct blame_writer *w = &b->writers[i];
+		char t[32], share[16];
+
+		fmt_ns(t, sizeof(t), (double)w->stall_ns);
+		report_share(share, sizeof(share), blame_share(w->stall_ns, b->total.wait_ns));
+		fprintf(f, "<tr><td>%s</td><td>%s</td><td>%zu/%zu</td><td>%" PRIu64 "</td><td>%" PRIu64 "</td><td>", t,
+			share, w->runs, b->runs_traced, w->waits, w->requests);
+		esc(f, w->call ?: "not known");
+		fprintf(f, "</td><td class='stack'><code>");
+		frames_html(f, w->frames, w->nr_frames);
+		fprintf(f, "</code></td></tr>\n");
+	}
+	fprintf(f, "</table>\n");
+	if (b->nr_writers > n)
+		fprintf(f, "<p>and %zu more writer stacks (summary.json has them all).</p>\n", b->nr_writers - n);
+}
+
+static void blame_section(FILE *f, const struct summary *s)
+{
+	size_t v;
+
+	if (!s->has_blame)
+		return;
+	fprintf(f, "<h2 id='blame'>Who held lo's mmap_lock</h2>\n<p>Each wait of a hi probe on lo's mmap_lock at "
+		   "or above the threshold is charged, slice by slice, to the hold that blocked it and to where its "
+		   "holder was (asleep: the stack it slept in; on CPU: the path that took the lock), summed over "
+		   "each variant's traced runs. A bar is a holder stack's share of hi's wait time; stacks innermost "
+		   "frame first.</p>\n");
+	for (v = 0; v < s->rs->nr_variants; v++) {
+		const struct blame *b = summary_blame(s, v);
+
+		fprintf(f, "<h3 style='color:%s'>", color(v));
+		esc(f, s->rs->variants[v]);
+		fprintf(f, "</h3>\n<ul class='blame'>\n");
+		report_blame_lines(s, v, emit_li, f);
+		fprintf(f, "</ul>\n");
+		if (!b)
+			continue;
+		holder_bars(f, v, b);
+		writer_table(f, b);
+	}
+	fprintf(f, "<h3>Limits of the mmap_lock tracepoints</h3>\n<ul class='limits'>\n");
+	report_blame_limits(s, emit_li, f);
+	fprintf(f, "</ul>\n");
+}
+
 /* ---- the page ---- */
 
 static void table(FILE *f, const struct summary *s, size_t p)
@@ -522,12 +657,6 @@ static void identity(FILE *f, const struct summary *s)
 	}
 }
 
-static void emit_li(void *arg, const char *line)
-{
-	fprintf(arg, "<li>");
-	esc(arg, line);
-	fprintf(arg, "</li>\n");
-}
 
 static int render(FILE *f, const struct summary *s)
 {
@@ -544,7 +673,11 @@ static int render(FILE *f, const struct summary *s)
 		   ".tick{font-size:11px;fill:#444}.axis{font-size:12px;fill:#222}.legend{font-size:13px;"
 		   "font-weight:bold}\n.v-bad{color:#b00;font-weight:bold}.v-good{color:#070;font-weight:bold}\n"
 		   ".failed{color:#b00}code{font-size:12px}.conclusion{background:#f6f6f0;border:1px solid #ddd;"
-		   "padding:.3em 1em}\n</style></head><body>\n");
+		   "padding:.3em 1em}\n"
+		   ".bars{display:grid;grid-template-columns:minmax(0,3fr) minmax(0,2fr) 11em;gap:4px 10px;"
+		   "align-items:center;margin:.5em 0}.row{display:contents}.lab{font-size:13px}"
+		   ".lab code{color:#555}.track{background:#eee;height:16px}.bar{height:16px}"
+		   ".val{font-size:12px}.writers td.stack{text-align:left}\n</style></head><body>\n");
 	fprintf(f, "<h1>mmstall comparison</h1>\n<div class='conclusion'><h2>Conclusion</h2><ul>\n");
 	report_conclusion(s, emit_li, f);
 	fprintf(f, "</ul></div>\n");
@@ -576,6 +709,8 @@ static int render(FILE *f, const struct summary *s)
 			SLOWEST_K);
 		timeline_plot(f, s, p);
 	}
+	/* after the verdict tables */
+	blame_section(f, s);
 	fprintf(f, "<p>Generated by mmstall report --format html from:");
 	for (i = 0; i < s->rs->nr_sources; i++) {
 		fprintf(f, " <code>");

@@ -25,6 +25,79 @@ static json_t *str_or_null(const char *s)
 	return s ? json_string(s) : json_null();
 }
 
+static json_t *frames_json(const char *const *frames, size_t n)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		json_array_append_new(a, json_string(frames[i]));
+	return a;
+}
+
+static json_t *share_or_null(uint64_t part, uint64_t whole)
+{
+	return whole ? json_real(blame_share(part, whole)) : json_null();
+}
+
+static json_t *blame_sum_json(const struct blame_sum *x)
+{
+	return json_pack("{s:I,s:I,s:I,s:I,s:o}", "waits", (json_int_t)x->waits, "waits_over_min",
+			 (json_int_t)x->waits_over_min, "wait_ns", (json_int_t)x->wait_ns, "explained_ns",
+			 (json_int_t)x->explained_ns, "explained_share", share_or_null(x->explained_ns, x->wait_ns));
+}
+
+/* Who held lo's mmap_lock, merged over the variant's runs (results/README.md, "blame"). */
+static json_t *blame_json(const struct blame *b)
+{
+	json_t *o = json_object(), *probes = json_object(), *holders = json_array(), *writers = json_array();
+	json_t *un = json_object(), *limits = json_array();
+	size_t i;
+
+	json_object_set_new(o, "runs_traced", json_integer((json_int_t)b->runs_traced));
+	json_object_set_new(o, "runs_attribution_failed", json_integer((json_int_t)b->runs_failed));
+	json_object_set_new(o, "attribution_error", str_or_null(b->first_error));
+	json_object_set_new(o, "min_ns", json_integer((json_int_t)b->min_ns));
+	json_object_set_new(o, "total", blame_sum_json(&b->total));
+	for (i = 0; i < b->nr_probes; i++)
+		json_object_set_new(probes, b->probes[i].name, blame_sum_json(&b->probes[i].sum));
+	json_object_set_new(o, "probes", probes);
+	for (i = 0; i < b->nr_holders; i++) {
+		const struct blame_holder *h = &b->holders[i];
+
+		json_array_append_new(holders,
+				      json_pack("{s:o,s:o,s:o,s:o,s:o,s:I,s:o,s:I,s:I,s:I}", "thread",
+						str_or_null(h->thread), "mode", str_or_null(h->mode), "call",
+						str_or_null(h->call), "state", str_or_null(h->state), "frames",
+						frames_json(h->frames, h->nr_frames), "stall_ns", (json_int_t)h->stall_ns,
+						"share", share_or_null(h->stall_ns, b->total.wait_ns), "waits",
+						(json_int_t)h->waits, "holds", (json_int_t)h->holds, "runs",
+						(json_int_t)h->runs));
+	}
+	json_object_set_new(o, "holders", holders);
+	json_object_set_new(o, "holders_dropped", json_integer((json_int_t)b->holders_dropped));
+	for (i = 0; i < b->nr_writers; i++) {
+		const struct blame_writer *w = &b->writers[i];
+
+		json_array_append_new(writers,
+				      json_pack("{s:o,s:o,s:I,s:o,s:I,s:I,s:I}", "call", str_or_null(w->call), "frames",
+						frames_json(w->frames, w->nr_frames), "stall_ns", (json_int_t)w->stall_ns,
+						"share", share_or_null(w->stall_ns, b->total.wait_ns), "waits",
+						(json_int_t)w->waits, "requests", (json_int_t)w->requests, "runs",
+						(json_int_t)w->runs));
+	}
+	json_object_set_new(o, "writers", writers);
+	for (i = 0; i < b->nr_unattributable; i++)
+		json_object_set_new(un, b->unattributable[i].probe, json_string(b->unattributable[i].why));
+	json_object_set_new(o, "unattributable_probes", un);
+	for (i = 0; i < b->nr_limits; i++)
+		json_array_append_new(limits, json_string(b->limits[i]));
+	json_object_set_new(o, "limits", limits);
+	json_object_set_new(o, "trace", json_pack("{s:I,s:I}", "lost_events", (json_int_t)b->lost_events,
+						  "runs_incomplete", (json_int_t)b->runs_incomplete));
+	return o;
+}
+
 static json_t *variant_json(const struct summary *s, size_t v)
 {
 	const struct run_result *r = summary_result(s, v);
@@ -69,6 +142,8 @@ static json_t *variant_json(const struct summary *s, size_t v)
 						      str_or_null(run->error)));
 	}
 	json_object_set_new(o, "run_files", runs);
+	if (summary_blame(s, v))
+		json_object_set_new(o, "blame", blame_json(summary_blame(s, v)));
 	return o;
 }
 

@@ -2,8 +2,9 @@
 /*
  * The terminal report: the conclusion first, then each kernel's own
  * verdict, then per probe the comparison on the rule's basis with the other
- * basis beside it, then the legend.  With one run per variant, the per-run
- * table replaces the comparison.
+ * basis beside it, then the legend; then, with attribute on, who held lo's
+ * mmap_lock.  With one run per variant, the per-run table replaces the
+ * comparison.
  */
 #include <string.h>
 
@@ -12,6 +13,8 @@
 #include "harness/util.h"
 
 #define TEXT_COLS 100
+/* the blame section is pasted into mails as it is */
+#define BLAME_COLS 80
 
 static void emit_line(void *arg, const char *line)
 {
@@ -112,8 +115,13 @@ static int render(FILE *f, const struct summary *s)
 	fprintf(f, "Conclusion:\n");
 	report_conclusion(s, emit_line, f);
 	if (single_runs(s)) {
+		int ret;
+
 		fputc('\n', f);
-		return report_runs.render(f, s);
+		ret = report_runs.render(f, s);
+		if (!ret)
+			report_blame_text(f, s, BLAME_COLS);
+		return ret;
 	}
 	fputc('\n', f);
 	for (v = 0; v < s->rs->nr_variants; v++)
@@ -125,6 +133,8 @@ static int render(FILE *f, const struct summary *s)
 	fputc('\n', f);
 	report_rule_text(s, rule, sizeof(rule));
 	text_wrap(f, "", 0, TEXT_COLS, rule);
+	/* after the verdict tables and their legend */
+	report_blame_text(f, s, BLAME_COLS);
 	return 0;
 }
 

@@ -372,6 +372,68 @@ struct vm_result {
 	double overhead_s;		/* -1: not stored */
 };
 
+/*
+ * "attribution" (attribute on), what reports merge of it: the summaries,
+ * the blame, the limits and the trace's health.  Strings point into raw.
+ */
+struct attribution_sum {
+	uint64_t waits;			/* hi waits on lo's mm in the window or its drain */
+	uint64_t waits_over_min;	/* of which at least min_ns */
+	uint64_t wait_ns;		/* their total (over the threshold only) */
+	uint64_t explained_ns;		/* charged to a holder whose call or stack is known */
+};
+
+struct attribution_probe {
+	const char *name;		/* "maps", ..., "unknown" */
+	struct attribution_sum sum;
+};
+
+/* A lock-taking probe whose stalls these tracepoints cannot attribute on that kernel. */
+struct attribution_unattributable {
+	const char *probe, *why;
+};
+
+struct attribution_holder {
+	const char *thread;		/* "lo", "hi" or a comm */
+	const char *mode;		/* "read", "write" */
+	const char *call;		/* "page fault", "mprotect", ...; NULL: not known */
+	const char *state;		/* "sleeping", "preempted", "running", "unknown" */
+	const char **frames;		/* innermost first (owned array) */
+	size_t nr_frames;
+	uint64_t stall_ns, waits, holds;
+};
+
+struct attribution_writer {
+	const char *call;
+	const char **frames;		/* owned array */
+	size_t nr_frames;
+	uint64_t stall_ns, waits, requests;
+};
+
+struct attribution_result {
+	bool present;			/* the object was stored */
+	bool ok;			/* status "ok" */
+	const char *status, *error;
+	uint64_t min_ns;
+	struct attribution_sum total;
+	struct attribution_probe *probes;	/* in result order (owned) */
+	size_t nr_probes;
+	struct attribution_unattributable *unattributable;	/* owned */
+	size_t nr_unattributable;
+	const char **limits;		/* sentences (owned array) */
+	size_t nr_limits;
+	struct attribution_holder *holders;	/* most stall time first (owned) */
+	size_t nr_holders;
+	uint64_t holders_dropped;
+	struct attribution_writer *writers;	/* owned */
+	size_t nr_writers;
+	struct {
+		uint64_t lost_events;		/* [LOST n EVENTS], summed */
+		bool incomplete;		/* complete_from_s is a number: the start is missing */
+		double complete_from_s;
+	} trace;
+};
+
 /* A scenario setting as stored: its key and value. */
 struct result_setting_value {
 	const char *key;	/* "writer_interval_ns" */
@@ -444,6 +506,7 @@ struct run_result {
 		bool present;
 		struct result_timings t;
 	} timings;
+	struct attribution_result attribution;
 	struct vm_result vm;
 };
 

@@ -498,6 +498,152 @@ static void decode_timings(struct dec *d, const json_t *t, struct run_result *r)
 	}
 }
 
+/* An array of strings (frames, limits): an owned array of pointers into the document, or NULL. */
+static const char **decode_strings(struct dec *d, const json_t *o, const char *where, const char *key, size_t *n)
+{
+	const json_t *a = oarr(d, o, where, key), *e;
+	const char **out;
+	char w[160];
+	size_t i;
+
+	*n = 0;
+	if (!a)
+		return NULL;
+	out = xcalloc(json_array_size(a) + 1, sizeof(*out));
+	snprintf(w, sizeof(w), "%s%s%s[]", where, *where ? "." : "", key);
+	json_array_foreach(a, i, e) {
+		if (!json_is_string(e)) {
+			wrong(d, "", w, e, "a string");
+			break;
+		}
+		out[(*n)++] = json_string_value(e);
+	}
+	return out;
+}
+
+static void decode_attrib_sum(struct dec *d, const json_t *o, const char *where, struct attribution_sum *s)
+{
+	s->waits = ou64(d, o, where, "waits", 0);
+	s->waits_over_min = ou64(d, o, where, "waits_over_min", 0);
+	s->wait_ns = ou64(d, o, where, "wait_ns", 0);
+	s->explained_ns = ou64(d, o, where, "explained_ns", 0);
+}
+
+static void decode_attrib_holders(struct dec *d, const json_t *a, struct attribution_result *at)
+{
+	const json_t *e;
+	size_t i;
+
+	at->holders = xcalloc(json_array_size(a) + 1, sizeof(*at->holders));
+	json_array_foreach(a, i, e) {
+		struct attribution_holder *h = &at->holders[at->nr_holders];
+		char w[64];
+
+		snprintf(w, sizeof(w), "attribution.holders[%zu]", i);
+		if (!json_is_object(e)) {
+			wrong(d, "attribution", "holders[]", e, "an object");
+			return;
+		}
+		h->thread = ostr(d, e, w, "thread");
+		h->mode = ostr(d, e, w, "mode");
+		h->call = ostr(d, e, w, "call");
+		h->state = ostr(d, e, w, "state");
+		h->stall_ns = ou64(d, e, w, "stall_ns", 0);
+		h->waits = ou64(d, e, w, "waits", 0);
+		h->holds = ou64(d, e, w, "holds", 0);
+		oobj(d, e, w, "probes_ns");
+		at->nr_holders++;	/* before its frames: freed with it whatever they are */
+		h->frames = decode_strings(d, e, w, "frames", &h->nr_frames);
+		if (d->bad)
+			return;
+	}
+}
+
+static void decode_attrib_writers(struct dec *d, const json_t *a, struct attribution_result *at)
+{
+	const json_t *e;
+	size_t i;
+
+	at->writers = xcalloc(json_array_size(a) + 1, sizeof(*at->writers));
+	json_array_foreach(a, i, e) {
+		struct attribution_writer *x = &at->writers[at->nr_writers];
+		char w[64];
+
+		snprintf(w, sizeof(w), "attribution.writers[%zu]", i);
+		if (!json_is_object(e)) {
+			wrong(d, "attribution", "writers[]", e, "an object");
+			return;
+		}
+		x->call = ostr(d, e, w, "call");
+		x->stall_ns = ou64(d, e, w, "stall_ns", 0);
+		x->waits = ou64(d, e, w, "waits", 0);
+		x->requests = ou64(d, e, w, "requests", 0);
+		at->nr_writers++;
+		x->frames = decode_strings(d, e, w, "frames", &x->nr_frames);
+		if (d->bad)
+			return;
+	}
+}
+
+/*
+ * What reports use of "attribution": chains and long holds are for a
+ * reader of one run, only checked for their shape.
+ */
+static void decode_attribution(struct dec *d, const json_t *o, struct attribution_result *at)
+{
+	const json_t *x, *v;
+	const char *key;
+
+	at->present = true;
+	at->status = ostr(d, o, "attribution", "status");
+	at->ok = at->status && !strcmp(at->status, "ok");
+	at->error = ostr(d, o, "attribution", "error");
+	at->min_ns = ou64(d, o, "attribution", "min_ns", 0);
+	at->limits = decode_strings(d, o, "attribution", "limits", &at->nr_limits);
+	if ((x = oobj(d, o, "attribution", "unattributable_probes"))) {
+		at->unattributable = xcalloc(json_object_size(x) + 1, sizeof(*at->unattributable));
+		json_object_foreach((json_t *)x, key, v) {
+			if (!json_is_string(v)) {
+				wrong(d, "attribution.unattributable_probes", key, v, "a string");
+				return;
+			}
+			at->unattributable[at->nr_unattributable++] = (struct attribution_unattributable){
+				key, json_string_value(v) };
+		}
+	}
+	if ((x = oobj(d, o, "attribution", "trace"))) {
+		at->trace.lost_events = ou64(d, x, "attribution.trace", "lost_events", 0);
+		/* seconds from the window's start: negative when in the warm-up */
+		if ((v = opt(d, x, "attribution.trace", "complete_from_s", JSON_REAL, "a number"))) {
+			at->trace.incomplete = true;
+			at->trace.complete_from_s = json_number_value(v);
+		}
+	}
+	if ((x = oobj(d, o, "attribution", "total")))
+		decode_attrib_sum(d, x, "attribution.total", &at->total);
+	if ((x = oobj(d, o, "attribution", "probes"))) {
+		at->probes = xcalloc(json_object_size(x) + 1, sizeof(*at->probes));
+		json_object_foreach((json_t *)x, key, v) {
+			char w[96];
+
+			if (!json_is_object(v)) {
+				wrong(d, "attribution.probes", key, v, "an object");
+				return;
+			}
+			snprintf(w, sizeof(w), "attribution.probes.%s", key);
+			at->probes[at->nr_probes].name = key;
+			decode_attrib_sum(d, v, w, &at->probes[at->nr_probes++].sum);
+		}
+	}
+	at->holders_dropped = ou64(d, o, "attribution", "holders_dropped", 0);
+	if ((x = oarr(d, o, "attribution", "holders")))
+		decode_attrib_holders(d, x, at);
+	if ((x = oarr(d, o, "attribution", "writers")))
+		decode_attrib_writers(d, x, at);
+	oarr(d, o, "attribution", "chains");
+	oarr(d, o, "attribution", "long_holds");
+}
+
 static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 {
 	const json_t *h = oobj(d, o, "vm", "host"), *t;
@@ -693,6 +839,8 @@ static void decode_measured(struct dec *d, const json_t *root, struct run_result
 		decode_fio_all(d, f, r);
 	if ((t = oobj(d, root, "", "timings")))
 		decode_timings(d, t, r);
+	if ((v = oobj(d, root, "", "attribution")))
+		decode_attribution(d, v, &r->attribution);
 }
 
 int result_decode(json_t *root, struct run_result *r, char *err, size_t errlen)
@@ -724,6 +872,21 @@ static void record_free(struct lat_record *rec)
 	free(rec->buckets);
 }
 
+static void attribution_free(struct attribution_result *at)
+{
+	size_t i;
+
+	for (i = 0; i < at->nr_holders; i++)
+		free(at->holders[i].frames);
+	for (i = 0; i < at->nr_writers; i++)
+		free(at->writers[i].frames);
+	free(at->holders);
+	free(at->writers);
+	free(at->probes);
+	free(at->unattributable);
+	free(at->limits);
+}
+
 void result_free(struct run_result *r)
 {
 	size_t i;
@@ -744,6 +907,7 @@ void result_free(struct run_result *r)
 	free((void *)r->fio.baseline.rec.jobs);
 	free((void *)r->fio.lo.rec.jobs);
 	free((void *)r->fio.hi.rec.jobs);
+	attribution_free(&r->attribution);
 	json_decref(r->raw);
 	memset(r, 0, sizeof(*r));
 	r->control = -1;

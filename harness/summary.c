@@ -223,6 +223,205 @@ static void judge_kernel(struct summary *s, size_t v, size_t p)
 		k->verdict = KV_INCONCLUSIVE;
 }
 
+/* ---- blame: the attribution merged over a variant's runs ---- */
+
+double blame_share(uint64_t part, uint64_t whole)
+{
+	return whole ? (double)part / (double)whole : 0;
+}
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && !strcmp(a, b));
+}
+
+static bool frames_eq(const char *const *a, size_t na, const char *const *b, size_t nb)
+{
+	size_t i;
+
+	if (na != nb)
+		return false;
+	for (i = 0; i < na; i++)
+		if (!str_eq(a[i], b[i]))
+			return false;
+	return true;
+}
+
+static void sum_add(struct blame_sum *to, const struct attribution_sum *x)
+{
+	to->waits += x->waits;
+	to->waits_over_min += x->waits_over_min;
+	to->wait_ns += x->wait_ns;
+	to->explained_ns += x->explained_ns;
+}
+
+static void blame_add_holder(struct blame *b, const struct attribution_holder *h)
+{
+	struct blame_holder *m;
+	size_t i;
+
+	for (i = 0; i < b->nr_holders; i++) {
+		m = &b->holders[i];
+		if (str_eq(m->thread, h->thread) && str_eq(m->mode, h->mode) && str_eq(m->call, h->call) &&
+		    str_eq(m->state, h->state) && frames_eq(m->frames, m->nr_frames, h->frames, h->nr_frames))
+			break;
+	}
+	if (i == b->nr_holders) {
+		b->holders = xrealloc(b->holders, (b->nr_holders + 1) * sizeof(*b->holders));
+		m = &b->holders[b->nr_holders++];
+		*m = (struct blame_holder){ .thread = h->thread, .mode = h->mode, .call = h->call, .state = h->state,
+					    .frames = h->frames, .nr_frames = h->nr_frames };
+	}
+	m->stall_ns += h->stall_ns;
+	m->waits += h->waits;
+	m->holds += h->holds;
+	m->runs++;	/* a run lists a stack once */
+}
+
+static void blame_add_writer(struct blame *b, const struct attribution_writer *w)
+{
+	struct blame_writer *m;
+	size_t i;
+
+	for (i = 0; i < b->nr_writers; i++) {
+		m = &b->writers[i];
+		if (str_eq(m->call, w->call) && frames_eq(m->frames, m->nr_frames, w->frames, w->nr_frames))
+			break;
+	}
+	if (i == b->nr_writers) {
+		b->writers = xrealloc(b->writers, (b->nr_writers + 1) * sizeof(*b->writers));
+		m = &b->writers[b->nr_writers++];
+		*m = (struct blame_writer){ .call = w->call, .frames = w->frames, .nr_frames = w->nr_frames };
+	}
+	m->stall_ns += w->stall_ns;
+	m->waits += w->waits;
+	m->requests += w->requests;
+	m->runs++;
+}
+
+static void blame_add_probe(struct blame *b, const struct attribution_probe *p)
+{
+	size_t i;
+
+	for (i = 0; i < b->nr_probes && strcmp(b->probes[i].name, p->name); i++)
+		;
+	if (i == b->nr_probes) {
+		b->probes = xrealloc(b->probes, (b->nr_probes + 1) * sizeof(*b->probes));
+		b->probes[b->nr_probes++] = (struct blame_probe){ .name = p->name };
+	}
+	sum_add(&b->probes[i].sum, &p->sum);
+}
+
+/* What the kernel cannot show: each probe and each sentence once. */
+static void blame_add_limits(struct blame *b, const struct attribution_result *a)
+{
+	size_t i, k;
+
+	for (i = 0; i < a->nr_unattributable; i++) {
+		for (k = 0; k < b->nr_unattributable && strcmp(b->unattributable[k].probe, a->unattributable[i].probe);
+		     k++)
+			;
+		if (k < b->nr_unattributable)
+			continue;
+		b->unattributable = xrealloc(b->unattributable, (k + 1) * sizeof(*b->unattributable));
+		b->unattributable[b->nr_unattributable++] = a->unattributable[i];
+	}
+	for (i = 0; i < a->nr_limits; i++) {
+		for (k = 0; k < b->nr_limits && strcmp(b->limits[k], a->limits[i]); k++)
+			;
+		if (k < b->nr_limits)
+			continue;
+		b->limits = xrealloc(b->limits, (k + 1) * sizeof(*b->limits));
+		b->limits[b->nr_limits++] = a->limits[i];
+	}
+}
+
+/* Ranked before: more stall time, then more waits (equal ones stay as first seen). */
+static bool ranks_before(uint64_t stall_a, uint64_t waits_a, uint64_t stall_b, uint64_t waits_b)
+{
+	return stall_a > stall_b || (stall_a == stall_b && waits_a > waits_b);
+}
+
+/* Stable insertion sorts: a few dozen entries per run. */
+static void sort_holders(struct blame_holder *e, size_t n)
+{
+	size_t i, k;
+
+	for (i = 1; i < n; i++) {
+		struct blame_holder x = e[i];
+
+		for (k = i; k > 0 && ranks_before(x.stall_ns, x.waits, e[k - 1].stall_ns, e[k - 1].waits); k--)
+			e[k] = e[k - 1];
+		e[k] = x;
+	}
+}
+
+static void sort_writers(struct blame_writer *e, size_t n)
+{
+	size_t i, k;
+
+	for (i = 1; i < n; i++) {
+		struct blame_writer x = e[i];
+
+		for (k = i; k > 0 && ranks_before(x.stall_ns, x.waits, e[k - 1].stall_ns, e[k - 1].waits); k--)
+			e[k] = e[k - 1];
+		e[k] = x;
+	}
+}
+
+static void build_blame(struct summary *s, size_t v)
+{
+	struct blame *b = &s->blame[v];
+	size_t i, k;
+
+	for (i = 0; i < s->rs->nr_runs; i++) {
+		const struct run *r = &s->rs->runs[i];
+		const struct attribution_result *a = &r->res.attribution;
+
+		if (r->variant != (int)v || !r->ok || !a->present)
+			continue;
+		b->present = true;
+		blame_add_limits(b, a);
+		if (!a->ok) {
+			if (!b->runs_failed++)
+				b->first_error = a->error ?: a->status ?: "no status recorded";
+			continue;
+		}
+		if (!b->runs_traced++)
+			b->min_ns = a->min_ns;
+		b->total.waits += a->total.waits;
+		b->total.waits_over_min += a->total.waits_over_min;
+		b->total.wait_ns += a->total.wait_ns;
+		b->total.explained_ns += a->total.explained_ns;
+		for (k = 0; k < a->nr_probes; k++)
+			blame_add_probe(b, &a->probes[k]);
+		for (k = 0; k < a->nr_holders; k++)
+			blame_add_holder(b, &a->holders[k]);
+		for (k = 0; k < a->nr_writers; k++)
+			blame_add_writer(b, &a->writers[k]);
+		b->holders_dropped += a->holders_dropped;
+		b->lost_events += a->trace.lost_events;
+		b->runs_incomplete += a->trace.incomplete;
+	}
+	sort_holders(b->holders, b->nr_holders);
+	sort_writers(b->writers, b->nr_writers);
+	s->has_blame |= b->present;
+}
+
+const struct blame *summary_blame(const struct summary *s, size_t v)
+{
+	return s->blame && v < s->rs->nr_variants && s->blame[v].present ? &s->blame[v] : NULL;
+}
+
+static void blame_free(struct blame *b)
+{
+	free(b->probes);
+	free(b->holders);
+	free(b->writers);
+	free(b->unattributable);
+	free(b->limits);
+}
+
 int summary_build(struct summary *s, const struct runset *rs, const char *baseline,
 		  const struct summary_rule *rule, char *err, size_t errlen)
 {
@@ -285,6 +484,9 @@ int summary_build(struct summary *s, const struct runset *rs, const char *baseli
 	for (v = 0; v < nv; v++)
 		for (p = 0; p < s->nr_probes; p++)
 			judge_kernel(s, v, p);
+	s->blame = xcalloc(nv, sizeof(*s->blame));
+	for (v = 0; v < nv; v++)
+		build_blame(s, v);
 	return 0;
 }
 
@@ -298,6 +500,9 @@ void summary_free(struct summary *s)
 		free(s->cells[i].lower);
 		free(s->cells[i].upper);
 	}
+	for (i = 0; s->blame && i < s->rs->nr_variants; i++)
+		blame_free(&s->blame[i]);
+	free(s->blame);
 	for (i = 0; i < s->nr_probes; i++)
 		free(s->probes[i].name);
 	free(s->probes);

@@ -92,6 +92,67 @@ struct kcell {
 	double conf;
 };
 
+/*
+ * Who held lo's mmap_lock behind hi's waits (attribute on), merged over a
+ * variant's successful runs whose attribution is ok: the runs' summaries
+ * added up, holder stacks merged when thread, mode, call, state and frames
+ * are equal (and writers when call and frames are), summing their stall
+ * time, waits and holds and counting the runs each appears in; most stall
+ * time first.  A run whose attribution failed is counted, never merged.
+ * Strings and frames point into the runs' results.
+ */
+struct blame_sum {
+	uint64_t waits, waits_over_min;	/* hi waits on lo's mm; of which at least min_ns */
+	uint64_t wait_ns, explained_ns;	/* over the threshold; charged to a known holder path */
+};
+
+struct blame_probe {
+	const char *name;		/* "maps", "cmdline", ..., "unknown" */
+	struct blame_sum sum;
+};
+
+struct blame_holder {
+	const char *thread, *mode, *call, *state;	/* call NULL: not known */
+	const char *const *frames;	/* innermost first */
+	size_t nr_frames;
+	uint64_t stall_ns, waits, holds;
+	size_t runs;			/* runs it appears in */
+};
+
+struct blame_writer {
+	const char *call;
+	const char *const *frames;
+	size_t nr_frames;
+	uint64_t stall_ns, waits, requests;
+	size_t runs;
+};
+
+struct blame {
+	bool present;			/* some successful run has an attribution, ok or failed */
+	size_t runs_traced;		/* runs merged (attribution ok) */
+	size_t runs_failed;		/* runs whose attribution failed: counted, not merged */
+	const char *first_error;	/* the first failed one's reason (NULL: none) */
+	uint64_t min_ns;		/* the threshold (the first merged run's) */
+	struct blame_sum total;
+	struct blame_probe *probes;	/* in the order the runs list them */
+	size_t nr_probes;
+	struct blame_holder *holders;	/* most stall time first */
+	size_t nr_holders;
+	uint64_t holders_dropped;	/* entries the runs left out (beyond their 40), summed */
+	struct blame_writer *writers;	/* most stall time first */
+	size_t nr_writers;
+	/* what the kernel cannot show, from every run with an attribution, ok or failed */
+	struct attribution_unattributable *unattributable;	/* one per probe */
+	size_t nr_unattributable;
+	const char **limits;		/* each sentence once */
+	size_t nr_limits;
+	uint64_t lost_events;		/* trace health, summed over the merged runs */
+	size_t runs_incomplete;		/* merged runs whose trace is complete only from some time on */
+};
+
+/* part / whole, 0 when whole is 0: explained_ns / wait_ns, a holder's stall_ns / wait_ns. */
+double blame_share(uint64_t part, uint64_t whole);
+
 struct probe_info {
 	char *name;
 	const char *what;	/* from the first run that has the probe */
@@ -114,6 +175,8 @@ struct summary {
 	double kv_conf;		/* the per-kernel interval's confidence (lower when one kernel is looked at often) */
 	double seq_total;	/* the schedule's total false-alarm chance */
 	char mixed[1024];	/* runs of different experiments pooled under --allow-mixed: why */
+	struct blame *blame;	/* per variant */
+	bool has_blame;		/* some variant's blame is present */
 };
 
 /*
@@ -141,6 +204,8 @@ struct cell *summary_cell(const struct summary *s, enum summary_basis b, size_t 
 			  enum result_stat st);
 const struct kcell *summary_kcell(const struct summary *s, size_t variant, size_t probe);
 int summary_probe(const struct summary *s, const char *name);	/* index or -1 */
+/* Variant v's merged attribution, or NULL when none of its successful runs has one. */
+const struct blame *summary_blame(const struct summary *s, size_t variant);
 /* A result of the variant (its first successful run, else its first run). */
 const struct run_result *summary_result(const struct summary *s, size_t variant);
 /* The smallest p-value n1 vs n2 repetitions can give (no ties): 2 / C(n1+n2, n1). */

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cgroup/sample.h"
+#include "harness/attrib.h"
 #include "harness/cmds.h"
 #include "harness/hist.h"
 #include "harness/result.h"
@@ -975,6 +976,165 @@ static void test_rt_timings(void)
 	TEST_CONTEXT_CLEAR();
 }
 
+/*
+ * "attribution" as harness/attrib.c makes it, from the trace recorded in a
+ * Debian 6.1 guest (tests/fixtures/trace/): analysed once, kept with its
+ * analysis to check the decoded figures against.
+ */
+static struct attrib_trace *attr_trace;
+static struct attrib_result *attr_res;
+static json_t *attr_json;
+
+#define MS 1000000ULL
+#define S 1000000000ULL
+
+static json_t *attribution_json(void)
+{
+#include "fixtures/trace/dirty-throttle-6.1-small-buffer.counts.h"
+	struct attrib_params p = { .window_start_ns = FIXTURE_WINDOW_START_NS,
+				   .window_end_ns = FIXTURE_WINDOW_START_NS + 3 * S, .min_ns = 5 * MS,
+				   .lo_tgid = FIXTURE_LO_TGID, .hi_tgid = FIXTURE_HI_TGID,
+				   .kernel_release = "6.1.0-56-cloud-amd64", .method = "test" };
+	const char *src = getenv("MMSTALL_SOURCE_DIR");
+	char cmd[4200];
+	FILE *f;
+
+	if (attr_json)
+		return json_deep_copy(attr_json);
+	snprintf(cmd, sizeof(cmd), "gzip -dc '%s/tests/fixtures/trace/dirty-throttle-6.1-small-buffer.txt.gz'",
+		 src ? src : "..");
+	attr_trace = attrib_trace_new();
+	f = popen(cmd, "r");
+	if (!CHECK(f != NULL))
+		exit(test_summary());
+	CHECK_INT(0, attrib_trace_read(attr_trace, f));
+	if (!CHECK_INT(0, pclose(f)) || !CHECK_INT(0, attrib_analyse(attr_trace, &p, &attr_res)))
+		exit(test_summary());
+	attr_json = attrib_to_json(attr_trace, attr_res, &p);
+	return json_deep_copy(attr_json);
+}
+
+static void check_attrib_sum(const struct attrib_sum *in, const struct attribution_sum *out)
+{
+	CHECK_U64(in->waits, out->waits);
+	CHECK_U64(in->waits_over, out->waits_over_min);
+	CHECK_U64(in->wait_ns, out->wait_ns);
+	CHECK_U64(in->explained_ns, out->explained_ns);
+}
+
+static void check_frames(const char *const *in, unsigned int n_in, const char *const *out, size_t n_out)
+{
+	unsigned int i;
+
+	if (!CHECK_U64(n_in, n_out))
+		return;
+	for (i = 0; i < n_in; i++)
+		CHECK_STR(in[i], out[i]);
+}
+
+static void test_rt_attribution(void)
+{
+	static const char *const modes[] = { "read", "write" };
+	const struct attrib_result *a;
+	struct run_result res;
+	json_t *r = doc();
+	size_t i, k;
+
+	TEST_CONTEXT("attribution of the recorded trace");
+	result_set_attribution(r, attribution_json());
+	a = attr_res;
+	if (!roundtrip(r, &res))
+		return;
+	CHECK(res.attribution.present && res.attribution.ok);
+	CHECK_STR("ok", res.attribution.status);
+	CHECK(!res.attribution.error);
+	CHECK_U64(5 * MS, res.attribution.min_ns);
+	check_attrib_sum(&a->total, &res.attribution.total);
+	CHECK(res.attribution.total.waits_over_min == FIXTURE_WAITS_OVER);
+	/* the probes with waits, in attrib_probe_names[] order */
+	for (i = k = 0; i < attrib_nr_probes; i++) {
+		if (!a->probe[i].waits)
+			continue;
+		TEST_CONTEXT("attribution.probes.%s", attrib_probe_names[i]);
+		if (!CHECK(k < res.attribution.nr_probes))
+			break;
+		CHECK_STR(attrib_probe_names[i], res.attribution.probes[k].name);
+		check_attrib_sum(&a->probe[i], &res.attribution.probes[k].sum);
+		k++;
+	}
+	CHECK_U64(k, res.attribution.nr_probes);
+	CHECK(k >= 2);	/* maps and cmdline waited */
+	TEST_CONTEXT("attribution.holders");
+	CHECK(a->n_holders >= 1);
+	if (CHECK_U64(a->n_holders, res.attribution.nr_holders))
+		for (i = 0; i < a->n_holders; i++) {
+			const struct attrib_blame *in = &a->holders[i];
+			const struct attribution_holder *out = &res.attribution.holders[i];
+
+			CHECK_STR(in->thread, out->thread);
+			CHECK_STR(modes[in->write], out->mode);
+			if (in->call)
+				CHECK_STR(in->call, out->call);
+			else
+				CHECK(!out->call);
+			CHECK(out->state && *out->state);
+			check_frames(in->frames, in->n_frames, out->frames, out->nr_frames);
+			CHECK_U64(in->stall_ns, out->stall_ns);
+			CHECK_U64(in->waits, out->waits);
+			CHECK_U64(in->holds, out->holds);
+		}
+	CHECK_STR("sleeping", res.attribution.holders[0].state);
+	CHECK_U64(0, res.attribution.holders_dropped);
+	TEST_CONTEXT("attribution.writers");
+	if (CHECK_U64(a->n_writers, res.attribution.nr_writers))
+		for (i = 0; i < a->n_writers; i++) {
+			CHECK_STR(a->writers[i].call, res.attribution.writers[i].call);
+			check_frames(a->writers[i].frames, a->writers[i].n_frames, res.attribution.writers[i].frames,
+				     res.attribution.writers[i].nr_frames);
+			CHECK_U64(a->writers[i].stall_ns, res.attribution.writers[i].stall_ns);
+			CHECK_U64(a->writers[i].waits, res.attribution.writers[i].waits);
+			CHECK_U64(a->writers[i].requests, res.attribution.writers[i].requests);
+		}
+	TEST_CONTEXT("attribution: limits and trace health");
+	CHECK_U64(1, res.attribution.nr_limits);	/* 6.1: only lo's mm is traced */
+	CHECK(strstr(res.attribution.limits[0], "only lo's mm"));
+	CHECK_U64(0, res.attribution.nr_unattributable);
+	/* CPU 0's buffer restarted 94 ms after the first event: complete only from then */
+	CHECK(res.attribution.trace.incomplete);
+	CHECK_DBL((double)((int64_t)(a->complete_from_ns / 1000) - (int64_t)(FIXTURE_WINDOW_START_NS / 1000)) / 1e6,
+		  res.attribution.trace.complete_from_s, 1e-9);
+	result_free(&res);
+
+	/* a failed attribution on a kernel where maps cannot be attributed */
+	TEST_CONTEXT("attribution failed, 6.17");
+	{
+		struct attrib_params p = { .min_ns = 7 * MS, .kernel_release = "6.17.1" };
+
+		r = doc();
+		result_set_attribution(r, attrib_failed_json("no mmap_lock events in tracefs", &p));
+		if (roundtrip(r, &res)) {
+			CHECK(res.attribution.present && !res.attribution.ok);
+			CHECK_STR("failed", res.attribution.status);
+			CHECK_STR("no mmap_lock events in tracefs", res.attribution.error);
+			CHECK_U64(7 * MS, res.attribution.min_ns);
+			CHECK_U64(3, res.attribution.nr_limits);
+			if (CHECK_U64(1, res.attribution.nr_unattributable)) {
+				CHECK_STR("maps", res.attribution.unattributable[0].probe);
+				CHECK(strstr(res.attribution.unattributable[0].why, "per-VMA"));
+			}
+			CHECK(!res.attribution.nr_holders && !res.attribution.trace.incomplete);
+			result_free(&res);
+		}
+	}
+	/* none: attribute off */
+	TEST_CONTEXT("no attribution");
+	if (roundtrip(doc(), &res)) {
+		CHECK(!res.attribution.present && !res.attribution.ok && !res.attribution.status);
+		result_free(&res);
+	}
+	TEST_CONTEXT_CLEAR();
+}
+
 static void write_text(const char *dir, const char *file, const char *text)
 {
 	char path[256];
@@ -1069,6 +1229,7 @@ static json_t *written_result(void)
 	result_set_cgroups(r, &lo, &hi);
 	result_set_fio(r, &fio_in);
 	result_set_timings(r, &timings_in);
+	result_set_attribution(r, attribution_json());
 	result_finish(r, "failed", "an error");
 	return r;
 }
@@ -1157,6 +1318,7 @@ static void test_rt_whole(void)
 	CHECK_U64(ARRAY_SIZE(probes_in), res.nr_probes);
 	CHECK_STR("io.weight", res.throttle.file);
 	CHECK(res.cgroups.has_lo && res.fio.lo.present && res.timings.present && res.lo.present);
+	CHECK(res.attribution.ok && res.attribution.nr_holders == attr_res->n_holders);
 	result_free(&res);
 	TEST_CONTEXT_CLEAR();
 }
@@ -1399,6 +1561,26 @@ static void test_decode_shapes_written(void)
 		{ "fio.lo", "jobs", "[3]", "fio.lo.jobs[] is an integer, not an object" },
 		{ "fio.baseline.read", "clat_p99_ns", "\"1\"", "fio.baseline.read.clat_p99_ns is a string, not a number" },
 		{ "timings", "window_s", "\"5\"", "timings.window_s is a string, not a number" },
+		{ "", "attribution", "[]", "attribution is an array, not an object" },
+		{ "attribution", "status", "1", "attribution.status is an integer, not a string" },
+		{ "attribution", "min_ns", "\"5ms\"", "attribution.min_ns is a string, not a number" },
+		{ "attribution", "limits", "[\"a\", 2]", "attribution.limits[] is an integer, not a string" },
+		{ "attribution.unattributable_probes", "maps", "true",
+		  "attribution.unattributable_probes.maps is a boolean, not a string" },
+		{ "attribution.trace", "lost_events", "-3", "attribution.trace.lost_events is an integer, not a number from 0" },
+		{ "attribution.trace", "complete_from_s", "\"0.5\"", "attribution.trace.complete_from_s is a string, not a number" },
+		{ "attribution.total", "wait_ns", "{}", "attribution.total.wait_ns is an object, not a number" },
+		{ "attribution.probes", "maps", "[]", "attribution.probes.maps is an array, not an object" },
+		{ "attribution.probes.maps", "explained_ns", "\"1\"", "attribution.probes.maps.explained_ns is a string, not a number" },
+		{ "attribution", "holders", "{}", "attribution.holders is an object, not an array" },
+		{ "attribution", "holders", "[7]", "attribution.holders[] is an integer, not an object" },
+		{ "attribution", "holders", "[{\"thread\": \"lo\"}, {\"stall_ns\": \"1\"}]",
+		  "attribution.holders[1].stall_ns is a string, not a number" },
+		{ "attribution", "holders", "[{\"frames\": [\"a\", null]}]", "attribution.holders[0].frames[] is null, not a string" },
+		{ "attribution", "holders", "[{\"call\": 3}]", "attribution.holders[0].call is an integer, not a string" },
+		{ "attribution", "writers", "[{\"frames\": \"x\"}]", "attribution.writers[0].frames is a string, not an array" },
+		{ "attribution", "writers", "[{\"requests\": -1}]", "attribution.writers[0].requests is an integer, not a number from 0" },
+		{ "attribution", "chains", "3", "attribution.chains is an integer, not an array" },
 	};
 	struct run_result res;
 	char err[512];
@@ -1459,11 +1641,15 @@ int main(void)
 	test_rt_cgroup_sampler();
 	test_rt_fio();
 	test_rt_timings();
+	test_rt_attribution();
 	test_rt_whole();
 	test_documented();
 	test_decode();
 	test_saved_index();
 	test_decode_shapes();
 	test_decode_shapes_written();
+	json_decref(attr_json);
+	attrib_result_free(attr_res);
+	attrib_trace_free(attr_trace);
 	return test_summary();
 }
