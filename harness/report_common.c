@@ -282,6 +282,33 @@ static void compare_line(const struct summary *s, size_t v, struct text *t)
 		    s->rule.basis == BASIS_INDEX ? ", which the stall index discounts" : "");
 }
 
+/*
+ * "6.1: who held lo's mmap_lock: 94.5% of hi's waits over 5 ms explained;
+ * most (86.4%) behind lo read page fault, asleep in balance_dirty_pages".
+ */
+static void blame_line(const struct summary *s, size_t v, struct text *t)
+{
+	const struct blame *b = summary_blame(s, v);
+	const struct blame_holder *h;
+	char share[16], top[16];
+
+	report_share(share, sizeof(share), blame_share(b->total.explained_ns, b->total.wait_ns));
+	add(t, "%s: who held lo's mmap_lock (%zu traced run%s): ", s->rs->variants[v], b->runs_traced,
+	    b->runs_traced == 1 ? "" : "s");
+	if (!b->total.wait_ns) {
+		add(t, "no hi wait of %.0f ms or more on it", b->min_ns / 1e6);
+		return;
+	}
+	add(t, "%s of hi's %.2f s of waits of %.0f ms or more explained", share, b->total.wait_ns / 1e9,
+	    b->min_ns / 1e6);
+	if (!b->nr_holders)
+		return;
+	h = &b->holders[0];
+	report_share(top, sizeof(top), blame_share(h->stall_ns, b->total.wait_ns));
+	add(t, "; most (%s) behind %s %s %s, %s%s%s", top, h->thread, h->mode, h->call ?: "(call unknown)",
+	    h->state, h->nr_frames ? " in " : "", h->nr_frames ? h->frames[0] : "");
+}
+
 void report_conclusion(const struct summary *s, void (*emit)(void *arg, const char *line), void *arg)
 {
 	struct text t;
@@ -302,6 +329,15 @@ void report_conclusion(const struct summary *s, void (*emit)(void *arg, const ch
 			continue;
 		t.n = 0;
 		compare_line(s, v, &t);
+		emit(arg, t.buf);
+	}
+	for (v = 0; v < s->rs->nr_variants; v++) {
+		const struct blame *b = summary_blame(s, v);
+
+		if (!b || !b->runs_traced)
+			continue;
+		t.n = 0;
+		blame_line(s, v, &t);
 		emit(arg, t.buf);
 	}
 }

@@ -331,6 +331,29 @@ static bool before(const char *hay, const char *a, const char *b)
 	return x && y && x < y;
 }
 
+/* Is needle in the text report's conclusion, its wrapped lines joined again? */
+static bool in_conclusion(const char *out, const char *needle)
+{
+	const char *end = strstr(out, "\n\n");
+	char *c = strndup(out, end ? (size_t)(end - out) : strlen(out)), *r, *w;
+	bool found;
+
+	for (r = w = c; *r; r++) {
+		if (r[0] == '\n' && r[1] == ' ' && r[2] == ' ' && r[3] != ' ' && w > c && w[-1] != ':') {
+			*w++ = ' ';
+			r += 2;
+			continue;
+		}
+		*w++ = *r;
+	}
+	*w = '\0';
+	found = strstr(c, needle) != NULL;
+	if (!found)
+		fprintf(stderr, "conclusion:\n%s\n", c);
+	free(c);
+	return found;
+}
+
 static void test_text(const char *dir)
 {
 	char *out = render("text", dir), *sec;
@@ -340,8 +363,11 @@ static void test_text(const char *dir)
 		return;
 	sec = strstr(out, "\nWho held lo's mmap_lock\n");
 	if (CHECK(sec)) {
-		/* the conclusion first, the blame after the verdict tables and their legend */
+		/* the conclusion first, naming who held the lock; the blame after the verdict tables and their legend */
 		CHECK(!strncmp(out, "Conclusion:", 11));
+		CHECK(in_conclusion(out, "base: who held lo's mmap_lock (2 traced runs): 80.0% of hi's 1.50 s of "
+				    "waits of 5 ms or more explained; most (63.3%) behind lo read page fault, "
+				    "sleeping in balance_dirty_pages"));
 		CHECK(before(out, "\nstatus: ", sec) && before(out, "Latency from each probe sample", sec));
 		check_columns(sec + 1, 80, "text");
 		CHECK(strstr(sec, "2 of 3 runs traced and attributed; 80.0% of hi's 1.50s of waits of 5.00ms"));
