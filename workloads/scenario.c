@@ -101,7 +101,7 @@ static const struct scenario_key scenario_keys[] = {
 	{ "writers", KEY_UINT, OFF(writers), 1, 64, "1", NULL, "writer threads in lo" },
 	{ "writer-interval", KEY_DURATION, OFF(writer_interval_ns), 100 * USEC, 10 * SEC, "5ms", NULL,
 	  "period of each writer" },
-	{ "probes", KEY_STRING, OFF(probes), 0, 0, "maps,cmdline,smaps_rollup,ps,status,mmap,io", NULL,
+	{ "probes", KEY_STRING, OFF(probes), 0, 0, "maps,cmdline,ps,status,mmap,io", NULL,
 	  "comma-separated hi probes, each NAME[:INTERVAL[:THREADS]] (e.g. maps:2ms:4,status,io:20ms; "
 	  "the names below); each of a probe's "
 	  "THREADS runs its own schedule every INTERVAL (default probe-interval), thread j of n offset by "

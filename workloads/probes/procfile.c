@@ -105,7 +105,13 @@ const struct probe_ops probe_maps = {
 const struct probe_ops probe_smaps_rollup = {
 	.name = "smaps_rollup",
 	.op = "read /proc/<lo>/smaps_rollup",
-	.lock = { "lo", "mmap_read_lock of lo's mm, walks every VMA" },
+	/*
+	 * Not a default probe: walking every page table of lo's large mapping
+	 * under the lock makes each read slow by itself (a p50 of 55 ms under
+	 * TCG against status's 3 ms), so its index is high without a stall, and
+	 * as a long reader it delays lo's writer and with it the other probes.
+	 */
+	.lock = { "lo", "mmap_read_lock of lo's mm, walks every page table of every VMA" },
 	.setup = setup_smaps_rollup,
 	.sample = proc_sample,
 	.teardown = proc_teardown,
