@@ -640,7 +640,7 @@ static bool noise_frame(const char *f)
 {
 	static const char *const prefix[] = {
 		"trace_event_raw_event_", "__traceiter_", "__mmap_lock_do_trace_", "__mmap_lock_trace_",
-		"trace_", "perf_trace_", "__trace_", "event_triggers_", "ftrace_",
+		"trace_", "perf_trace_", "__trace_", "__do_trace_", "event_triggers_", "ftrace_",
 	};
 	static const char *const exact[] = {
 		"__schedule", "schedule", "schedule_timeout", "io_schedule", "io_schedule_timeout",
