@@ -2,6 +2,7 @@
 #include "harness/result.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -122,8 +123,14 @@ int hist_from_json(const json_t *rec, struct hist *h)
 		h->min_ns = json_integer_value(v);
 	if ((v = json_object_get(rec, "max_ns")) && json_is_integer(v))
 		h->max_ns = json_integer_value(v);
-	if ((v = json_object_get(rec, "mean_ns")) && json_is_number(v))
-		h->sum_ns = (uint64_t)(json_number_value(v) * (double)h->count);
+	if ((v = json_object_get(rec, "mean_ns")) && json_is_number(v)) {
+		double sum = json_number_value(v) * (double)h->count;
+
+		/* a mean no count of samples can have is no histogram (and no cast of it is defined) */
+		if (!(sum >= 0 && sum < 0x1p64))
+			return -EINVAL;
+		h->sum_ns = (uint64_t)sum;
+	}
 	if ((v = json_object_get(rec, "count")) && json_integer_value(v) != (json_int_t)h->count)
 		return -EINVAL;
 	return 0;
@@ -274,6 +281,38 @@ static double onum(struct dec *d, const json_t *o, const char *where, const char
 	return json_number_value(v);
 }
 
+/*
+ * A count or a size: a number >= 0 below 2^64, or def when absent.  (A
+ * larger one is an error: converting it to an integer is undefined.)
+ */
+static uint64_t ou64(struct dec *d, const json_t *o, const char *where, const char *key, uint64_t def)
+{
+	double v = onum(d, o, where, key, -1);
+
+	if (v < 0)
+		return def;
+	if (v >= 0x1p64) {
+		wrong(d, where, key, json_object_get(o, key), "a number below 2^64");
+		return def;
+	}
+	return (uint64_t)v;
+}
+
+/* A small whole number (CPUs, a thread, a repetition): 0 to INT_MAX, or def when absent. */
+_Static_assert(INT_MAX == 2147483647, "oint()'s message");
+static int oint(struct dec *d, const json_t *o, const char *where, const char *key, int def)
+{
+	double v = onum(d, o, where, key, -1);
+
+	if (v < 0)
+		return def;
+	if (v > INT_MAX) {
+		wrong(d, where, key, json_object_get(o, key), "a number up to 2147483647");
+		return def;
+	}
+	return (int)v;
+}
+
 static bool obool(struct dec *d, const json_t *o, const char *where, const char *key)
 {
 	return json_is_true(opt(d, o, where, key, JSON_TRUE, "true or false"));
@@ -286,7 +325,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 
 	memset(rec, 0, sizeof(*rec));
 	rec->present = true;
-	rec->count = (uint64_t)onum(d, o, where, "count", 0);
+	rec->count = ou64(d, o, where, "count", 0);
 	rec->has_extremes = rec->count && json_is_number(json_object_get(o, "max_ns"));
 	rec->min_ns = onum(d, o, where, "min_ns", 0);
 	rec->max_ns = onum(d, o, where, "max_ns", 0);
@@ -298,7 +337,7 @@ static void decode_record(struct dec *d, const json_t *o, const char *where, str
 		rec->pct[i].known = rec->pct[i].ns >= 0;
 		if (f) {
 			rec->pct[i].estimate_ns = onum(d, f, result_pcts[i].key, "estimate_ns", 0);
-			rec->pct[i].needed = (uint64_t)onum(d, f, result_pcts[i].key, "samples_needed", 0);
+			rec->pct[i].needed = ou64(d, f, result_pcts[i].key, "samples_needed", 0);
 		}
 	}
 	if (!b)
@@ -328,13 +367,13 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 	p->what = ostr(d, o, where, "what");
 	p->lock_of = ostr(d, o, where, "mmap_lock_of");
 	p->control = obool(d, o, where, "control");
-	p->interval_ns = (uint64_t)onum(d, o, where, "interval_ns", 0);
-	p->threads = (unsigned int)onum(d, o, where, "threads", 1);
-	p->errors = (uint64_t)onum(d, o, where, "errors", 0);
-	p->late = (uint64_t)onum(d, o, where, "late_samples", 0);
+	p->interval_ns = ou64(d, o, where, "interval_ns", 0);
+	p->threads = (unsigned int)oint(d, o, where, "threads", 1);
+	p->errors = ou64(d, o, where, "errors", 0);
+	p->late = ou64(d, o, where, "late_samples", 0);
 	p->first_error = ostr(d, o, where, "first_error");
 	if ((cen = oobj(d, o, where, "censored"))) {
-		p->censored = (uint64_t)onum(d, cen, "censored", "count", 0);
+		p->censored = ou64(d, cen, "censored", "count", 0);
 		p->censored_min_ns = onum(d, cen, "censored", "min_ns", 0);
 	}
 	if ((c = oobj(d, o, where, "corrected")))
@@ -353,7 +392,7 @@ static void decode_probe(struct dec *d, const char *name, const json_t *o, struc
 				.t_s = onum(d, e, "slowest[]", "t_s", 0),
 				.corrected_ns = onum(d, e, "slowest[]", "corrected_ns", 0),
 				.service_ns = onum(d, e, "slowest[]", "service_ns", 0),
-				.thread = (int)onum(d, e, "slowest[]", "thread", 0),
+				.thread = oint(d, e, "slowest[]", "thread", 0),
 			};
 		}
 	}
@@ -421,18 +460,18 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	vm->accelerator_reason = ostr(d, o, "vm", "accelerator_reason");
 	vm->could_not_test = ostr(d, o, "vm", "could_not_test");
 	vm->baseline = ostr(d, o, "vm", "baseline");
-	vm->guest_cpus = (int)onum(d, o, "vm", "guest_cpus", 0);
-	vm->guest_memory_bytes = (uint64_t)onum(d, o, "vm", "guest_memory_bytes", 0);
-	vm->repetition = (int)onum(d, o, "vm", "repetition", 0);
-	vm->repetitions = (int)onum(d, o, "vm", "repetitions", 0);
-	vm->variant_index = (int)onum(d, o, "vm", "variant_index", -1);
+	vm->guest_cpus = oint(d, o, "vm", "guest_cpus", 0);
+	vm->guest_memory_bytes = ou64(d, o, "vm", "guest_memory_bytes", 0);
+	vm->repetition = oint(d, o, "vm", "repetition", 0);
+	vm->repetitions = oint(d, o, "vm", "repetitions", 0);
+	vm->variant_index = oint(d, o, "vm", "variant_index", -1);
 	vm->kernel_features = (json_t *)oobj(d, o, "vm", "kernel_features");
 	vm->timings = (json_t *)(t = oobj(d, o, "vm", "timings"));
 	vm->overhead_s = t ? onum(d, t, "vm.timings", "overhead_s", -1) : -1;
 	if (h) {
 		vm->host_name = ostr(d, h, "vm.host", "hostname");
-		vm->host_cpus = (int)onum(d, h, "vm.host", "cpus", 0);
-		vm->host_memory_bytes = (uint64_t)onum(d, h, "vm.host", "memory_bytes", 0);
+		vm->host_cpus = oint(d, h, "vm.host", "cpus", 0);
+		vm->host_memory_bytes = ou64(d, h, "vm.host", "memory_bytes", 0);
 	}
 }
 
@@ -465,8 +504,8 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 	r->end_time = ostr(d, root, "", "end_time");
 	if ((m = oobj(d, root, "", "machine"))) {
 		r->machine_host = ostr(d, m, "machine", "hostname");
-		r->machine_cpus = (int)onum(d, m, "machine", "cpus", 0);
-		r->machine_memory_bytes = (uint64_t)onum(d, m, "machine", "memory_bytes", 0);
+		r->machine_cpus = oint(d, m, "machine", "cpus", 0);
+		r->machine_memory_bytes = ou64(d, m, "machine", "memory_bytes", 0);
 	}
 	if ((k = oobj(d, root, "", "kernel")))
 		r->kernel_release = ostr(d, k, "kernel", "release");
@@ -474,7 +513,7 @@ static void decode_envelope(struct dec *d, const json_t *root, struct run_result
 	r->scenario = (json_t *)oobj(d, root, "", "scenario");
 	/* "name" since the scenario library, "scenario" before it */
 	r->scenario_name = ostr(d, r->scenario, "scenario", "name") ?: ostr(d, r->scenario, "scenario", "scenario");
-	r->duration_ns = (uint64_t)onum(d, r->scenario, "scenario", "duration_ns", 0);
+	r->duration_ns = ou64(d, r->scenario, "scenario", "duration_ns", 0);
 	if ((t = oobj(d, root, "", "throttle"))) {
 		r->throttle.present = true;
 		r->throttle.requested = ostr(d, t, "throttle", "requested");
@@ -513,15 +552,15 @@ static void decode_measured(struct dec *d, const json_t *root, struct run_result
 			compute_index(r, &r->probes[i]);
 	if ((lo = oobj(d, root, "", "lo"))) {
 		r->lo.present = true;
-		r->lo.touches = (uint64_t)onum(d, lo, "lo", "touches", 0);
-		r->lo.writer_ops = (uint64_t)onum(d, lo, "lo", "writer_ops", 0);
+		r->lo.touches = ou64(d, lo, "lo", "touches", 0);
+		r->lo.writer_ops = ou64(d, lo, "lo", "writer_ops", 0);
 	}
 	if ((cg = oobj(d, root, "", "cgroups")) && (cg = oobj(d, cg, "cgroups", "lo"))) {
 		const json_t *ms = oobj(d, cg, "cgroups.lo", "memory_stat"), *io = oobj(d, cg, "cgroups.lo", "io_stat");
 
 		r->cg_lo.present = true;
-		r->cg_lo.pgmajfault = ms ? (uint64_t)onum(d, ms, "memory_stat", "pgmajfault", 0) : 0;
-		r->cg_lo.rios = io ? (uint64_t)onum(d, io, "io_stat", "rios", 0) : 0;
+		r->cg_lo.pgmajfault = ms ? ou64(d, ms, "memory_stat", "pgmajfault", 0) : 0;
+		r->cg_lo.rios = io ? ou64(d, io, "io_stat", "rios", 0) : 0;
 	}
 	if ((f = oobj(d, root, "", "fio"))) {
 		const json_t *x;

@@ -102,6 +102,14 @@ static void test_hist_record_roundtrip(void)
 	CHECK(!memcmp(h.buckets, back.buckets, sizeof(h.buckets)));
 	for (i = 0; i < result_nr_pcts; i++)
 		CHECK_U64(hist_percentile(&h, result_pcts[i].p), hist_percentile(&back, result_pcts[i].p));
+	/* found by tests/fuzz (fuzz_result): a mean no sample count can have made an undefined cast */
+	{
+		json_t *bad = json_deep_copy(rec);
+
+		json_object_set_new(bad, "mean_ns", json_real(1e300));
+		CHECK_INT(-EINVAL, hist_from_json(bad, &back));
+		json_decref(bad);
+	}
 	json_decref(rec);
 	TEST_CONTEXT_CLEAR();
 }
@@ -466,6 +474,11 @@ static void test_decode_shapes(void)
 		{ "vm", "repetition", "\"3\"", "vm.repetition is a string, not a number" },
 		{ "vm", "host", "\"box\"", "vm.host is a string, not an object" },
 		{ "lo", "touches", "-1", "lo.touches is an integer, not a number >= 0" },
+		/* found by tests/fuzz (fuzz_result): converting these to integers was undefined */
+		{ "machine", "memory_bytes", "1.07371e+305", "machine.memory_bytes is a number, not a number below 2^64" },
+		{ "lo", "touches", "18446744073709551616.0", "lo.touches is a number, not a number below 2^64" },
+		{ "vm", "guest_cpus", "1e10", "vm.guest_cpus is a number, not a number up to 2147483647" },
+		{ "vm", "variant_index", "2147483648.0", "vm.variant_index is a number, not a number up to" },
 	};
 	struct run_result res;
 	char err[512];
