@@ -7,9 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "harness/result.h"
 #include "harness/util.h"
 
-static const char *const pressure_names[] = { "cpu", "memory", "io" };
+/* The PSI files, in the order of enum result_psi. */
+static const char *const pressure_names[RESULT_NR_PSI] = { "cpu", "memory", "io" };
+_Static_assert(ARRAY_SIZE(((struct cg_sample *)0)->pressure) == RESULT_NR_PSI, "one sample per PSI file");
 
 static char *grab(const char *dir, const char *file)
 {
@@ -63,22 +66,31 @@ static bool kv_get(const char *text, const char *key, int64_t *v)
 	return false;
 }
 
-static json_t *memory_stat_delta(const char *a, const char *b)
+/* Every key of b that a has too: end minus start (a gauge such as "file" shows its change). */
+static void memory_stat_delta(const char *a, const char *b, struct result_cgroup *out)
 {
-	json_t *o = json_object();
+	struct result_counter *c = NULL;
+	size_t n = 0, cap = 0;
 	const char *p = b;
 
 	while (p && *p) {
 		char key[128];
 		int64_t vb, va;
 
-		if (sscanf(p, "%127s %" SCNd64, key, &vb) == 2 && kv_get(a, key, &va))
-			json_object_set_new(o, key, json_integer(vb - va));
+		if (sscanf(p, "%127s %" SCNd64, key, &vb) == 2 && kv_get(a, key, &va)) {
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				c = xrealloc(c, cap * sizeof(*c));
+			}
+			c[n++] = (struct result_counter){ xstrdup(key), vb - va };
+		}
 		p = strchr(p, '\n');
 		if (p)
 			p++;
 	}
-	return o;
+	out->has_memory_stat = true;
+	out->memory_stat = c;
+	out->nr_memory_stat = n;
 }
 
 /* io.stat: "254:0 rbytes=1 wbytes=2 rios=3 wios=4 dbytes=0 dios=0" per device. */
@@ -111,22 +123,23 @@ static bool io_line(const char *text, const char *device, const char *key, int64
 	return false;
 }
 
-static json_t *io_stat_delta(const char *a, const char *b, const char *device)
+/* io.stat's own field names, in the result's order (enum result_io_stat). */
+static const char *const io_fields[RESULT_NR_IO_STAT] = { "rbytes", "wbytes", "rios", "wios", "dbytes", "dios" };
+
+static void io_stat_delta(const char *a, const char *b, const char *device, struct result_cgroup *out)
 {
-	static const char *const keys[] = { "rbytes", "wbytes", "rios", "wios", "dbytes", "dios" };
-	json_t *o = json_object();
 	size_t i;
 
-	for (i = 0; i < ARRAY_SIZE(keys); i++) {
+	out->has_io_stat = true;
+	for (i = 0; i < RESULT_NR_IO_STAT; i++) {
 		int64_t va = 0, vb = 0;
 
 		/* A device with no I/O yet has no line: count it as zero. */
-		if (!io_line(b, device, keys[i], &vb))
+		if (!io_line(b, device, io_fields[i], &vb))
 			continue;
-		io_line(a ? a : "", device, keys[i], &va);
-		json_object_set_new(o, keys[i], json_integer(vb - va));
+		io_line(a ? a : "", device, io_fields[i], &va);
+		out->io_stat[i] = (struct result_int){ .known = true, .v = vb - va };
 	}
-	return o;
 }
 
 /* "some avg10=0.00 avg60=0.00 avg300=0.00 total=12345" */
@@ -151,29 +164,41 @@ static bool pressure_total(const char *text, const char *kind, int64_t *v)
 	return false;
 }
 
-json_t *cg_sample_delta_json(const struct cg_sample *start, const struct cg_sample *end, const char *device)
+/* The "total=" of one line kind ("some", "full") at both ends: their difference. */
+static struct result_int pressure_delta(const char *a, const char *b, const char *kind)
 {
-	json_t *o = json_object(), *pr = json_object();
+	int64_t va, vb;
+
+	if (pressure_total(a, kind, &va) && pressure_total(b, kind, &vb))
+		return (struct result_int){ .known = true, .v = vb - va };
+	return (struct result_int){ 0 };
+}
+
+void cg_sample_delta(const struct cg_sample *start, const struct cg_sample *end, const char *device,
+		     struct result_cgroup *out)
+{
 	int i;
 
+	memset(out, 0, sizeof(*out));
 	if (start->memory_stat && end->memory_stat)
-		json_object_set_new(o, "memory_stat", memory_stat_delta(start->memory_stat, end->memory_stat));
+		memory_stat_delta(start->memory_stat, end->memory_stat, out);
 	if (end->io_stat && device)
-		json_object_set_new(o, "io_stat", io_stat_delta(start->io_stat, end->io_stat, device));
-	for (i = 0; i < 3; i++) {
-		json_t *p = json_object();
-		int64_t a, b;
-
-		if (!start->pressure[i] || !end->pressure[i]) {
-			json_decref(p);
+		io_stat_delta(start->io_stat, end->io_stat, device, out);
+	for (i = 0; i < RESULT_NR_PSI; i++) {
+		if (!start->pressure[i] || !end->pressure[i])
 			continue;
-		}
-		if (pressure_total(start->pressure[i], "some", &a) && pressure_total(end->pressure[i], "some", &b))
-			json_object_set_new(p, "some_total_us", json_integer(b - a));
-		if (pressure_total(start->pressure[i], "full", &a) && pressure_total(end->pressure[i], "full", &b))
-			json_object_set_new(p, "full_total_us", json_integer(b - a));
-		json_object_set_new(pr, pressure_names[i], p);
+		out->pressure[i].present = true;
+		out->pressure[i].some_total_us = pressure_delta(start->pressure[i], end->pressure[i], "some");
+		out->pressure[i].full_total_us = pressure_delta(start->pressure[i], end->pressure[i], "full");
 	}
-	json_object_set_new(o, "pressure", pr);
-	return o;
+}
+
+void cg_delta_free(struct result_cgroup *d)
+{
+	size_t i;
+
+	for (i = 0; i < d->nr_memory_stat; i++)
+		free((char *)d->memory_stat[i].name);
+	free((void *)d->memory_stat);
+	memset(d, 0, sizeof(*d));
 }

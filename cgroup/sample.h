@@ -3,7 +3,7 @@
 #ifndef MMSTALL_SAMPLE_H
 #define MMSTALL_SAMPLE_H
 
-#include <jansson.h>
+struct result_cgroup;
 
 struct cg_sample {
 	char *memory_stat;
@@ -14,10 +14,15 @@ struct cg_sample {
 /* Read whatever of the files exist (a missing one stays NULL). */
 void cg_sample_take(const char *group_path, struct cg_sample *s);
 /*
- * {"memory_stat": {key: end-start}, "io_stat": {rbytes.. for device},
- *  "pressure": {"cpu": {"some_total_us": d, "full_total_us": d}, ...}}
+ * What changed from start to end, for the result (harness/result.h): every
+ * memory.stat counter, the io.stat counters of device (may be NULL: none),
+ * the "some" and "full" totals of each pressure file.  What a sample lacks
+ * is left out.  path and memory_max are the caller's.  Free with
+ * cg_delta_free().
  */
-json_t *cg_sample_delta_json(const struct cg_sample *start, const struct cg_sample *end, const char *device);
+void cg_sample_delta(const struct cg_sample *start, const struct cg_sample *end, const char *device,
+		     struct result_cgroup *out);
+void cg_delta_free(struct result_cgroup *d);
 void cg_sample_free(struct cg_sample *s);
 
 #endif

@@ -29,7 +29,6 @@
 #include "harness/util.h"
 #include "harness/proc.h"
 #include "harness/progress.h"
-#include "harness/vm/initramfs.h"
 #include "harness/vm/session.h"
 #include "workloads/scenario.h"
 
@@ -161,7 +160,7 @@ struct progress {
 	bool tty, stop, running;
 	/* the run under way */
 	char what[160];		/* "6.12 rep 2/5 (run 4 of 10)" */
-	char console[PATH_MAX + 96];
+	const struct vm_opts *vo;	/* says when the guest's run began */
 	uint64_t run_start_ns, mark_ns;	/* mark_ns: when the guest's run began, 0: not yet */
 	const char *phase;
 	/* the whole compare */
@@ -182,25 +181,13 @@ static void fmt_secs(char *buf, size_t len, uint64_t ns)
 		snprintf(buf, len, "%llus", (unsigned long long)s);
 }
 
-static bool console_has_mark(const char *path)
-{
-	char *text = NULL;
-	bool yes;
-
-	if (read_file(path, &text, NULL))
-		return false;
-	yes = strstr(text, GUEST_MARK_RUN) != NULL;
-	free(text);
-	return yes;
-}
-
 /* The phase of the run under way (lock held). */
 static const char *phase_of(struct progress *pg, uint64_t now)
 {
 	uint64_t since;
 
-	if (!pg->mark_ns && console_has_mark(pg->console))
-		pg->mark_ns = now;
+	if (!pg->mark_ns)
+		pg->mark_ns = vm_session_run_started_ns(pg->vo);
 	if (!pg->mark_ns)
 		return "boot";
 	since = now - pg->mark_ns;
@@ -255,11 +242,11 @@ static void *progress_thread(void *arg)
 	}
 }
 
-static void progress_begin(struct progress *pg, const char *results, const char *stem, const char *what)
+static void progress_begin(struct progress *pg, const struct vm_opts *vo, const char *what)
 {
 	pthread_mutex_lock(&pg->lock);
 	snprintf(pg->what, sizeof(pg->what), "%s", what);
-	snprintf(pg->console, sizeof(pg->console), "%s/%s.console.log", results, stem);
+	pg->vo = vo;
 	pg->run_start_ns = now_ns();
 	pg->mark_ns = 0;
 	pg->phase = NULL;
@@ -434,10 +421,11 @@ static int run_all(struct vm_opts *vo, const struct compare_opts *o, const enum 
 			snprintf(what, sizeof(what), "%s rep %u/%u%s (run %u of %s%u)", vm_session_label(vo, i), k,
 				 o->reps, o->rule.seq_max ? " at most" : "", n, o->rule.seq_max ? "at most " : "",
 				 pg->todo);
-			progress_begin(pg, vm_session_results(vo), stem, what);
+			progress_begin(pg, vo, what);
 			ret = vm_session_run(vo, i, &ri);
 			progress_end(pg);
-			if (ret > 0)
+			/* < 0 but not -EINTR: its result could not be written; stop */
+			if (ret > 0 || (ret < 0 && ret != -EINTR))
 				(*failed)++;
 		}
 	}

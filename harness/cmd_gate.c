@@ -55,9 +55,10 @@ static void usage(FILE *f)
 		"\n"
 		"Exit status: 0 pass (no change, improved, inconclusive; one variant: no\n"
 		"inversion), 1 a variant regressed (one variant: the inversion reproduced),\n"
-		"2 bad input, 125 could not test (every run of a variant failed: boot failure\n"
-		"or missing kernel feature; 'git bisect run' skips it), or inconclusive with\n"
-		"--require-decision.\n");
+		"2 bad input (an unknown probe, statistic or baseline, runs of different\n"
+		"experiments), 125 could not test (every run of a variant or of the baseline\n"
+		"failed: boot failure or missing kernel feature; 'git bisect run' skips it),\n"
+		"or inconclusive with --require-decision.\n");
 }
 
 struct gate_opts {
@@ -150,6 +151,10 @@ static const char *verdict_words(const struct summary *s, const struct cell *c, 
 			 c->significant ? "; a smaller difference is significant" : "");
 		return buf;
 	case VERDICT_INCONCLUSIVE:
+		if (c->n < KV_MIN_RUNS || b->n < KV_MIN_RUNS) {
+			snprintf(buf, sizeof(buf), "inconclusive (fewer than %d runs a side show nothing)", KV_MIN_RUNS);
+			return buf;
+		}
 		snprintf(buf, sizeof(buf), "inconclusive (neither a change of %g%% nor its absence is shown%s)",
 			 s->rule.cmp.max_regression * 100,
 			 c->censored || b->censored ? ", or a side's values are lower bounds (censored stalls)" : "");
@@ -169,6 +174,18 @@ static int judge(const struct summary *s, size_t v, size_t p, bool require)
 	const char *probe = s->probes[p].name, *stat = result_stats[s->rule.stat].name;
 	char vv[32], bv[32];
 
+	/*
+	 * No stall index where the latency is there: the control itself had too
+	 * few samples or was blocked past the window in both places -- the whole
+	 * guest stalled.  Judge on the latency then, and say so.
+	 */
+	if (!c->cmp && basis == BASIS_INDEX && abs->cmp) {
+		printf("gate: %s %s: %s: no stall index in enough runs (the control probe stalled too, or had too "
+		       "few samples): judged on the latency alone\n", probe, stat, var);
+		basis = BASIS_ABSOLUTE;
+		c = abs;
+		b = summary_cell(s, BASIS_ABSOLUTE, s->baseline, p, s->rule.stat);
+	}
 	if (!c->cmp) {
 		if (!s->ok[v])
 			printf("gate: %s %s: %s: could not test: 0 of %zu runs succeeded (first failure: %s)\n", probe,
@@ -189,8 +206,8 @@ static int judge(const struct summary *s, size_t v, size_t p, bool require)
 	if (basis == BASIS_INDEX && abs->cmp)
 		printf("; latency alone %.2fx (%s)", abs->ratio.est, stats_verdict_name(abs->verdict));
 	printf("\n");
-	if (summary_min_p(c->n, b->n) >= c->level)
-		msg_warn("with %zu and %zu runs no p-value can be below %g: this gate cannot fail; use --reps 5 or "
+	if (!stats_rejects(summary_min_p(c->n, b->n), c->level))
+		msg_warn("with %zu and %zu runs no p-value can reach %g: this gate cannot fail; use --reps 5 or "
 			 "more", c->n, b->n, c->level);
 	if (c->verdict == VERDICT_REGRESSED)
 		return EXIT_FAIL;
@@ -203,22 +220,23 @@ static int judge(const struct summary *s, size_t v, size_t p, bool require)
 static int judge_kernel(const struct summary *s, size_t p, bool require)
 {
 	const struct kcell *k = summary_kcell(s, 0, p);
-	char med[32], ci[80];
+	char ci[200];
 
 	if (k->verdict == KV_UNTESTABLE) {
 		printf("gate: %s: %s: could not test (%zu of %zu runs ok): %s\n", s->probes[p].name, s->rs->variants[0],
 		       s->ok[0], s->runs[0], first_error(s, 0));
 		return EXIT_UNTESTABLE;
 	}
-	report_cell_median(med, sizeof(med), BASIS_INDEX, k->index);
-	report_cell_ci(ci, sizeof(ci), BASIS_INDEX, k->index);
-	printf("gate: %s %s stall index of %s: %s [95%% CI %s] over %zu runs against the threshold %gx: %s\n",
-	       s->probes[p].name, result_stats[s->rule.stat].name, s->rs->variants[0], med, ci[0] ? ci : "none",
-	       k->index->n, s->rule.inversion_threshold,
-	       k->verdict == KV_REPRODUCED ? "inversion REPRODUCED"
+	report_kcell(ci, sizeof(ci), k);
+	printf("gate: %s %s stall index of %s: %s against the threshold %gx: %s\n", s->probes[p].name,
+	       result_stats[s->rule.stat].name, s->rs->variants[0], ci, s->rule.inversion_threshold,
+	       !k->applies		  ? "not judged (no mmap_lock wait on this kernel)"
+	       : k->verdict == KV_REPRODUCED ? "inversion REPRODUCED"
 	       : k->verdict == KV_NONE	   ? "no inversion"
-	       : k->index->n < KV_MIN_RUNS ? "inconclusive (too few runs for an interval: use --reps 3 or more)"
-					   : "inconclusive (the interval straddles the threshold)");
+	       : !k->has_ci		   ? "inconclusive (too few runs for an interval: use --reps 3 or more)"
+					   : "inconclusive (the interval straddles the threshold, or bounds forbid a side)");
+	if (!k->applies)
+		return EXIT_OK;
 	if (k->verdict == KV_REPRODUCED)
 		return EXIT_FAIL;
 	return k->verdict == KV_INCONCLUSIVE && require ? EXIT_UNTESTABLE : EXIT_OK;
@@ -269,11 +287,15 @@ static int gate(const struct summary *s, const struct gate_opts *o)
 			code = worse(code, judge_kernel(s, p, o->require_decision));
 			continue;
 		}
-		if (!summary_verdict_cell(s, s->baseline, p)->n) {
-			msg_err("baseline '%s' has no %s %s value in %zu runs (%zu succeeded): nothing to compare with",
-				s->rs->variants[s->baseline], s->probes[p].name, result_stats[s->rule.stat].name,
-				s->runs[s->baseline], s->ok[s->baseline]);
-			return EXIT_USAGE;
+		/* the baseline's runs failed, or have no value: that is the data, not a usage error */
+		if (!summary_verdict_cell(s, s->baseline, p)->n &&
+		    !summary_cell(s, BASIS_ABSOLUTE, s->baseline, p, s->rule.stat)->n) {
+			printf("gate: %s %s: could not test: baseline '%s' has no value in %zu runs (%zu succeeded%s%s)\n",
+			       s->probes[p].name, result_stats[s->rule.stat].name, s->rs->variants[s->baseline],
+			       s->runs[s->baseline], s->ok[s->baseline], s->ok[s->baseline] ? "" : "; first failure: ",
+			       s->ok[s->baseline] ? "" : first_error(s, s->baseline));
+			code = worse(code, EXIT_UNTESTABLE);
+			continue;
 		}
 		for (v = 0; v < s->rs->nr_variants; v++)
 			if ((int)v != s->baseline)

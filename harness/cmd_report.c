@@ -131,6 +131,52 @@ static int write_output(const struct report_opts *o, const struct summary *s)
 	return ret;
 }
 
+/* Each PATH its own experiment (one summary each), rendered side by side. */
+static int report_each(const struct report_opts *o, char *const *paths, size_t n)
+{
+	struct summary *s = xcalloc(n, sizeof(*s));
+	struct runset *rs = xcalloc(n, sizeof(*rs));
+	char *buf = NULL;
+	size_t i, j, len = 0;
+	int code = EXIT_OK, ret;
+	FILE *m;
+
+	for (i = 0; i < n; i++) {
+		if (summary_open(&s[i], &rs[i], &paths[i], 1, o->baseline, &o->rule, &o->given)) {
+			code = EXIT_USAGE;
+			break;
+		}
+		for (j = 0; j < rs[i].nr_runs; j++)
+			if (!rs[i].runs[j].ok)
+				code = EXIT_FAIL;
+	}
+	if (code != EXIT_USAGE) {
+		const struct summary **ps = xcalloc(n, sizeof(*ps));
+
+		for (j = 0; j < n; j++)
+			ps[j] = &s[j];
+		m = open_memstream(&buf, &len);
+		ret = m ? o->format->render_many(m, ps, n) : -ENOMEM;
+		if (m && fclose(m))
+			ret = ret ?: -EIO;
+		if (!ret && o->output)
+			ret = write_file_atomic(o->output, buf, len);
+		else if (!ret && (fwrite(buf, 1, len, stdout) != len || fflush(stdout)))
+			ret = -EIO;
+		if (ret) {
+			msg_err("cannot write the report to %s: %s", o->output ?: "standard output", strerror(-ret));
+			code = EXIT_USAGE;
+		}
+		free(ps);
+		free(buf);
+	}
+	for (j = 0; j < i && j < n; j++)
+		summary_close(&s[j], &rs[j]);
+	free(s);
+	free(rs);
+	return code;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o = { .format = &report_text };
@@ -143,6 +189,8 @@ int cmd_report(int argc, char **argv)
 	ret = parse(argc, argv, &o);
 	if (ret)
 		return ret > 0 ? EXIT_OK : EXIT_USAGE;
+	if (o.format->render_many)
+		return report_each(&o, argv + optind, (size_t)(argc - optind));
 	if (summary_open(&s, &rs, argv + optind, argc - optind, o.baseline, &o.rule, &o.given))
 		return EXIT_USAGE;
 	for (i = 0; i < rs.nr_runs; i++)

@@ -16,8 +16,8 @@
 #include <unistd.h>
 
 #include "harness/cmds.h"
-#include "harness/kconfig.h"
-#include "harness/kfeatures.h"
+#include "harness/kernel/kconfig.h"
+#include "harness/kernel/features.h"
 #include "harness/proc.h"
 #include "harness/report.h"
 #include "harness/result.h"
@@ -178,18 +178,20 @@ static int prepare_output(struct run_opts *o)
 	return 0;
 }
 
-/* "always [madvise] never" -> "madvise" */
-static json_t *thp_mode(void)
+/* "always [madvise] never" -> "madvise" into buf; NULL without THP. */
+static const char *thp_mode(char *buf, size_t len)
 {
 	char *s, *b, *e;
-	json_t *v = json_null();
+	const char *v = NULL;
 
 	if (read_file("/sys/kernel/mm/transparent_hugepage/enabled", &s, NULL))
-		return v;
+		return NULL;
 	b = strchr(s, '[');
 	e = b ? strchr(b, ']') : NULL;
-	if (b && e)
-		v = json_stringn(b + 1, e - b - 1);
+	if (b && e) {
+		snprintf(buf, len, "%.*s", (int)(e - b - 1), b + 1);
+		v = buf;
+	}
 	free(s);
 	return v;
 }
@@ -212,27 +214,44 @@ static struct kconfig *load_config(const struct run_opts *o, char *src, size_t l
 	return ret ? NULL : kc;
 }
 
-static json_t *kernel_json(const struct utsname *u, const struct kconfig *kc, const char *src)
+/* The measured kernel: uname, THP mode and the options its config sets (kc NULL: none found). */
+static void record_kernel(json_t *root, const struct utsname *u, const struct kconfig *kc, const char *src)
 {
-	json_t *k = json_object();
+	size_t n = 0, i;
+	const char *const *names = kconfig_relevant_options(&n);
+	struct result_kconfig_opt *opts = xcalloc(n + 1, sizeof(*opts));
+	char thp[32];
+	struct result_kernel k = {
+		.release = u->release,
+		.version = u->version,
+		.machine = u->machine,
+		.transparent_hugepage = thp_mode(thp, sizeof(thp)),
+		.config_source = kc ? src : NULL,
+		.config = opts,
+		.nr_config = kc ? n : 0,
+	};
 
-	json_object_set_new(k, "release", json_string(u->release));
-	json_object_set_new(k, "version", json_string(u->version));
-	json_object_set_new(k, "machine", json_string(u->machine));
-	json_object_set_new(k, "transparent_hugepage", thp_mode());
-	json_object_set_new(k, "config_source", kc ? json_string(src) : json_null());
-	json_object_set_new(k, "config", kc ? kconfig_relevant_json(kc) : json_null());
-	return k;
+	for (i = 0; kc && i < n; i++) {
+		const char *v = kconfig_get(kc, names[i]);
+
+		/* kconfig_get()'s buffer is reused: a copy each */
+		opts[i] = (struct result_kconfig_opt){ names[i], v ? xstrdup(v) : NULL };
+	}
+	result_set_kernel(root, &k);
+	for (i = 0; i < n; i++)
+		free((char *)opts[i].value);
+	free(opts);
 }
 
-static json_t *machine_json(void)
+static void record_machine(json_t *root)
 {
 	char host[256] = "";
 	long pages = sysconf(_SC_PHYS_PAGES), psz = sysconf(_SC_PAGESIZE);
+	struct result_machine m = { .hostname = host, .cpus = (int)sysconf(_SC_NPROCESSORS_ONLN),
+				    .memory_bytes = (uint64_t)pages * (uint64_t)psz };
 
 	gethostname(host, sizeof(host) - 1);
-	return json_pack("{s:s,s:i,s:I}", "hostname", host, "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN),
-			 "memory_bytes", (json_int_t)pages * psz);
+	result_set_machine(root, &m);
 }
 
 int cmd_run(int argc, char **argv)
@@ -260,10 +279,9 @@ int cmd_run(int argc, char **argv)
 	/* the probes' lock descriptions follow the kernel: /proc/pid/maps since 6.17 */
 	d.kernel.per_vma_maps = kfeatures_has(kc, u.release, "per-vma-maps");
 	root = result_envelope();
-	json_object_set_new(root, "label", json_string(o.label));
-	json_object_set_new(root, "mode", json_string("live"));
-	json_object_set_new(root, "machine", machine_json());
-	json_object_set_new(root, "kernel", kernel_json(&u, kc, src));
+	result_set_label(root, o.label, "live");
+	record_machine(root);
+	record_kernel(root, &u, kc, src);
 	kconfig_free(kc);
 
 	d.data_dir = o.data_dir;

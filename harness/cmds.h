@@ -30,8 +30,5 @@ void commands_print_man_synopsis(FILE *f);
 void commands_print_readme(FILE *f);
 void commands_print_help(FILE *f);
 
-/* The command line as the user typed it, saved before getopt permutes argv. */
-extern int mm_orig_argc;
-extern char **mm_orig_argv;
 
 #endif

@@ -10,8 +10,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -164,13 +166,6 @@ int proc_spawn(const struct proc_child *c, pid_t *pid_out)
 	return 0;
 }
 
-static void nap(uint64_t ns)
-{
-	struct timespec ts = { .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
-
-	nanosleep(&ts, NULL);
-}
-
 static int exit_code(int status)
 {
 	if (WIFEXITED(status))
@@ -178,16 +173,54 @@ static int exit_code(int status)
 	return 128 + WTERMSIG(status);
 }
 
-int proc_wait(pid_t pid, uint64_t deadline_ns, void (*tick)(void *), void *arg)
+/* A pidfd becomes readable when the child exits: no polling for short children. */
+static int pidfd_of(pid_t pid)
 {
-	uint64_t term_at = 0, pause = NSEC_PER_MSEC;
-	bool timed_out = false;
-	int status, ret;
+#ifdef SYS_pidfd_open
+	return (int)syscall(SYS_pidfd_open, pid, 0);
+#else
+	(void)pid;
+	errno = ENOSYS;
+	return -1;
+#endif
+}
+
+/*
+ * Sleep until the child may have exited, w->fd is readable, a signal
+ * came, or ns passed.  *fd_hup is set when w->fd hung up (the writer
+ * closed it): it is not watched any more.
+ */
+static void pause_for(int pidfd, int fd, uint64_t ns, bool *fd_hup)
+{
+	struct pollfd p[2];
+	nfds_t n = 0;
+	int ret;
+
+	if (pidfd >= 0)
+		p[n++] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
+	if (fd >= 0)
+		p[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	if (!n) {
+		struct timespec ts = { .tv_sec = ns / NSEC_PER_SEC, .tv_nsec = ns % NSEC_PER_SEC };
+
+		nanosleep(&ts, NULL);
+		return;
+	}
+	ret = poll(p, n, (int)((ns + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
+	if (ret > 0 && fd >= 0 && (p[n - 1].revents & (POLLHUP | POLLERR)) && !(p[n - 1].revents & POLLIN))
+		*fd_hup = true;
+}
+
+int proc_watch(pid_t pid, struct proc_watch *w)
+{
+	uint64_t term_at = 0, pause = NSEC_PER_MSEC, now, wait;
+	int pidfd = pidfd_of(pid), fd = w->fd, status, ret;
+	bool timed_out = false, hup = false;
 
 	for (;;) {
 		pid_t r = waitpid(pid, &status, WNOHANG);
-		uint64_t now = now_ns();
 
+		now = now_ns();
 		if (r == pid) {
 			ret = exit_code(status);
 			break;
@@ -196,25 +229,54 @@ int proc_wait(pid_t pid, uint64_t deadline_ns, void (*tick)(void *), void *arg)
 			ret = -errno;
 			break;
 		}
-		if (!term_at && (proc_stop_signal || (deadline_ns && now > deadline_ns))) {
+		if (!term_at && (proc_stop_signal || (w->deadline_ns && now > w->deadline_ns))) {
 			timed_out = !proc_stop_signal;
 			term_group(pid, SIGTERM);
 			term_at = now;
 		} else if (term_at && now - term_at > KILL_GRACE_NS) {
 			term_group(pid, SIGKILL);
 		}
-		if (tick)
-			tick(arg);
-		nap(pause);
+		if (w->tick)
+			w->tick(w);
+		if (hup)
+			fd = -1;
 		/* short children (cpio, dpkg) return fast; long ones are polled gently */
+		wait = pidfd >= 0 || fd >= 0 ? POLL_MAX_NS : pause;
+		if (!term_at && w->deadline_ns && w->deadline_ns > now && w->deadline_ns - now < wait)
+			wait = w->deadline_ns - now;
+		pause_for(pidfd, fd, wait, &hup);
 		pause = pause * 2 > POLL_MAX_NS ? POLL_MAX_NS : pause * 2;
 	}
+	if (pidfd >= 0)
+		close(pidfd);
+	if (w->tick)
+		w->tick(w);	/* what the child wrote last */
 	child_forget(pid);
 	if (proc_stop_signal)
 		return -EINTR;
 	if (timed_out)
 		return -ETIMEDOUT;
 	return ret;
+}
+
+struct tick_adapter {
+	void (*tick)(void *);
+	void *arg;
+};
+
+static void adapt_tick(struct proc_watch *w)
+{
+	struct tick_adapter *a = w->arg;
+
+	a->tick(a->arg);
+}
+
+int proc_wait(pid_t pid, uint64_t deadline_ns, void (*tick)(void *), void *arg)
+{
+	struct tick_adapter a = { tick, arg };
+	struct proc_watch w = { .deadline_ns = deadline_ns, .fd = -1, .tick = tick ? adapt_tick : NULL, .arg = &a };
+
+	return proc_watch(pid, &w);
 }
 
 int proc_run(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd)

@@ -15,6 +15,7 @@
 #define MMSTALL_PROC_H
 
 #include <signal.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -42,9 +43,24 @@ int proc_spawn(const struct proc_child *c, pid_t *pid_out);
  * killed), -ETIMEDOUT after deadline_ns (CLOCK_MONOTONIC, 0: none) or
  * -EINTR on a stop signal; in both error cases the child has been
  * terminated (SIGTERM, then SIGKILL after a grace period) and reaped.
- * tick, if set, is called about every 50 ms (e.g. to watch a console log).
+ * tick, if set, is called about every 50 ms (e.g. for a progress line).
  */
 int proc_wait(pid_t pid, uint64_t deadline_ns, void (*tick)(void *), void *arg);
+
+/*
+ * proc_wait() with more to do meanwhile: tick is called as soon as fd (a
+ * pipe from the child, -1: none) is readable, at least every 50 ms, and
+ * once more after the child exited; it may move deadline_ns (e.g. closer,
+ * once the child has done what was wanted).  The child's exit is noticed
+ * at once (a pidfd), not at the next poll.  Returns as proc_wait().
+ */
+struct proc_watch {
+	uint64_t deadline_ns;	/* CLOCK_MONOTONIC, 0: none */
+	int fd;
+	void (*tick)(struct proc_watch *w);
+	void *arg;
+};
+int proc_watch(pid_t pid, struct proc_watch *w);
 
 /* Spawn and wait; fds as in struct proc_child.  Exit status or -errno. */
 int proc_run(char *const argv[], const char *cwd, int in_fd, int out_fd, int err_fd);

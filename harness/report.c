@@ -7,7 +7,7 @@
 #include "harness/util.h"
 
 const struct report_format *const report_formats[] = {
-	&report_text, &report_runs, &report_mail, &report_json, &report_html,
+	&report_text, &report_runs, &report_kernels, &report_mail, &report_json, &report_html,
 };
 const size_t report_nr_formats = ARRAY_SIZE(report_formats);
 

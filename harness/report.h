@@ -18,9 +18,11 @@ struct report_format {
 	const char *name;	/* --format NAME */
 	const char *help;	/* one line for --help */
 	int (*render)(FILE *f, const struct summary *s);	/* 0 or -errno */
+	/* several experiments side by side, each its own summary (NULL: the PATHs are pooled) */
+	int (*render_many)(FILE *f, const struct summary *const *s, size_t n);
 };
 
-/* text, runs, mail, json, html: in that order. */
+/* text, runs, kernels, mail, json, html: in that order. */
 extern const struct report_format *const report_formats[];
 extern const size_t report_nr_formats;
 /* The format called name, or NULL. */
@@ -29,7 +31,7 @@ const struct report_format *report_format_find(const char *name);
 const char *report_format_list(const char *sep, const char *last_sep);
 
 /* The formats, as registered (report_<name>.c). */
-extern const struct report_format report_text, report_runs, report_mail, report_json, report_html;
+extern const struct report_format report_text, report_runs, report_kernels, report_mail, report_json, report_html;
 
 /*
  * One block per run: count, p50, p99, p99.9, max of the corrected latency

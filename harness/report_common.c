@@ -21,13 +21,19 @@ static void fmt_index(char *buf, size_t len, double x)
 
 void report_value(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound)
 {
+	report_bounded(buf, len, b, v, lower_bound, false);
+}
+
+void report_bounded(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound, bool upper_bound)
+{
 	char x[32];
 
 	if (b == BASIS_INDEX)
 		fmt_index(x, sizeof(x), v);
 	else
 		fmt_ns(x, sizeof(x), v);
-	snprintf(buf, len, "%s%s", lower_bound ? ">=" : "", x);
+	/* both at once: only "about" that much */
+	snprintf(buf, len, "%s%s", lower_bound && upper_bound ? "~" : lower_bound ? ">=" : upper_bound ? "<=" : "", x);
 }
 
 void report_cell_median(char *buf, size_t len, enum summary_basis b, const struct cell *c)
@@ -36,8 +42,28 @@ void report_cell_median(char *buf, size_t len, enum summary_basis b, const struc
 		snprintf(buf, len, "-");
 		return;
 	}
-	/* the median is a lower bound when the values at or above it include one */
-	report_value(buf, len, b, c->med.est, c->censored);
+	/* the median is a bound when the values include one */
+	report_bounded(buf, len, b, c->med.est, c->censored, c->capped);
+}
+
+void report_kcell(char *buf, size_t len, const struct kcell *k)
+{
+	char m[32], lo[32], hi[32];
+
+	if (!k->index->n) {
+		snprintf(buf, len, "no value");
+		return;
+	}
+	if (!k->has_ci) {
+		report_bounded(m, sizeof(m), BASIS_INDEX, k->index->med.est, k->index->censored, k->index->capped);
+		snprintf(buf, len, "%s from %zu run%s (no interval below %d runs)", m, k->index->n,
+			 k->index->n == 1 ? "" : "s", KV_MIN_RUNS);
+		return;
+	}
+	report_bounded(m, sizeof(m), BASIS_INDEX, k->ci.est, k->index->censored, k->index->capped);
+	report_value(lo, sizeof(lo), BASIS_INDEX, k->ci.lo, false);
+	report_value(hi, sizeof(hi), BASIS_INDEX, k->ci.hi, false);
+	snprintf(buf, len, "%s (%.0f%% CI %s-%s, %zu runs)", m, 100 * k->conf, lo, hi, k->index->n);
 }
 
 void report_cell_ci(char *buf, size_t len, enum summary_basis b, const struct cell *c)
@@ -141,18 +167,6 @@ static void add(struct text *t, const char *fmt, ...)
 		t->n += (size_t)w;
 }
 
-/* "maps 3.41x (95% CI 3.17x-4.49x)" */
-static void add_index(struct text *t, const struct summary *s, size_t p, const struct cell *c)
-{
-	char med[32], ci[80];
-
-	report_cell_median(med, sizeof(med), BASIS_INDEX, c);
-	report_cell_ci(ci, sizeof(ci), BASIS_INDEX, c);
-	add(t, "%s %s", s->probes[p].name, med);
-	if (ci[0])
-		add(t, " (95%% CI %s)", ci);
-}
-
 /* Why a variant has no value: its first failed run's error, first line. */
 static const char *first_error(const struct summary *s, size_t v)
 {
@@ -174,46 +188,51 @@ static const char *first_error(const struct summary *s, size_t v)
 	return "no run has the values";
 }
 
+/* "cmdline 152x (95% CI 140x-160x, 5 runs)" */
+static void add_kcell(struct text *t, const struct summary *s, size_t p, const struct kcell *k)
+{
+	char buf[160];
+
+	report_kcell(buf, sizeof(buf), k);
+	add(t, "%s %s", s->probes[p].name, buf);
+}
+
 static void kernel_line(const struct summary *s, size_t v, struct text *t)
 {
 	const char *stat = result_stats[s->rule.stat].name, *sep = "";
 	enum kernel_verdict kv = summary_kernel_verdict(s, v);
-	size_t p, n = 0;
+	size_t p, lock = 0;
 
 	add(t, "%s: ", s->rs->variants[v]);
-	if (kv == KV_UNTESTABLE) {
-		add(t, "could not test (%zu of %zu runs ok): %s", s->ok[v], s->runs[v], first_error(s, v));
+	for (p = 0; p < s->nr_probes; p++)
+		lock += summary_kcell(s, v, p)->applies;
+	if (!s->ok[v]) {
+		add(t, "could not test (0 of %zu runs ok): %s", s->runs[v], first_error(s, v));
 		return;
 	}
-	for (p = 0; p < s->nr_probes; p++)
-		if (summary_kcell(s, v, p)->applies)
-			n = summary_kcell(s, v, p)->index->n > n ? summary_kcell(s, v, p)->index->n : n;
-	if (n < KV_MIN_RUNS) {
-		add(t, "%s stall index ", stat);
-		for (p = 0; p < s->nr_probes; p++) {
-			if (!summary_kcell(s, v, p)->applies)
-				continue;
-			add(t, "%s", sep);
-			add_index(t, s, p, summary_kcell(s, v, p)->index);
-			sep = ", ";
-		}
-		add(t, " from %zu run%s: %s gives no interval, so no verdict (it takes %d runs: --reps)", n,
-		    n == 1 ? "" : "s", n == 1 ? "one boot" : "so few boots", KV_MIN_RUNS);
+	if (!lock) {
+		add(t, "no probe of these runs waits on lo's mmap_lock on this kernel (from 6.17 maps reads use "
+		    "per-VMA locks: add cmdline, smaps_rollup or ps to --probes)");
 		return;
 	}
 	if (kv == KV_REPRODUCED)
 		add(t, "inversion reproduced by ");
 	else if (kv == KV_NONE)
 		add(t, "no inversion (every lock probe's %s stall index below %gx): ", stat, s->rule.inversion_threshold);
+	else if (kv == KV_UNTESTABLE)
+		add(t, "could not test (no lock probe has a %s stall index: too few samples, or the control stalled "
+		    "too): ", stat);
 	else
-		add(t, "inconclusive (an interval straddles %gx): ", s->rule.inversion_threshold);
+		add(t, "inconclusive (%s stall index against %gx): ", stat, s->rule.inversion_threshold);
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);
 
 		if (!k->applies || (kv == KV_REPRODUCED && k->verdict != KV_REPRODUCED))
 			continue;
 		add(t, "%s", sep);
-		add_index(t, s, p, k->index);
+		add_kcell(t, s, p, k);
+		if (kv == KV_INCONCLUSIVE && k->verdict != KV_INCONCLUSIVE)
+			add(t, " %s", kernel_verdict_name(k->verdict));
 		sep = ", ";
 	}
 	if (kv == KV_REPRODUCED) {
@@ -225,7 +244,7 @@ static void kernel_line(const struct summary *s, size_t v, struct text *t)
 			if (!k->applies || k->verdict == KV_REPRODUCED)
 				continue;
 			add(t, "%s", sep);
-			add_index(t, s, p, k->index);
+			add_kcell(t, s, p, k);
 			add(t, " %s", kernel_verdict_name(k->verdict));
 			sep = ", ";
 		}
@@ -296,13 +315,15 @@ void report_rule_text(const struct summary *s, char *buf, size_t len)
 	n = snprintf(buf, len,
 		     "Latency from each probe sample's due time (coordinated omission corrected); >= marks a "
 		     "lower bound (samples still blocked when the probe was stopped count with the time they "
-		     "had waited). Stall index: a probe's statistic over the control probe's in the same boot. "
-		     "Per kernel: median over runs with a 95%% bootstrap CI; reproduced when the index's whole "
-		     "CI is above %gx, none when wholly below (%d runs or more). Comparisons (%s basis): ratio of "
+		     "had waited), <= an upper bound (an index over a control that was itself blocked). Stall index: a probe's statistic over the control probe's in the same boot. "
+		     "Per kernel: the geometric mean of the runs' indices with a Student-t interval on the log "
+		     "scale; reproduced when the whole interval is above %gx, none when wholly below (%d runs or "
+		     "more). Comparisons (%s basis, %d runs a side or more): medians with a 95%% bootstrap CI, ratio of "
 		     "medians to the baseline with its CI, two-sided Mann-Whitney p; regressed: ratio CI above "
 		     "%.2fx and p <= level; improved: below %.2fx and p <= level; no change: the whole CI inside "
 		     "%.2fx-%.2fx; else inconclusive.",
-		     r->inversion_threshold, KV_MIN_RUNS, summary_basis_names[r->basis], up, 1 / up, 1 / up, up);
+		     r->inversion_threshold, KV_MIN_RUNS, summary_basis_names[r->basis], KV_MIN_RUNS, up, 1 / up, 1 / up,
+		     up);
 	if (n >= len)
 		return;
 	if (r->seq_max) {
@@ -312,10 +333,13 @@ void report_rule_text(const struct summary *s, char *buf, size_t len)
 			first++;
 		snprintf(buf + n, len - n,
 			 " Sequential (--reps auto:%u): looks after 3 to %u runs a side; level %.4f at the first "
-			 "look that can reject (a complete separation), %.4f at each later one, so any look "
-			 "rejects by chance with probability %.3f at most (alpha %g, distribution-free).",
+			 "look that can reject (a complete separation), %.4f at each later one, so that when the "
+			 "variants do not differ a probe's comparison rejects at some look with probability %.3f "
+			 "(simulated over rank orders for equal runs a side; alpha %g).%s",
 			 r->seq_max, r->seq_max, s->seq_levels[first], s->seq_levels[r->seq_max],
-			 s->seq_total, r->cmp.alpha);
+			 s->seq_total, r->cmp.alpha,
+			 s->rs->nr_variants == 1 ? " One kernel alone: its interval is widened for the looks "
+						   "(Bonferroni)." : "");
 	} else {
 		snprintf(buf + n, len - n, " Level: alpha %g.", r->cmp.alpha);
 	}

@@ -18,6 +18,10 @@
 
 /* A value of a cell: "4.75ms", ">=4.01s" (a lower bound), "3.41x", ">=152x" (index basis). */
 void report_value(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound);
+/* The same with "<=" for an upper bound ("~" when both). */
+void report_bounded(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound, bool upper_bound);
+/* A kernel's own index: "152x (95% CI 140x-160x, 5 runs)", or "3.41x from 1 run (no interval ...)". */
+void report_kcell(char *buf, size_t len, const struct kcell *k);
 /* A cell's median as report_value() writes it; "-" without values. */
 void report_cell_median(char *buf, size_t len, enum summary_basis b, const struct cell *c);
 /* Its 95% CI, "1.11x-1.68x" / "4.95ms-17.69ms"; "" with fewer than 2 values. */

@@ -587,8 +587,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_html = {
-	"html",
-	"a self-contained page with inline SVG plots (the conclusion, each boot's stall index, latency CDFs, "
+	.name = "html",
+	.help = "a self-contained page with inline SVG plots (the conclusion, each boot's stall index, latency CDFs, "
 	"the slowest samples over time); no network",
-	render,
+	.render = render,
 };

@@ -48,15 +48,15 @@ static json_t *variant_json(const struct summary *s, size_t v)
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);
 
-		if (!k->applies)
+		if (!k->lock_probe)
 			continue;
 		json_object_set_new(probes, s->probes[p].name,
-				    json_pack("{s:s,s:I,s:o,s:o,s:b}", "verdict", kernel_verdict_name(k->verdict), "n",
-					      (json_int_t)k->index->n, "index",
-					      k->index->n ? num_or_null(k->index->med.est) : json_null(), "index_ci",
-					      k->index->n > 1 ? json_pack("[f,f]", k->index->med.lo, k->index->med.hi)
-							      : json_null(),
-					      "lower_bound", k->index->censored));
+				    json_pack("{s:s,s:b,s:I,s:o,s:o,s:f,s:b,s:b}", "verdict", kernel_verdict_name(k->verdict),
+					      "mmap_lock_here", k->applies, "n", (json_int_t)k->index->n, "index",
+					      k->has_ci ? num_or_null(k->ci.est) : json_null(), "index_ci",
+					      k->has_ci ? json_pack("[f,f]", k->ci.lo, k->ci.hi) : json_null(),
+					      "confidence", k->conf, "lower_bound", k->index->censored, "upper_bound",
+					      k->index->capped));
 	}
 	json_object_set_new(o, "inversion_by_probe", probes);
 	for (i = 0; i < s->rs->nr_runs; i++) {
@@ -172,8 +172,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_json = {
-	"json",
-	"the summary for machines: the conclusion, each kernel's verdict, every cell's values, median, CI, "
+	.name = "json",
+	.help = "the summary for machines: the conclusion, each kernel's verdict, every cell's values, median, CI, "
 	"ratio, p, level and verdict on both bases",
-	render,
+	.render = render,
 };

@@ -168,8 +168,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_mail = {
-	"mail",
-	"the comparison in at most 80 columns for a mail to a kernel list: the conclusion, the kernels, "
+	.name = "mail",
+	.help = "the comparison in at most 80 columns for a mail to a kernel list: the conclusion, the kernels, "
 	"scenario, machine and accelerator, a table per probe",
-	render,
+	.render = render,
 };

@@ -164,5 +164,7 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_runs = {
-	"runs", "the per-run table of every run: count, p50, p99, p99.9, max and the p99 stall index", render,
+	.name = "runs",
+	.help = "the per-run table of every run: count, p50, p99, p99.9, max and the p99 stall index",
+	.render = render,
 };

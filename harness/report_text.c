@@ -20,7 +20,7 @@ static void emit_line(void *arg, const char *line)
 
 static void kernel_table(FILE *f, const struct summary *s)
 {
-	char line[256], med[32], ci[80];
+	char line[320], ci[200];
 	size_t v, p;
 	bool any = false;
 
@@ -30,8 +30,7 @@ static void kernel_table(FILE *f, const struct summary *s)
 		return;
 	fprintf(f, "\nPer kernel, the %s stall index of each probe that waits on lo's mmap_lock (reproduced above "
 		"%gx):\n", result_stats[s->rule.stat].name, s->rule.inversion_threshold);
-	snprintf(line, sizeof(line), "%-14s %-13s %5s %9s %-19s %s", "variant", "probe", "runs", "index", "95% CI",
-		 "verdict");
+	snprintf(line, sizeof(line), "%-14s %-13s %-46s %s", "variant", "probe", "index (geometric mean)", "verdict");
 	report_puts_trimmed(f, line);
 	for (v = 0; v < s->rs->nr_variants; v++) {
 		for (p = 0; p < s->nr_probes; p++) {
@@ -39,13 +38,9 @@ static void kernel_table(FILE *f, const struct summary *s)
 
 			if (!k->lock_probe)
 				continue;
-			report_cell_median(med, sizeof(med), BASIS_INDEX, k->index);
-			report_cell_ci(ci, sizeof(ci), BASIS_INDEX, k->index);
-			snprintf(line, sizeof(line), "%-14.14s %-13.13s %2zu/%-2zu %9s %-19s %s", s->rs->variants[v],
-				 s->probes[p].name, k->index->n, s->runs[v], med, ci,
-				 !k->applies ? "(takes no mmap_lock on this kernel)"
-				 : k->index->n < KV_MIN_RUNS && k->index->n ? "(too few runs for a verdict)"
-									    : kernel_verdict_name(k->verdict));
+			report_kcell(ci, sizeof(ci), k);
+			snprintf(line, sizeof(line), "%-14.14s %-13.13s %-46s %s", s->rs->variants[v], s->probes[p].name,
+				 ci, !k->applies ? "(takes no mmap_lock on this kernel)" : kernel_verdict_name(k->verdict));
 			report_puts_trimmed(f, line);
 		}
 	}
@@ -134,8 +129,8 @@ static int render(FILE *f, const struct summary *s)
 }
 
 const struct report_format report_text = {
-	"text",
-	"the conclusion, each kernel's own verdict, and per probe the comparison on the rule's basis with "
+	.name = "text",
+	.help = "the conclusion, each kernel's own verdict, and per probe the comparison on the rule's basis with "
 	"the other beside it (the per-run table when every variant has one run) [default]",
-	render,
+	.render = render,
 };

@@ -2,12 +2,15 @@
 /*
  * Result files: one JSON document per run, built with jansson and written
  * atomically; results/README.md documents every field.  This module owns
- * the format: the writers' shared pieces (envelope, latency records, the
- * derived stall index), and the one decoder, result_decode(), which turns a
- * document into a struct run_result.  Everything above (runs, summary,
- * reports, gate) reads the struct, never JSON keys.  Bump
- * RESULT_FORMAT_VERSION when a field changes meaning; new fields are
- * optional for the decoder, so older files still load.
+ * the format and is the only place where a key of a run result is spelled
+ * (but the "vm" record, harness/vm/): the writers (result_write.c) take
+ * typed inputs of Base types, filled by the driver, the throttles, fio and
+ * the cgroup sampler; the one decoder, result_decode() (result_decode.c),
+ * turns a document into a struct run_result; saving and loading are in
+ * result_file.c.  Everything above (runs, summary, reports, gate) reads the
+ * struct, never JSON keys.  Bump RESULT_FORMAT_VERSION when a field changes
+ * meaning; new fields are optional for the decoder, so older files still
+ * load.  tests/test_json.c writes every object and decodes it back.
  */
 #ifndef MMSTALL_RESULT_H
 #define MMSTALL_RESULT_H
@@ -18,6 +21,7 @@
 #include <stdint.h>
 
 #include "harness/hist.h"
+#include "harness/slowest.h"
 
 #define RESULT_FORMAT_VERSION 1
 
@@ -55,10 +59,212 @@ int result_stat_parse(const char *name);
 
 /* ---- writing ---- */
 
+/*
+ * Every object of a run result is written here, from a typed input made of
+ * Base types (harness/hist.h, harness/slowest.h) and plain C: the driver,
+ * the throttles, fio and the cgroup sampler fill these structs and call the
+ * writers, so no other part spells a key.  Each result_set_*() sets (or
+ * replaces, keeping its place) one member of the result document root.
+ * Strings are copied; NULL writes null unless a field says "absent".
+ */
+
 /* Envelope: format version, tool version, command line, start time, status "running". */
 json_t *result_envelope(void);
 /* Set end time and status ("ok" or "failed", with error message or NULL). */
 void result_finish(json_t *root, const char *status, const char *error);
+/* "label" and "mode" ("live"; "vm" on a result the host wrote itself). */
+void result_set_label(json_t *root, const char *label, const char *mode);
+
+/* "machine": the machine (or guest) that measured. */
+struct result_machine {
+	const char *hostname;
+	int cpus;
+	uint64_t memory_bytes;
+};
+void result_set_machine(json_t *root, const struct result_machine *m);
+
+/* One kernel config option and its value ("y", "m", "250"), NULL when not set. */
+struct result_kconfig_opt {
+	const char *name;	/* "CONFIG_HZ" */
+	const char *value;
+};
+
+/* "kernel": the measured kernel. */
+struct result_kernel {
+	const char *release, *version, *machine;	/* uname -r, -v, -m */
+	const char *transparent_hugepage;	/* the selected mode; NULL without THP */
+	const char *config_source;	/* NULL: no config found ("config" is then null) */
+	const struct result_kconfig_opt *config;
+	size_t nr_config;
+};
+void result_set_kernel(json_t *root, const struct result_kernel *k);
+
+/*
+ * One scenario setting, as the settings table declares it.  Its key is the
+ * name with underscores and the unit: "writer-interval" of type
+ * RESULT_SETTING_NS is "writer_interval_ns".
+ */
+enum result_setting_type {
+	RESULT_SETTING_TEXT,	/* a string (names, words, job files) */
+	RESULT_SETTING_COUNT,	/* a whole number (a seed above INT64_MAX is written as a string) */
+	RESULT_SETTING_NS,	/* a duration, ns */
+	RESULT_SETTING_BYTES,	/* a size, bytes */
+};
+struct result_setting {
+	const char *name;	/* "writer-interval" */
+	enum result_setting_type type;
+	const char *text;	/* RESULT_SETTING_TEXT */
+	uint64_t value;		/* the others */
+};
+/* The key a setting has in results: "writer_interval_ns". */
+void result_setting_key(const struct result_setting *s, char *buf, size_t len);
+/* The "scenario" object of n settings (also 'scenario show --json', compare's check). */
+json_t *result_scenario_json(const struct result_setting *s, size_t n);
+void result_set_scenario(json_t *root, const struct result_setting *s, size_t n);
+
+/* "histogram": how latency records are binned (harness/hist.h). */
+void result_set_histogram(json_t *root);
+
+/* "throttle": what the run's throttle did. */
+struct result_throttle {
+	const char *requested;	/* as asked: "auto", "io.max", ... */
+	const char *kind;	/* what was applied */
+	const char *reason;	/* why that kind */
+	const char *device, *disk;	/* "254:0", "vda" */
+	const char *group, *file, *value;	/* group NULL: none written, the three absent */
+	const char *other_settings;	/* NULL or "": absent (io.cost's root knobs) */
+};
+void result_set_throttle(json_t *root, const struct result_throttle *t);
+
+/* One probe, all its threads merged: an entry of "probes". */
+struct result_probe_in {
+	const char *name;		/* its key under "probes": "maps" */
+	const char *what;		/* the operation timed */
+	const char *mmap_lock_of;	/* "lo", "hi" or "none" */
+	bool control;
+	uint64_t interval_ns;
+	unsigned int threads;
+	uint64_t errors;
+	const char *first_error;	/* NULL: none */
+	uint64_t late_samples;
+	uint64_t censored, censored_min_ns;	/* samples never completed, the least they had waited */
+	const struct hist *corrected, *service;
+	const struct slowest *slowest;	/* any order: written by due time */
+};
+/*
+ * "probes": n probes in that order.  Each slowest sample's t_s counts from
+ * window_start_ns (the end of the warm-up); p99_ratio_to_control is taken
+ * against the probe marked control.  result_save() adds stall_index.
+ */
+void result_set_probes(json_t *root, const struct result_probe_in *p, size_t n, uint64_t window_start_ns);
+
+/* "lo": the low-priority workload's own figures, all threads merged. */
+struct result_lo_in {
+	const char *fault_mode, *writer;	/* the settings' words */
+	uint64_t touches;
+	const struct hist *touch;
+	uint64_t writer_ops;
+	const struct hist *writer_op;
+	uint64_t writer_errors;
+	const char *writer_first_error;	/* NULL: none */
+};
+void result_set_lo(json_t *root, const struct result_lo_in *lo);
+
+/* An integer that may be missing (null, or absent where documented so). */
+struct result_int {
+	bool known;
+	int64_t v;
+};
+
+/* A counter of memory.stat, end minus start (a gauge shows its change: may be negative). */
+struct result_counter {
+	const char *name;	/* "pgmajfault" */
+	int64_t delta;
+};
+
+/* io.stat's counters for the throttled disk, in "io_stat" order. */
+enum result_io_stat { RESULT_IO_RBYTES, RESULT_IO_WBYTES, RESULT_IO_RIOS, RESULT_IO_WIOS, RESULT_IO_DBYTES,
+		      RESULT_IO_DIOS, RESULT_NR_IO_STAT };
+/* The PSI files, in "pressure" order. */
+enum result_psi { RESULT_PSI_CPU, RESULT_PSI_MEMORY, RESULT_PSI_IO, RESULT_NR_PSI };
+/* Their keys (the writer's and the decoder's; "rios", "memory"). */
+extern const char *const result_io_stat_keys[RESULT_NR_IO_STAT];
+extern const char *const result_psi_keys[RESULT_NR_PSI];
+
+/* "cgroups.lo", "cgroups.hi": one group over the measured window. */
+struct result_cgroup {
+	bool has_memory_stat;	/* memory.stat read at both ends */
+	const struct result_counter *memory_stat;
+	size_t nr_memory_stat;
+	bool has_io_stat;	/* io.stat read (a counter without a line: not known, absent) */
+	struct result_int io_stat[RESULT_NR_IO_STAT];
+	struct {
+		bool present;	/* <x>.pressure read at both ends */
+		struct result_int some_total_us, full_total_us;	/* absent when not known */
+	} pressure[RESULT_NR_PSI];
+	const char *path;
+	bool has_memory_max;	/* lo only */
+	uint64_t memory_max_bytes;
+};
+/* "cgroups": lo and hi, or {} when the window was never sampled (both NULL). */
+void result_set_cgroups(json_t *root, const struct result_cgroup *lo, const struct result_cgroup *hi);
+
+/* One direction of an fio job (fio's clat_ns figures). */
+struct result_fio_dir {
+	bool present;		/* false: null, the job did no I/O that way */
+	uint64_t ios;
+	double iops;
+	struct result_int io_bytes, bw_bytes_per_s;
+	struct result_int clat_mean_ns, clat_p50_ns, clat_p99_ns, clat_p99_9_ns, clat_max_ns;
+};
+enum { RESULT_READ, RESULT_WRITE, RESULT_NR_DIRS };
+struct result_fio_job {
+	const char *name;
+	struct result_int error, runtime_ms;
+	struct result_fio_dir dir[RESULT_NR_DIRS];
+};
+
+/*
+ * A fio run record: the baseline or a background job.  Keys absent until
+ * their step happened: file (the baseline, once fio was started), job_text
+ * (once the job file was read), runtime (a job started), ended_by (a job
+ * stopped), exit_status (fio reaped), fio_version and jobs (its output
+ * parsed), read (the baseline, once it succeeded).
+ */
+struct result_fio_rec {
+	bool present;		/* false: null (no such job in the scenario) */
+	const char *job_file;
+	const char *group;	/* NULL for the baseline */
+	const char *status, *error;	/* NULL: null */
+	const char *file, *job_text, *runtime, *ended_by;	/* NULL: absent */
+	bool reaped;		/* exit_status written */
+	struct result_int exit_status;	/* not known: killed by a signal */
+	bool has_output;	/* fio_version and jobs written */
+	const char *fio_version;
+	const struct result_fio_job *jobs;
+	size_t nr_jobs;
+	bool has_read;		/* read written (null unless read.present) */
+	struct result_fio_dir read;
+};
+/* "fio": the device baseline and the background jobs. */
+struct result_fio {
+	const char *binary;	/* NULL: fio not found */
+	bool sysv_shm_emulated;
+	const char *version;	/* NULL: fio never ran */
+	const char *data_dir, *read_file;	/* the environment job files read */
+	struct result_fio_rec baseline, lo, hi;
+};
+void result_set_fio(json_t *root, const struct result_fio *f);
+
+/* The phases of 'mmstall run' whose durations "timings" records. */
+enum result_phase { RESULT_PH_SETUP, RESULT_PH_BASELINE, RESULT_PH_WARMUP, RESULT_PH_WINDOW, RESULT_PH_DRAIN,
+		    RESULT_PH_TEARDOWN, RESULT_NR_PHASES };
+struct result_timings {
+	bool known[RESULT_NR_PHASES];	/* false: never reached, null */
+	double s[RESULT_NR_PHASES];	/* seconds, written to the millisecond */
+};
+extern const char *const result_phase_keys[RESULT_NR_PHASES];	/* "window_s" */
+void result_set_timings(json_t *root, const struct result_timings *t);
 
 /*
  * Latency record of one histogram: count, min/max/mean, percentiles (null
@@ -77,6 +283,9 @@ int hist_from_json(const json_t *rec, struct hist *h);
  */
 int result_save(const char *path, json_t *root);
 
+/* The "attribution" object (harness/attrib.c builds it; the reference is taken). */
+void result_set_attribution(json_t *root, json_t *attribution);
+
 /* ---- reading ---- */
 
 /* One statistic of one run: a value, or why there is none. */
@@ -84,6 +293,7 @@ struct stat_value {
 	bool known;		/* a value (else: too few samples, or no such probe) */
 	double v;		/* ns, or a ratio for a stall index */
 	bool lower_bound;	/* censored samples may lie above it: the true value is >= v */
+	bool upper_bound;	/* a stall index over a censored control: the true value is <= v */
 };
 
 struct lat_bucket {
@@ -122,16 +332,21 @@ struct probe_result {
 	/* samples due in the window that never completed (counted in corrected) */
 	uint64_t censored;
 	double censored_min_ns;
+	bool has_censored_min;	/* min_ns stored as a number (null when count is 0) */
+	bool has_ratio;		/* p99_ratio_to_control stored as a number */
+	double p99_ratio_to_control;
 	struct lat_record corrected, service;
 	struct slow_rec *slowest;
 	size_t nr_slowest;
 	bool has_slowest;	/* the field was stored (older results have none) */
-	/* probe statistic / the control's, same run (stored, or computed for older files) */
+	/* probe statistic / the control's, same run: always computed from the latencies */
 	struct stat_value index[RESULT_NR_STATS];
 };
 
+/* A fio run record as stored, and the figures reports show of it. */
 struct fio_side {
 	bool present;
+	struct result_fio_rec rec;	/* everything stored (jobs owned by the run_result) */
 	const char *job_file, *status, *error;
 	bool has_read;		/* the baseline's read figures */
 	double read_p50_ns, read_p99_ns, read_iops;
@@ -157,23 +372,46 @@ struct vm_result {
 	double overhead_s;		/* -1: not stored */
 };
 
+/* A scenario setting as stored: its key and value. */
+struct result_setting_value {
+	const char *key;	/* "writer_interval_ns" */
+	const char *text;	/* a string; NULL: a number */
+	uint64_t value;
+};
+
+/*
+ * A decoded result.  Every string points into raw.  Fields documented as
+ * optional are zero (NULL, false) when absent or null.
+ */
 struct run_result {
 	json_t *raw;		/* the document, as stored (owned) */
 	int format_version;
 	const char *mmstall_version;
+	const char **command_line;	/* owned array of argv strings */
+	size_t nr_command_line;
 	enum run_status status;
 	const char *status_text, *error;
 	const char *label, *mode, *start_time, *end_time;
 	const char *machine_host;
 	int machine_cpus;
 	uint64_t machine_memory_bytes;
-	const char *kernel_release;
+	const char *kernel_release;	/* kernel.release */
+	struct result_kernel kernel;	/* the whole object (config owned) */
 	json_t *scenario;	/* the settings as recorded (borrowed from raw) */
+	struct result_setting_value *settings;	/* the same, typed (owned) */
+	size_t nr_settings;
 	const char *scenario_name;
 	uint64_t duration_ns;
 	struct {
 		bool present;
+		const char *type, *unit;
+		int sub_bucket_bits;
+		double relative_error_bound;
+	} histogram;
+	struct {
+		bool present;
 		const char *requested, *kind, *reason, *group, *file, *value;
+		const char *device, *disk, *other_settings;
 	} throttle;
 	struct probe_result *probes;
 	size_t nr_probes;
@@ -181,15 +419,31 @@ struct run_result {
 	struct {
 		bool present;
 		uint64_t touches, writer_ops;
+		const char *fault_mode, *writer;
+		struct lat_record touch, writer_op;
+		uint64_t writer_errors;
+		const char *writer_first_error;
 	} lo;
+	struct {
+		bool present;		/* the object, even {} (never sampled) */
+		bool has_lo, has_hi;
+		struct result_cgroup lo, hi;	/* memory_stat owned */
+	} cgroups;
 	struct {
 		bool present;
 		uint64_t pgmajfault, rios;
-	} cg_lo;
+	} cg_lo;		/* lo's headline figures, from cgroups.lo */
 	struct {
 		bool present;
+		const char *binary, *version;
+		bool sysv_shm_emulated;
+		const char *data_dir, *read_file;	/* env */
 		struct fio_side baseline, lo, hi;
 	} fio;
+	struct {
+		bool present;
+		struct result_timings t;
+	} timings;
 	struct vm_result vm;
 };
 

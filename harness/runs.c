@@ -84,7 +84,7 @@ static const char *base_name(const char *p)
 static bool label_is_shared(const struct runset *rs, const char *label, bool *hosts_differ)
 {
 	const char *host0 = NULL, *h;
-	int source0 = -1;
+	int place0 = -1;
 	bool shared = false;
 	size_t i;
 
@@ -95,11 +95,11 @@ static bool label_is_shared(const struct runset *rs, const char *label, bool *ho
 		if (strcmp(label_of(&r->res) ?: base_name(r->path), label))
 			continue;
 		h = host_of(&r->res) ?: "";
-		if (source0 < 0) {
-			source0 = r->source;
+		if (place0 < 0) {
+			place0 = r->place;
 			host0 = h;
 		}
-		shared |= r->source != source0;
+		shared |= r->place != place0;
 		*hosts_differ |= strcmp(h, host0) != 0;
 	}
 	return shared;
@@ -119,7 +119,7 @@ static char *variant_name(const struct runset *rs, size_t i)
 		return xstrdup(label);
 	if (hosts_differ && host_of(&r->res))
 		return xasprintf("%s@%s", label, host_of(&r->res));
-	src = xstrdup(base_name(rs->sources[r->source]));
+	src = xstrdup(base_name(rs->places[r->place]));
 	if ((p = strchr(src, '/')))
 		*p = '\0';
 	name = xasprintf("%s@%s", label, src);
@@ -194,6 +194,28 @@ static void baseline_hint(struct runset *rs)
 	rs->baseline_hint = hint ? xstrdup(hint) : NULL;
 }
 
+/*
+ * Where a run's file lies: its directory, as an index into rs->places.  Runs
+ * of one directory are one experiment however they were named on the
+ * command line (the directory, or its files one by one).
+ */
+static int place_of(struct runset *rs, const char *file)
+{
+	char real[PATH_MAX], *slash;
+	size_t i;
+
+	if (!realpath(file, real))
+		snprintf(real, sizeof(real), "%s", file);
+	slash = strrchr(real, '/');
+	if (slash && slash != real)
+		*slash = '\0';
+	for (i = 0; i < rs->nr_places; i++)
+		if (!strcmp(rs->places[i], real))
+			return (int)i;
+	push_path(&rs->places, &rs->nr_places, xstrdup(real));
+	return (int)rs->nr_places - 1;
+}
+
 static int add_run(struct runset *rs, char *path, int source, char *err, size_t errlen)
 {
 	struct run *r;
@@ -206,21 +228,42 @@ static int add_run(struct runset *rs, char *path, int source, char *err, size_t 
 	rs->nr_runs++;
 	r->path = path;
 	r->source = source;
+	r->place = place_of(rs, path);
 	r->rep = r->res.vm.repetition > 0 ? r->res.vm.repetition : 1;
 	r->ok = r->res.status == RUN_OK;
 	r->error = r->res.error;
 	return 0;
 }
 
-/* A compare directory's settings file, if the first directory has one. */
+/*
+ * A compare directory's settings file (compare.json), if the directory has
+ * one; the first found counts, and a later one with another rule is said.
+ */
 static void load_compare_settings(struct runset *rs, const char *dir)
 {
 	char *path = xasprintf("%s/%s", dir, COMPARE_SETTINGS_FILE), *text = NULL;
+	json_t *c;
 
-	if (!rs->compare && !read_file_capped(path, 1 << 20, &text, NULL))
-		rs->compare = json_loads(text, 0, NULL);
+	if (!read_file_capped(path, 1 << 20, &text, NULL) && (c = json_loads(text, 0, NULL))) {
+		if (!rs->compare)
+			rs->compare = c;
+		else {
+			if (!json_equal(json_object_get(rs->compare, "rule"), json_object_get(c, "rule")))
+				snprintf(rs->note, sizeof(rs->note), "%s has another verdict rule than the first compare "
+					 "read; the first one's is used (give options on the command line to choose)", path);
+			json_decref(c);
+		}
+	}
 	free(text);
 	free(path);
+}
+
+/* The directory of a file given by name ("." for a bare name). */
+static char *dir_of(const char *file)
+{
+	const char *slash = strrchr(file, '/');
+
+	return slash ? xasprintf("%.*s", (int)(slash - file ?: 1), file) : xstrdup(".");
 }
 
 int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size_t errlen)
@@ -241,7 +284,16 @@ int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size
 				snprintf(err, errlen, "%s: %s", paths[i],
 					 ret == -ENOENT ? "no result files (*.json) in this directory"
 							: strerror(-ret));
+		} else if (path_exists(paths[i]) && (!strcmp(base_name(paths[i]), COMPARE_SETTINGS_FILE) ||
+						      !strcmp(base_name(paths[i]), SUMMARY_FILE))) {
+			snprintf(err, errlen, "%s: holds a compare's settings or summary, not a run: give its directory",
+				 paths[i]);
+			ret = -EINVAL;
 		} else if (path_exists(paths[i])) {
+			char *dir = dir_of(paths[i]);
+
+			load_compare_settings(rs, dir);	/* a compare's rule, for its files given one by one */
+			free(dir);
 			push_path(&files, &nf, xstrdup(paths[i]));
 		} else {
 			snprintf(err, errlen, "%s: no such result file or directory", paths[i]);
@@ -289,6 +341,9 @@ void runset_free(struct runset *rs)
 		free(rs->variants[i]);
 	for (i = 0; i < rs->nr_sources; i++)
 		free(rs->sources[i]);
+	for (i = 0; i < rs->nr_places; i++)
+		free(rs->places[i]);
+	free(rs->places);
 	free(rs->runs);
 	free(rs->variants);
 	free(rs->sources);
@@ -321,16 +376,29 @@ static void value_text(const json_t *v, char *buf, size_t len)
 	free(s);
 }
 
+/* The throttle a run actually applied ("auto" becomes io.latency or io.max by the kernel's config). */
+static const char *applied_throttle(const struct run *r)
+{
+	return r->res.throttle.kind ?: "unknown";
+}
+
 int runset_check_comparable(const struct runset *rs, char *err, size_t errlen)
 {
-	const struct run *a = rs->nr_runs ? &rs->runs[0] : NULL, *b;
+	const struct run *a = NULL, *b;
 	char diff[1024] = "", va[96], vb[96];
 	size_t i, used = 0, ndiff = 0;
 	const char *key;
 	json_t *v;
 
-	for (i = 1; a && i < rs->nr_runs && !ndiff; i++) {
+	/* a run that failed before its boot measured nothing and has little recorded: it cannot differ */
+	for (i = 0; i < rs->nr_runs && !ndiff; i++) {
 		b = &rs->runs[i];
+		if (!b->ok)
+			continue;
+		if (!a) {
+			a = b;
+			continue;
+		}
 		json_object_foreach(a->res.scenario, key, v) {
 			json_t *w = json_object_get(b->res.scenario, key);
 
@@ -340,6 +408,12 @@ int runset_check_comparable(const struct runset *rs, char *err, size_t errlen)
 			value_text(w, vb, sizeof(vb));
 			used += snprintf(diff + used, sizeof(diff) - used, "%sscenario %s (%s vs %s)", ndiff ? ", " : "",
 					 key, va, vb);
+			ndiff++;
+		}
+		if (a->res.throttle.present && b->res.throttle.present &&
+		    strcmp(applied_throttle(a), applied_throttle(b)) && used < sizeof(diff)) {
+			used += snprintf(diff + used, sizeof(diff) - used, "%sthe throttle applied (%s vs %s)",
+					 ndiff ? ", " : "", applied_throttle(a), applied_throttle(b));
 			ndiff++;
 		}
 		if (a->res.vm.guest_cpus && b->res.vm.guest_cpus && a->res.vm.guest_cpus != b->res.vm.guest_cpus &&
@@ -355,16 +429,16 @@ int runset_check_comparable(const struct runset *rs, char *err, size_t errlen)
 					 (unsigned long long)(b->res.vm.guest_memory_bytes >> 20));
 			ndiff++;
 		}
-		if ((a->res.vm.accelerator || b->res.vm.accelerator) && used < sizeof(diff) &&
-		    strcmp(a->res.vm.accelerator ?: "none (live)", b->res.vm.accelerator ?: "none (live)")) {
+		if (strcmp(a->res.vm.accelerator ?: "none (live)", b->res.vm.accelerator ?: "none (live)") &&
+		    used < sizeof(diff)) {
 			used += snprintf(diff + used, sizeof(diff) - used, "%saccelerator (%s vs %s)", ndiff ? ", " : "",
 					 a->res.vm.accelerator ?: "none (live)", b->res.vm.accelerator ?: "none (live)");
 			ndiff++;
 		}
 		if (ndiff) {
 			snprintf(err, errlen, "%s and %s are different experiments: %s; compare like with like (the "
-				 "same scenario settings, guest size and accelerator), or pass --allow-mixed to pool "
-				 "them anyway (the report then says so)", a->path, b->path, diff);
+				 "same scenario settings, throttle, guest size and accelerator), or pass --allow-mixed "
+				 "to pool them anyway (the report then says so)", a->path, b->path, diff);
 			return -EINVAL;
 		}
 	}

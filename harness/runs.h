@@ -5,10 +5,11 @@
  *
  * A run's variant is its label (vm.label, else label).  Its repetition is
  * vm.repetition ('mmstall compare' writes <label>.rep<k>.json), else 1.
- * When several PATHs are given and one label comes from more than one of
- * them (the same kernel measured on two machines), each is qualified with
+ * When one label comes from more than one directory (the same kernel
+ * measured on two machines, or in two compares), each is qualified with
  * where it came from: "<label>@<host>" when the hosts differ, else
  * "<label>@<directory name>", so a merge never mixes machines silently.
+ * Files of one directory given one by one are still one experiment.
  *
  * Only like is compared with like: runs are pooled into one comparison only
  * when the scenario settings that shape the measurement, the guest's CPUs
@@ -38,6 +39,7 @@ struct run {
 	struct run_result res;	/* the result, decoded */
 	char *path;
 	int source;		/* index of the PATH it was found under */
+	int place;		/* index into runset.places: its directory */
 	int variant;		/* index into runset.variants */
 	int rep;		/* repetition, 1-based */
 	bool ok;		/* status "ok" */
@@ -51,8 +53,11 @@ struct runset {
 	size_t nr_variants;
 	char **sources;		/* the PATHs */
 	size_t nr_sources;
+	char **places;		/* the directories the runs' files lie in (realpath) */
+	size_t nr_places;
 	char *baseline_hint;	/* vm.baseline of the runs, when they agree */
 	json_t *compare;	/* compare.json of a compare directory (its settings), or NULL */
+	char note[512];		/* something the reader should know about the set ("" if nothing) */
 };
 
 /*
@@ -70,9 +75,10 @@ const char *runset_variant_list(const struct runset *rs);
 
 /*
  * Are the runs comparable?  The scenario settings that shape the
- * measurement (every recorded setting but the scenario's name), the guest's
- * CPUs and memory, and the accelerator must be the same in every run that
- * has them.  -EINVAL with err naming the differing settings and two files
+ * measurement (every recorded setting but the scenario's name), the
+ * throttle actually applied, the guest's CPUs and memory, and the
+ * accelerator must be the same in every successful run that has them (a
+ * run that failed measured nothing).  -EINVAL with err naming the differing settings and two files
  * that differ; 0 when they match.
  */
 int runset_check_comparable(const struct runset *rs, char *err, size_t errlen);

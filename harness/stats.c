@@ -294,14 +294,16 @@ enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct sta
 				 double level, const struct stats_sides *sides)
 {
 	double up = 1 + rule->max_regression;
-	bool base_lb = sides && sides->base_lower_bound, var_lb = sides && sides->var_lower_bound;
+	static const struct stats_sides exact;
+	const struct stats_sides *sd = sides ?: &exact;
 	bool reject = stats_rejects(p, level);
 
-	if (reject && ratio->lo > up && !base_lb)
+	if (reject && ratio->lo > up && !sd->base_lower_bound && !sd->var_upper_bound)
 		return VERDICT_REGRESSED;
-	if (reject && ratio->hi < 1 / up && !var_lb)
+	if (reject && ratio->hi < 1 / up && !sd->var_lower_bound && !sd->base_upper_bound)
 		return VERDICT_IMPROVED;
-	if (ratio->lo >= 1 / up && ratio->hi <= up && !base_lb && !var_lb)
+	if (ratio->lo >= 1 / up && ratio->hi <= up && !sd->base_lower_bound && !sd->var_lower_bound &&
+	    !sd->base_upper_bound && !sd->var_upper_bound)
 		return VERDICT_NO_CHANGE;
 	return VERDICT_INCONCLUSIVE;
 }
@@ -332,6 +334,101 @@ const char *stats_verdict_name(enum stats_verdict v)
 		return "could not test";
 	}
 	return "?";
+}
+
+/* ---- Student's t, for intervals on the log scale ---- */
+
+/* Continued fraction of the incomplete beta function (modified Lentz). */
+static double betacf(double a, double b, double x)
+{
+	double qab = a + b, qap = a + 1, qam = a - 1, c = 1, d = 1 - qab * x / qap, h;
+	int m;
+
+	if (fabs(d) < 1e-300)
+		d = 1e-300;
+	d = 1 / d;
+	h = d;
+	for (m = 1; m <= 300; m++) {
+		double m2 = 2.0 * m, aa = m * (b - m) * x / ((qam + m2) * (a + m2)), del;
+
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < 1e-300 ? 1e300 : 1 / d;
+		c = fabs(c) < 1e-300 ? 1e-300 : c;
+		h *= d * c;
+		aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+		d = 1 + aa * d;
+		c = 1 + aa / c;
+		d = fabs(d) < 1e-300 ? 1e300 : 1 / d;
+		c = fabs(c) < 1e-300 ? 1e-300 : c;
+		del = d * c;
+		h *= del;
+		if (fabs(del - 1) < 1e-14)
+			break;
+	}
+	return h;
+}
+
+/* Regularized incomplete beta I_x(a, b). */
+static double ibeta(double a, double b, double x)
+{
+	double bt;
+
+	if (x <= 0)
+		return 0;
+	if (x >= 1)
+		return 1;
+	bt = exp(lgamma(a + b) - lgamma(a) - lgamma(b) + a * log(x) + b * log1p(-x));
+	if (x < (a + 1) / (a + b + 2))
+		return bt * betacf(a, b, x) / a;
+	return 1 - bt * betacf(b, a, 1 - x) / b;
+}
+
+double stats_t_cdf(double t, double df)
+{
+	double p = 0.5 * ibeta(df / 2, 0.5, df / (df + t * t));
+
+	return t >= 0 ? 1 - p : p;
+}
+
+double stats_t_quantile(double q, double df)
+{
+	double lo = 0, hi = 1e6;
+	int i;
+
+	if (q == 0.5)
+		return 0;
+	if (q < 0.5)
+		return -stats_t_quantile(1 - q, df);
+	for (i = 0; i < 200; i++) {
+		double mid = (lo + hi) / 2;
+
+		if (stats_t_cdf(mid, df) < q)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return (lo + hi) / 2;
+}
+
+int stats_log_ci(const double *x, size_t n, double conf, struct stats_ci *out)
+{
+	double m = 0, ss = 0, half;
+	size_t i;
+
+	if (n < 2)
+		return -EINVAL;
+	for (i = 0; i < n; i++) {
+		if (!(x[i] > 0))
+			return -EDOM;
+		m += log(x[i]);
+	}
+	m /= (double)n;
+	for (i = 0; i < n; i++)
+		ss += (log(x[i]) - m) * (log(x[i]) - m);
+	half = stats_t_quantile((1 + conf) / 2, (double)(n - 1)) * sqrt(ss / (double)(n - 1) / (double)n);
+	*out = (struct stats_ci){ .est = exp(m), .lo = exp(m - half), .hi = exp(m + half) };
+	return 0;
 }
 
 /* ---- sequential looks ---- */

@@ -66,6 +66,18 @@ int stats_median_ci(const double *x, size_t n, double conf, unsigned int resampl
 int stats_ratio_ci(const double *base, size_t nb, const double *var, size_t nv, double conf,
 		   unsigned int resamples, uint64_t seed, struct stats_ci *out);
 
+/*
+ * For a quantity whose runs are log-normal (a ratio, like the stall index):
+ * the geometric mean of x and its conf interval from Student's t on the log
+ * scale, exact at any n >= 2 under that model -- unlike the bootstrap of a
+ * median, whose interval at 3 runs is [min, max] and covers only 75%.
+ * -EINVAL for n < 2, -EDOM for a value <= 0.
+ */
+int stats_log_ci(const double *x, size_t n, double conf, struct stats_ci *out);
+/* Student's t: the distribution function, and its quantile (q in (0, 1)). */
+double stats_t_cdf(double t, double df);
+double stats_t_quantile(double q, double df);
+
 struct stats_mw {
 	double u;	/* U of the second sample: pairs (a, b) with b > a, ties counted 1/2 */
 	double p;	/* two-sided p-value */
@@ -100,7 +112,8 @@ struct stats_rule {
  * show that it is larger than the other, never that it is not.
  */
 struct stats_sides {
-	bool base_lower_bound, var_lower_bound;
+	bool base_lower_bound, var_lower_bound;	/* true values may be higher */
+	bool base_upper_bound, var_upper_bound;	/* true values may be lower */
 };
 
 /*
@@ -110,8 +123,10 @@ struct stats_sides {
  * no change: the whole CI inside [1 / (1 + max_regression), 1 + max_regression]
  *            (equivalence: a change of the threshold's size is ruled out);
  * inconclusive: anything else.  level is the rank test's level at this
- * look (rule->alpha for a single look; see stats_seq_levels()).  A side
- * with lower bounds cannot be the larger side of "improved"/"no change".
+ * look (rule->alpha for a single look; see stats_seq_levels()).  Bounds
+ * only count in their direction: "regressed" (variant larger) needs a
+ * baseline without lower bounds and a variant without upper bounds,
+ * "improved" the reverse, "no change" exact values on both sides.
  */
 enum stats_verdict stats_verdict(const struct stats_rule *rule, const struct stats_ci *ratio, double p,
 				 double level, const struct stats_sides *sides);
@@ -135,7 +150,7 @@ bool stats_significant(const struct stats_ci *ratio, double p, double level);
  * the total chance of a false rejection that the schedule gives.
  */
 #define STATS_SEQ_PATHS 20000
-#define STATS_SEQ_MAX 64
+#define STATS_SEQ_MAX 20
 double stats_seq_levels(double alpha, unsigned int first, unsigned int max, double *levels);
 
 /* "20%", "20" or "12.5%" (above 0, up to 1000) as a fraction: 0.2; -EINVAL otherwise. */

@@ -124,6 +124,7 @@ static void fill_cell(struct summary *s, enum summary_basis b, size_t v, size_t 
 	c->vals = xcalloc(s->rs->nr_runs, sizeof(*c->vals));
 	c->reps = xcalloc(s->rs->nr_runs, sizeof(*c->reps));
 	c->lower = xcalloc(s->rs->nr_runs, sizeof(*c->lower));
+	c->upper = xcalloc(s->rs->nr_runs, sizeof(*c->upper));
 	for (i = 0; i < s->rs->nr_runs; i++) {
 		const struct run *r = &s->rs->runs[i];
 		const struct probe_result *pr;
@@ -136,7 +137,9 @@ static void fill_cell(struct summary *s, enum summary_basis b, size_t v, size_t 
 			continue;	/* too few samples for this percentile, or the control's index */
 		c->vals[c->n] = x.v;
 		c->lower[c->n] = x.lower_bound;
+		c->upper[c->n] = x.upper_bound;
 		c->censored |= x.lower_bound;
+		c->capped |= x.upper_bound;
 		c->reps[c->n++] = r->rep;
 	}
 	if (c->n)
@@ -168,16 +171,15 @@ static void compare_cell(struct summary *s, enum summary_basis bs, size_t v, siz
 		return;
 	c->cmp = true;
 	c->level = level_at(s, b->n, c->n);
-	sides = (struct stats_sides){ .base_lower_bound = b->censored, .var_lower_bound = c->censored };
+	sides = (struct stats_sides){ .base_lower_bound = b->censored, .var_lower_bound = c->censored,
+				      .base_upper_bound = b->capped, .var_upper_bound = c->capped };
 	c->verdict = stats_verdict(&s->rule.cmp, &c->ratio, c->mw.p, c->level, &sides);
 	c->significant = stats_significant(&c->ratio, c->mw.p, c->level);
+	/* one or two boots a side show nothing, not even the absence of a change */
+	if (b->n < KV_MIN_RUNS || c->n < KV_MIN_RUNS)
+		c->verdict = VERDICT_INCONCLUSIVE;
 }
 
-/*
- * Reproduced when the median index's whole CI is above the threshold (a
- * lower bound only strengthens that); none when it is wholly below and no
- * value is a lower bound; with fewer than KV_MIN_RUNS runs, no verdict.
- */
 /* Does probe p wait on lo's mmap_lock on variant v's kernel (its first run that has the probe)? */
 static bool takes_lock_on(const struct summary *s, size_t v, size_t p)
 {
@@ -192,6 +194,12 @@ static bool takes_lock_on(const struct summary *s, size_t v, size_t p)
 	return s->probes[p].lo_lock;
 }
 
+/*
+ * Reproduced when the index's whole interval is above the threshold (lower
+ * bounds only strengthen that; upper bounds forbid it), none when it is
+ * wholly below (upper bounds only strengthen that; lower bounds forbid it);
+ * with fewer than KV_MIN_RUNS runs, no verdict.
+ */
 static void judge_kernel(struct summary *s, size_t v, size_t p)
 {
 	struct kcell *k = &s->kcells[v * s->nr_probes + p];
@@ -201,13 +209,15 @@ static void judge_kernel(struct summary *s, size_t v, size_t p)
 	k->lock_probe = s->probes[p].lo_lock;
 	k->applies = k->lock_probe && takes_lock_on(s, v, p);
 	k->index = c;
+	k->conf = s->kv_conf;
+	k->has_ci = c->n >= KV_MIN_RUNS && !stats_log_ci(c->vals, c->n, k->conf, &k->ci);
 	if (!c->n)
 		k->verdict = KV_UNTESTABLE;
-	else if (c->n < KV_MIN_RUNS)
+	else if (!k->has_ci)
 		k->verdict = KV_INCONCLUSIVE;
-	else if (c->med.lo > t)
+	else if (k->ci.lo > t && !c->capped)
 		k->verdict = KV_REPRODUCED;
-	else if (c->med.hi < t && !c->censored)
+	else if (k->ci.hi < t && !c->censored)
 		k->verdict = KV_NONE;
 	else
 		k->verdict = KV_INCONCLUSIVE;
@@ -245,6 +255,14 @@ int summary_build(struct summary *s, const struct runset *rs, const char *baseli
 	}
 	if (rule->seq_max)
 		s->seq_total = stats_seq_levels(rule->cmp.alpha, SEQ_FIRST, rule->seq_max, s->seq_levels);
+	/*
+	 * One kernel alone under --reps auto is looked at after every round:
+	 * split alpha over the looks (Bonferroni), so that stopping at the first
+	 * decided look does not inflate the chance of a wrong verdict.
+	 */
+	s->kv_conf = STATS_CONF;
+	if (rule->seq_max && nv == 1)
+		s->kv_conf = 1 - (1 - STATS_CONF) / (rule->seq_max - SEQ_FIRST + 1);
 	s->runs = xcalloc(nv, sizeof(*s->runs));
 	s->ok = xcalloc(nv, sizeof(*s->ok));
 	for (i = 0; i < rs->nr_runs; i++) {
@@ -278,6 +296,7 @@ void summary_free(struct summary *s)
 		free(s->cells[i].vals);
 		free(s->cells[i].reps);
 		free(s->cells[i].lower);
+		free(s->cells[i].upper);
 	}
 	for (i = 0; i < s->nr_probes; i++)
 		free(s->probes[i].name);
@@ -308,22 +327,22 @@ const struct cell *summary_control_moved(const struct summary *s, size_t v)
 
 enum kernel_verdict summary_kernel_verdict(const struct summary *s, size_t v)
 {
-	bool any = false, all_none = true;
-	size_t p;
+	size_t p, n = 0, none = 0, untestable = 0;
 
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);
 
 		if (!k->applies)
 			continue;
-		any = true;
+		n++;
 		if (k->verdict == KV_REPRODUCED)
 			return KV_REPRODUCED;
-		all_none &= k->verdict == KV_NONE;
+		none += k->verdict == KV_NONE;
+		untestable += k->verdict == KV_UNTESTABLE;
 	}
-	if (!any || !s->ok[v])
+	if (!n || !s->ok[v] || untestable == n)
 		return KV_UNTESTABLE;
-	return all_none ? KV_NONE : KV_INCONCLUSIVE;
+	return none == n ? KV_NONE : KV_INCONCLUSIVE;
 }
 
 bool summary_decided(const struct summary *s, const char *only_probe)
@@ -337,11 +356,16 @@ bool summary_decided(const struct summary *s, const char *only_probe)
 
 			if (only_probe ? strcmp(s->probes[p].name, only_probe) : !s->probes[p].lo_lock)
 				continue;
-			/* one kernel alone: its own verdict; else every comparison with the baseline */
+			/*
+			 * One kernel alone: its own verdict; else every comparison with
+			 * the baseline.  "could not test" is not decided: more runs may
+			 * bring the values (a flaky boot) -- up to the last look.
+			 */
 			if (s->rs->nr_variants == 1) {
-				if (k->verdict == KV_INCONCLUSIVE)
+				if (k->applies && (k->verdict == KV_INCONCLUSIVE || k->verdict == KV_UNTESTABLE))
 					return false;
-			} else if ((int)v != s->baseline && (c->verdict == VERDICT_INCONCLUSIVE)) {
+			} else if ((int)v != s->baseline &&
+				   (c->verdict == VERDICT_INCONCLUSIVE || c->verdict == VERDICT_UNTESTABLE)) {
 				return false;
 			}
 		}
@@ -424,8 +448,9 @@ void summary_rule_help(FILE *f)
 		"  --max-regression PCT     how large a change counts: 20%%, 12.5 [20%%]\n"
 		"  --alpha P                the Mann-Whitney level over all looks, 0 < P < 1 [0.05]\n"
 		"  --inversion-threshold X  per kernel: the inversion is reproduced when the\n"
-		"                           median stall index's whole 95%% CI is above X, none\n"
-		"                           when wholly below [2]\n"
+		"                           whole 95%% CI of the runs' stall index (geometric\n"
+		"                           mean, 3 runs or more) is above X, none when wholly\n"
+		"                           below [2]\n"
 		"  --allow-mixed            pool runs of different experiments (scenario\n"
 		"                           settings, guest size, accelerator) anyway; the\n"
 		"                           report says so\n");
@@ -447,13 +472,13 @@ void summary_rule_from_json(struct summary_rule *rule, const struct summary_give
 	if (!json_is_object(o))
 		return;
 	if (!given->max_regression && json_is_number(v = json_object_get(o, "max_regression")) &&
-	    json_number_value(v) > 0)
+	    json_number_value(v) > 0 && json_number_value(v) <= 10)
 		rule->cmp.max_regression = json_number_value(v);
 	if (!given->alpha && json_is_number(v = json_object_get(o, "alpha")) && json_number_value(v) > 0 &&
 	    json_number_value(v) < 1)
 		rule->cmp.alpha = json_number_value(v);
 	if (!given->inversion_threshold && json_is_number(v = json_object_get(o, "inversion_threshold")) &&
-	    json_number_value(v) > 1)
+	    json_number_value(v) > 1 && json_number_value(v) <= 1e6)
 		rule->inversion_threshold = json_number_value(v);
 	if (!given->basis && json_is_string(v = json_object_get(o, "basis")))
 		for (i = 0; i < NR_BASES; i++)
@@ -479,6 +504,8 @@ int summary_open(struct summary *s, struct runset *rs, char *const *paths, size_
 		msg_err("%s", err);
 		return -EINVAL;
 	}
+	if (rs->note[0])
+		msg_warn("%s", rs->note);
 	summary_rule_from_json(&r, given ?: &none, json_object_get(rs->compare, "rule"));
 	if (summary_build(s, rs, baseline, &r, err, sizeof(err))) {
 		msg_err("%s", err);

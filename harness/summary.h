@@ -40,7 +40,7 @@ enum kernel_verdict {
 };
 const char *kernel_verdict_name(enum kernel_verdict v);
 
-/* Fewer runs than this give no interval worth a per-kernel verdict. */
+/* Fewer runs than this give no verdict: neither a kernel's own nor a comparison's. */
 #define KV_MIN_RUNS 3
 /* The first look of '--reps auto' (runs a side) and its default and largest last look. */
 #define SEQ_FIRST 3
@@ -61,9 +61,11 @@ void summary_rule_defaults(struct summary_rule *rule);
 struct cell {
 	double *vals;		/* one per successful repetition that has the value */
 	int *reps;		/* their repetition numbers */
-	bool *lower;		/* vals[i] is only a lower bound */
+	bool *lower;		/* vals[i] is only a lower bound (censored stalls) */
+	bool *upper;		/* vals[i] is only an upper bound (a stall index over a censored control) */
 	size_t n;
 	bool censored;		/* some value is a lower bound */
+	bool capped;		/* some value is an upper bound */
 	struct stats_ci med;	/* median and its interval (n > 0) */
 	bool cmp;		/* compared with the baseline (not the baseline; data on both sides) */
 	struct stats_ci ratio;	/* median / baseline median */
@@ -73,12 +75,21 @@ struct cell {
 	bool significant;	/* p < level and the ratio's interval excludes 1 */
 };
 
-/* One kernel's own verdict on one probe (index basis, the rule's statistic). */
+/*
+ * One kernel's own verdict on one probe (the stall index of the rule's
+ * statistic): the geometric mean of the runs' indices and its interval from
+ * Student's t on the log scale (stats_log_ci()), exact for log-normal runs
+ * at any number of runs -- a bootstrap interval of the median would be the
+ * runs' [min, max] at 3 runs, a 75% interval.
+ */
 struct kcell {
 	bool lock_probe;	/* the probe waits on lo's mmap_lock on some kernel of the set */
 	bool applies;		/* ... and on this one (maps does not from 6.17: per-VMA reads) */
 	enum kernel_verdict verdict;
-	const struct cell *index;
+	const struct cell *index;	/* the per-run values */
+	bool has_ci;		/* at least KV_MIN_RUNS values */
+	struct stats_ci ci;	/* geometric mean and its interval at conf */
+	double conf;
 };
 
 struct probe_info {
@@ -100,6 +111,7 @@ struct summary {
 	struct cell *cells;
 	struct kcell *kcells;
 	double seq_levels[STATS_SEQ_MAX + 1];	/* per-look levels when rule.seq_max */
+	double kv_conf;		/* the per-kernel interval's confidence (lower when one kernel is looked at often) */
 	double seq_total;	/* the schedule's total false-alarm chance */
 	char mixed[1024];	/* runs of different experiments pooled under --allow-mixed: why */
 };

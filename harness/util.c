@@ -25,8 +25,6 @@ int mm_orig_argc;
 char **mm_orig_argv;
 const char *mm_progname = "mmstall";
 
-static char last_error[1024];
-
 static void vmsg(const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[4096], out[4200];
@@ -34,13 +32,6 @@ static void vmsg(const char *prefix, const char *fmt, va_list ap)
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	snprintf(out, sizeof(out), "%s: %s%s\n", mm_progname, prefix, buf);
 	progress_print(stderr, out);
-	if (!strcmp(prefix, "error: "))
-		snprintf(last_error, sizeof(last_error), "%.1023s", buf);
-}
-
-const char *msg_last_error(void)
-{
-	return last_error;
 }
 
 void msg_err(const char *fmt, ...)

@@ -46,14 +46,15 @@ enum {
 };
 
 extern int mm_verbose;
+/* The command line as the user typed it, saved by main() before getopt permutes argv (results record it). */
+extern int mm_orig_argc;
+extern char **mm_orig_argv;
 extern const char *mm_progname;
 
 void msg_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void msg_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* The text of the last msg_err(), so a result file can say what went wrong. */
-const char *msg_last_error(void);
 
 static inline uint64_t now_ns(void)
 {

@@ -56,6 +56,8 @@ struct fx_spec {
 	double duration_s;		/* 0: 30 s */
 	uint64_t maps_censored;		/* censored maps samples (recorded at >= maps_censored_min) */
 	double maps_censored_min;
+	uint64_t status_censored;	/* the same for the control */
+	double status_censored_min;
 };
 
 static inline json_t *fx_probe(const char *what, const char *lock, bool control, double p99)
@@ -99,16 +101,24 @@ static inline void fx_write(const char *dir, const struct fx_spec *s)
 									s->cmdline_p99));
 		json_object_set_new(probes, "status", fx_probe("read /proc/<lo>/status", "none", true,
 							       s->status_p99 ?: 1e6));
+		if (s->status_censored)
+			json_object_set_new(json_object_get(probes, "status"), "censored",
+					    json_pack("{s:I,s:f}", "count", (json_int_t)s->status_censored, "min_ns",
+						      s->status_censored_min));
 		json_object_set_new(r, "probes", probes);
 	} else {
 		json_decref(probes);
 	}
-	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:s,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}", "label",
+	/* a run that failed before its boot has no accelerator, as mmstall vm's failed results */
+	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}", "label",
 					       s->label, "kernel_spec", "deb:linux-image-6.12", "package",
 					       "linux-image-6.12.0-test", "package_version", "6.12.0-1",
-					       "accelerator", "tcg", "repetition", s->rep, "repetitions", s->reps,
-					       "variant_index", s->index, "baseline", "base", "host", "hostname",
-					       s->host ?: "host", "cpus", 2, "memory_bytes", (json_int_t)8 << 30));
+					       "accelerator", s->error ? json_null() : json_string("tcg"), "repetition",
+					       s->rep, "repetitions", s->reps, "variant_index", s->index, "baseline",
+					       "base", "host", "hostname", s->host ?: "host", "cpus", 2, "memory_bytes",
+					       (json_int_t)8 << 30));
+	if (s->error)
+		json_object_del(r, "throttle");
 	snprintf(path, sizeof(path), "%s/%s.rep%d.json", dir, s->label, s->rep);
 	if (result_save(path, r))
 		fprintf(stderr, "cannot write fixture %s\n", path);
@@ -185,7 +195,8 @@ static inline int fx_start(int argc, char **argv, char *top)
 /* End it: the directory is removed when everything passed, else kept for a look. */
 static inline int fx_finish(const char *top)
 {
-	if (!test_failed)
+	/* MMSTALL_KEEP_TEST=1 keeps them for a look after a pass too */
+	if (!test_failed && !getenv("MMSTALL_KEEP_TEST"))
 		rm_rf(top);
 	else
 		fprintf(stderr, "files kept in %s\n", top);

@@ -51,10 +51,10 @@ static void check_file(const char *dir, const char *name, const char *status)
 
 /*
  * summary.json: the report's JSON form, beside the runs; not read as a run.
- * An A/A compare must never claim a change: no cell of either basis may
- * say regressed or improved (a rule that flags noise would), and with 2
- * boots a kernel gets no inversion verdict of its own (one that decided
- * from 2 boots would).
+ * Two boots a side show nothing: every A/A cell must be inconclusive (a
+ * rule that flags noise as a change, or that calls two alike boots "no
+ * change", would say otherwise), and no kernel gets an inversion verdict
+ * of its own from 2 boots.
  */
 static void check_summary(const char *dir)
 {
@@ -77,7 +77,8 @@ static void check_summary(const char *dir)
 		TEST_CONTEXT("A/A cell %s %s %s: %s", json_string_value(json_object_get(cell, "basis")),
 			     json_string_value(json_object_get(cell, "probe")),
 			     json_string_value(json_object_get(cell, "stat")), verdict);
-		CHECK(strcmp(verdict, "regressed") && strcmp(verdict, "improved"));
+		/* a statistic the short runs cannot give (p99.9 of 300 samples) has no value to judge */
+		CHECK_STR(json_integer_value(json_object_get(cell, "n")) ? "inconclusive" : "could not test", verdict);
 	}
 	TEST_CONTEXT("A/A summary");
 	CHECK(compared > 0);
@@ -100,7 +101,7 @@ static void aa(void)
 		fprintf(stderr, "stderr:\n%s\n", err);
 	has(out, "Conclusion:");
 	has(out, "6.12-aa vs 6.12 (p99 stall index, lock-specific): maps ");
-	has(out, "so few boots gives no interval");
+	has(out, "from 2 runs (no interval below 3");
 	has(out, "maps:");
 	has(out, "baseline");
 	has(err, "compare: 6.12-aa rep 2/2 (run 4 of 4)");

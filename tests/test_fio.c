@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/result.h"
 #include "harness/util.h"
 #include "tests/test_util.h"
 #include "workloads/datafile.h"
@@ -22,71 +23,75 @@
 
 static char dir[] = "/tmp/mmstall-test-fio-XXXXXX";
 
-static json_t *fixture(const char *name)
+/* A stored fio output, summarised; false (and a failed check) when it cannot be. */
+static bool fixture(const char *name, struct fio_summary *s)
 {
 	const char *src = getenv("MMSTALL_SOURCE_DIR");
 	char path[4096], err[1024] = "", *text = NULL;
-	json_t *s;
+	int ret;
 
+	memset(s, 0, sizeof(*s));
 	snprintf(path, sizeof(path), "%s/tests/fixtures/fio/%s", src ? src : ".", name);
 	if (!CHECK_INT(0, read_file(path, &text, NULL)))
-		return NULL;
-	s = fio_summary(text, err, sizeof(err));
-	if (!CHECK(s))
+		return false;
+	ret = fio_summary_parse(text, s, err, sizeof(err));
+	if (!CHECK_INT(0, ret))
 		fprintf(stderr, "  %s: %s\n", name, err);
 	free(text);
-	return s;
+	return !ret;
 }
 
-static json_int_t geti(json_t *o, const char *k)
-{
-	return json_integer_value(json_object_get(o, k));
-}
+/* A figure that must be known, with this value. */
+#define CHECK_KNOWN(want, x) (void)(CHECK((x).known) && CHECK_INT((want), (x).v))
 
 static void test_summary_baseline(void)
 {
-	json_t *s = fixture("baseline.json"), *job, *rd;
+	const struct result_fio_job *job;
+	const struct result_fio_dir *rd;
+	struct fio_summary s;
 
 	TEST_CONTEXT("baseline.json");
-	if (!s)
+	if (!fixture("baseline.json", &s))
 		return;
-	CHECK_STR("fio-3.33", json_string_value(json_object_get(s, "fio_version")));
-	CHECK_INT(1, json_array_size(json_object_get(s, "jobs")));
-	job = json_array_get(json_object_get(s, "jobs"), 0);
-	CHECK_STR("baseline", json_string_value(json_object_get(job, "name")));
-	CHECK_INT(0, geti(job, "error"));
-	CHECK_INT(2000, geti(job, "runtime_ms"));
-	CHECK(json_is_null(json_object_get(job, "write")));	/* no writes: null, not zeros */
-	rd = json_object_get(job, "read");
-	CHECK_INT(22332, geti(rd, "ios"));
-	CHECK_INT(91471872, geti(rd, "io_bytes"));
-	CHECK_INT(45713079, geti(rd, "bw_bytes_per_s"));
-	CHECK_DBL(11160.41979, json_real_value(json_object_get(rd, "iops")), 1e-6);
-	CHECK_INT(88926, geti(rd, "clat_mean_ns"));
-	CHECK_INT(62720, geti(rd, "clat_p50_ns"));
-	CHECK_INT(325632, geti(rd, "clat_p99_ns"));
-	CHECK_INT(1351680, geti(rd, "clat_p99_9_ns"));
-	CHECK_INT(4317419, geti(rd, "clat_max_ns"));
-	json_decref(s);
+	CHECK_STR("fio-3.33", s.version);
+	CHECK_INT(1, s.nr_jobs);
+	job = &s.jobs[0];
+	CHECK_STR("baseline", job->name);
+	CHECK_KNOWN(0, job->error);
+	CHECK_KNOWN(2000, job->runtime_ms);
+	CHECK(!job->dir[RESULT_WRITE].present);	/* no writes: null, not zeros */
+	rd = &job->dir[RESULT_READ];
+	CHECK(rd->present);
+	CHECK_INT(22332, rd->ios);
+	CHECK_KNOWN(91471872, rd->io_bytes);
+	CHECK_KNOWN(45713079, rd->bw_bytes_per_s);
+	CHECK_DBL(11160.41979, rd->iops, 1e-6);
+	CHECK_KNOWN(88926, rd->clat_mean_ns);
+	CHECK_KNOWN(62720, rd->clat_p50_ns);
+	CHECK_KNOWN(325632, rd->clat_p99_ns);
+	CHECK_KNOWN(1351680, rd->clat_p99_9_ns);
+	CHECK_KNOWN(4317419, rd->clat_max_ns);
+	fio_summary_free(&s);
 	TEST_CONTEXT_CLEAR();
 }
 
 /* Stopped with SIGTERM: fio prints "fio: terminating on signal 15" before its JSON. */
 static void test_summary_terminated(void)
 {
-	json_t *s = fixture("mixed-terminated.json"), *job;
+	const struct result_fio_job *job;
+	struct fio_summary s;
 
 	TEST_CONTEXT("mixed-terminated.json");
-	if (!s)
+	if (!fixture("mixed-terminated.json", &s))
 		return;
-	job = json_array_get(json_object_get(s, "jobs"), 0);
-	CHECK_STR("mixed", json_string_value(json_object_get(job, "name")));
-	CHECK_INT(67251, geti(json_object_get(job, "read"), "ios"));
-	CHECK_INT(468992, geti(json_object_get(job, "read"), "clat_p99_ns"));
-	CHECK_INT(29034, geti(json_object_get(job, "write"), "ios"));
-	CHECK_INT(602112, geti(json_object_get(job, "write"), "clat_p99_ns"));
-	CHECK_INT(20316160, geti(json_object_get(job, "write"), "clat_p99_9_ns"));
-	json_decref(s);
+	job = &s.jobs[0];
+	CHECK_STR("mixed", job->name);
+	CHECK_INT(67251, job->dir[RESULT_READ].ios);
+	CHECK_KNOWN(468992, job->dir[RESULT_READ].clat_p99_ns);
+	CHECK_INT(29034, job->dir[RESULT_WRITE].ios);
+	CHECK_KNOWN(602112, job->dir[RESULT_WRITE].clat_p99_ns);
+	CHECK_KNOWN(20316160, job->dir[RESULT_WRITE].clat_p99_9_ns);
+	fio_summary_free(&s);
 	TEST_CONTEXT_CLEAR();
 }
 
@@ -103,32 +108,30 @@ static void test_summary_bad(void)
 		{ "{ \"jobs\": [] }", "has no \"jobs\"" },
 		{ "{ \"jobs\": 3 }", "has no \"jobs\"" },
 	};
+	struct fio_summary s;
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(bad); i++) {
 		char err[1024] = "";
-		json_t *s;
 
 		TEST_CONTEXT("bad output %zu", i);
-		s = fio_summary(bad[i].text, err, sizeof(err));
-		CHECK(!s);
+		CHECK_INT(-EINVAL, fio_summary_parse(bad[i].text, &s, err, sizeof(err)));
+		CHECK(!s.nr_jobs && !s.jobs);
 		if (!CHECK(strstr(err, bad[i].msg)))
 			fprintf(stderr, "  message: %s\n", err);
-		json_decref(s);
 	}
 	/* a job with odd fields still gives a record, with nulls where numbers are missing */
 	{
 		char err[256];
-		json_t *s = fio_summary("{\"jobs\":[{\"jobname\":\"x\",\"read\":{\"total_ios\":5,\"iops\":2.5}}]}",
-					err, sizeof(err));
-		json_t *rd = json_object_get(json_array_get(json_object_get(s, "jobs"), 0), "read");
 
 		TEST_CONTEXT("sparse job");
-		CHECK(s);
-		CHECK_INT(5, geti(rd, "ios"));
-		CHECK(json_is_null(json_object_get(rd, "clat_p99_ns")));
-		CHECK(json_is_null(json_object_get(s, "fio_version")));
-		json_decref(s);
+		CHECK_INT(0, fio_summary_parse("{\"jobs\":[{\"jobname\":\"x\",\"read\":{\"total_ios\":5,\"iops\":2.5}}]}",
+					       &s, err, sizeof(err)));
+		CHECK_INT(1, s.nr_jobs);
+		CHECK_INT(5, s.jobs[0].dir[RESULT_READ].ios);
+		CHECK(!s.jobs[0].dir[RESULT_READ].clat_p99_ns.known);
+		CHECK(!s.version);
+		fio_summary_free(&s);
 	}
 	TEST_CONTEXT_CLEAR();
 }
@@ -188,7 +191,7 @@ static void test_run_real(void)
 	char bin[4096], rf[256], err[2048] = "", tmp[4096 + 64];
 	struct fio_run f;
 	struct scenario sc;
-	json_t *j, *rd;
+	struct result_fio j;
 	pid_t pid;
 
 	/* fio is a dependency run.sh installs: without it this is a broken setup, not a skip */
@@ -223,20 +226,22 @@ static void test_run_real(void)
 	fio_run_end(&f);
 	CHECK(!path_exists(tmp));	/* temporary files removed */
 
-	j = fio_run_json(&f);
-	CHECK_STR(bin, json_string_value(json_object_get(j, "binary")));
-	CHECK(json_is_string(json_object_get(j, "version")));
-	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
-	rd = json_object_get(json_object_get(j, "baseline"), "read");
-	CHECK(geti(rd, "clat_p99_ns") > 0);
-	CHECK(geti(rd, "ios") > 0);
-	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "lo"), "status")));
-	CHECK_STR("lo", json_string_value(json_object_get(json_object_get(j, "lo"), "group")));
-	CHECK_STR("runtime", json_string_value(json_object_get(json_object_get(j, "lo"), "ended_by")));
-	rd = json_object_get(json_array_get(json_object_get(json_object_get(j, "lo"), "jobs"), 0), "read");
-	CHECK(geti(rd, "ios") > 0);
-	CHECK(json_is_null(json_object_get(j, "hi")));
-	json_decref(j);
+	fio_run_result(&f, &j);
+	CHECK_STR(bin, j.binary);
+	CHECK(j.version != NULL);
+	CHECK_STR("ok", j.baseline.status);
+	CHECK(j.baseline.has_read && j.baseline.read.present);
+	CHECK(j.baseline.read.clat_p99_ns.known && j.baseline.read.clat_p99_ns.v > 0);
+	CHECK(j.baseline.read.ios > 0);
+	CHECK_STR(rf, j.baseline.file);
+	CHECK(j.baseline.reaped && j.baseline.exit_status.known && !j.baseline.exit_status.v);
+	CHECK_STR("ok", j.lo.status);
+	CHECK_STR("lo", j.lo.group);
+	CHECK_STR("runtime", j.lo.ended_by);
+	CHECK_STR("2000ms", j.lo.runtime);
+	CHECK(j.lo.job_text && strstr(j.lo.job_text, "${MMSTALL_RUNTIME}"));
+	CHECK(j.lo.nr_jobs >= 1 && j.lo.jobs[0].dir[RESULT_READ].ios > 0);
+	CHECK(!j.hi.present);
 	fio_run_free(&f);
 
 	/* a background job that ends by itself is caught: its load is gone */
@@ -259,10 +264,12 @@ static void test_run_real(void)
 	fio_run_stop(&f, &stop_flag);
 	fio_run_end(&f);
 	CHECK(gone(pid));
-	j = fio_run_json(&f);
-	CHECK_STR("off", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
-	CHECK_STR("failed", json_string_value(json_object_get(json_object_get(j, "lo"), "status")));
-	json_decref(j);
+	fio_run_result(&f, &j);
+	CHECK_STR("off", j.baseline.status);
+	CHECK_STR("device-baseline off", j.baseline.error);
+	CHECK(!j.baseline.file && !j.baseline.reaped);
+	CHECK_STR("failed", j.lo.status);
+	CHECK(j.lo.error && strstr(j.lo.error, "ended before the measurement did"));
 	fio_run_free(&f);
 
 	/* a job file without MMSTALL_RUNTIME runs on: stopped with SIGTERM, nothing left */
@@ -279,10 +286,10 @@ static void test_run_real(void)
 	fio_run_stop(&f, &stop_flag);
 	CHECK(gone(pid));
 	CHECK_STR("SIGTERM", f.bg[FIO_LO].how);
-	j = fio_run_json(&f);
+	fio_run_result(&f, &j);
 	/* ok, or failed if the signal hit fio's helper thread (axboe/fio#2079): said, never silent */
-	CHECK(json_is_string(json_object_get(json_object_get(j, "lo"), "status")));
-	json_decref(j);
+	CHECK(j.lo.status != NULL);
+	CHECK_STR("SIGTERM", j.lo.ended_by);
 	fio_run_end(&f);
 	fio_run_free(&f);
 	unlink(tmp);
@@ -295,7 +302,7 @@ static void test_no_fio(void)
 	char *path = getenv("PATH") ? strdup(getenv("PATH")) : NULL, err[1024] = "";
 	struct fio_run f;
 	struct scenario sc;
-	json_t *j;
+	struct result_fio j;
 	static volatile sig_atomic_t stop_flag;
 
 	setenv("PATH", "/nonexistent", 1);
@@ -309,11 +316,10 @@ static void test_no_fio(void)
 	sc.device_baseline = BASELINE_AUTO;
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, "/x", err, sizeof(err)));
 	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
-	j = fio_run_json(&f);
-	CHECK_STR("unavailable", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
-	CHECK(strstr(json_string_value(json_object_get(json_object_get(j, "baseline"), "error")), "fio not found"));
-	CHECK(json_is_null(json_object_get(j, "binary")));
-	json_decref(j);
+	fio_run_result(&f, &j);
+	CHECK_STR("unavailable", j.baseline.status);
+	CHECK(j.baseline.error && strstr(j.baseline.error, "fio not found"));
+	CHECK(!j.binary);
 	fio_run_end(&f);
 	fio_run_free(&f);
 	if (path)
@@ -333,7 +339,7 @@ static void test_no_sysv_ipc(void)
 	static volatile sig_atomic_t stop_flag;
 	struct scenario sc;
 	struct fio_run f;
-	json_t *j;
+	struct result_fio j;
 	int fd, rc;
 
 	if (fio_find(bin, sizeof(bin)))
@@ -369,10 +375,9 @@ static void test_no_sysv_ipc(void)
 	CHECK(path_exists(f.preload));
 	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
 	fio_run_end(&f);
-	j = fio_run_json(&f);
-	CHECK(json_is_true(json_object_get(j, "sysv_shm_emulated")));
-	CHECK_STR("ok", json_string_value(json_object_get(json_object_get(j, "baseline"), "status")));
-	json_decref(j);
+	fio_run_result(&f, &j);
+	CHECK(j.sysv_shm_emulated);
+	CHECK_STR("ok", j.baseline.status);
 	fio_run_free(&f);
 	unsetenv("MMSTALL_FIO_NOSHM");
 	unlink(so);

@@ -19,7 +19,7 @@ static char top[] = "/tmp/mmstall-test-gate-XXXXXX";
 
 struct gate_case {
 	const char *name;
-	const char *args[12];	/* after "mmstall"; "@" at the start means "<top>/" */
+	const char *args[16];	/* after "mmstall"; "@" at the start means "<top>/" */
 	int exit_code;
 	const char *needles[6];	/* all must be in stdout + stderr */
 };
@@ -58,6 +58,7 @@ static const struct gate_case cases[] = {
 	{ "one kernel, one run, decision required", { "gate", "@onerun", "--require-decision" }, 125,
 	  { "inconclusive" } },
 	{ "censored variant still regresses", { "gate", "@censored" }, 1, { "new >=15.0x", "REGRESSED" } },
+	{ "the gate says when it cannot fail", { "gate", "@tworuns" }, 0, { "this gate cannot fail" } },
 	{ "censored baseline: no regression shown", { "gate", "@censoredbase" }, 0,
 	  { "base >=10.0x", "inconclusive", "lower bounds (censored stalls)" } },
 	{ "different experiments are refused", { "gate", "@mixed" }, 2,
@@ -69,8 +70,23 @@ static const struct gate_case cases[] = {
 	  { "WARNING: different experiments pooled (--allow-mixed)" } },
 	{ "could not test", { "gate", "@broken", "--baseline", "base" }, 125,
 	  { "could not test", "0 of 5 runs succeeded", "guest kernel panicked" } },
-	{ "baseline is the broken one", { "gate", "@broken", "--baseline", "new" }, 2,
-	  { "baseline 'new' has no maps p99 value", "0 succeeded" } },
+	/* the data, not a usage error: 'git bisect run' must skip, not call it bad */
+	{ "baseline is the broken one", { "gate", "@broken", "--baseline", "new" }, 125,
+	  { "could not test: baseline 'new' has no value", "0 succeeded", "guest kernel panicked" } },
+	{ "one or two boots a side show nothing", { "gate", "@tworuns" }, 0, { "inconclusive" } },
+	{ "one or two boots a side, decision required", { "gate", "@tworuns", "--require-decision" }, 125,
+	  { "inconclusive" } },
+	/* compare.json of a --reps auto compare: 4 runs a side, a complete separation decides */
+	{ "sequential: 4 runs a side decide", { "gate", "@seq4" }, 1,
+	  { "level 0.0286", "REGRESSED" } },
+	{ "sequential: files one by one are the same experiment", { "gate", "@seq4/base.rep1.json",
+	  "@seq4/base.rep2.json", "@seq4/base.rep3.json", "@seq4/base.rep4.json", "@seq4/new.rep1.json",
+	  "@seq4/new.rep2.json", "@seq4/new.rep3.json", "@seq4/new.rep4.json" }, 1,
+	  { "gate: maps p99 stall index: new", "level 0.0286", "REGRESSED" } },
+	{ "compare.json is not a run", { "gate", "@seq4/compare.json" }, 2,
+	  { "compare.json", "not a run: give its directory" } },
+	/* the control itself blocked: the index is an upper bound; 'none' holds, 'reproduced' cannot */
+	{ "censored control: an upper bound", { "gate", "@ctlstall" }, 0, { "<=", "no inversion" } },
 	{ "unknown baseline", { "gate", "@same", "--baseline", "nope" }, 2,
 	  { "baseline 'nope' is not a variant", "base, new" } },
 	{ "unknown probe", { "gate", "@same", "--probe", "mapz" }, 2,
@@ -88,9 +104,13 @@ static const struct gate_case cases[] = {
 	  { "Conclusion:", "new vs base (p99 stall index, lock-specific): maps regressed", "ratio", "95% CI" } },
 	{ "report: conclusion per kernel", { "report", "@inverted" }, 0,
 	  { "Conclusion:", "inv: inversion reproduced by maps" } },
+	{ "report kernels: each directory judged on its own", { "report", "--format", "kernels", "@inverted", "@clean",
+	  "@slow" }, 0,
+	  { "ps-latency: reproduced on inv (maps)", "ps-latency: none on inv",
+	    "ps-latency: reproduced on base (maps), new (maps)", "scenario        kernel" } },
 	{ "report of a failed variant", { "report", "@broken" }, 1, { "could not test", "0/5" } },
 	{ "report bad format", { "report", "--format", "pdf", "@same" }, 2,
-	  { "invalid --format 'pdf'", "text, runs, mail, json or html" } },
+	  { "invalid --format 'pdf'", "text, runs, kernels, mail, json or html" } },
 	{ "report unknown baseline", { "report", "--baseline", "x", "@same" }, 2, { "baseline 'x'" } },
 };
 
@@ -111,8 +131,8 @@ static void expand(const char *const *args, const char **out, char bufs[][PATH_M
 
 static void run_case(const struct gate_case *c)
 {
-	char bufs[12][PATH_MAX], *out, *err, *both;
-	const char *argv[13];
+	char bufs[16][PATH_MAX], *out, *err, *both;
+	const char *argv[17];
 	int code, i;
 
 	TEST_CONTEXT("%s", c->name);
@@ -322,7 +342,12 @@ static void fx_alone(const char *name, double maps_p99, int reps)
 
 static void fixtures(void)
 {
+	static const char seq_settings[] =
+		"{\"format\": \"mmstall-compare\", \"format_version\": 1, \"reps\": 10, \"reps_mode\": \"auto\", "
+		"\"baseline\": \"base\", \"rule\": {\"max_regression\": 0.2, \"alpha\": 0.05, "
+		"\"inversion_threshold\": 2, \"basis\": \"index\", \"stat\": \"p99\", \"reps_auto_max\": 10}}";
 	static const double noisy[] = { 0.5, 2.0, 0.8, 1.6, 1.1 };
+	char path[PATH_MAX + 16];
 	static const double jitter[] = { 1.00, 1.03, 0.97, 1.02, 0.985 };
 	char dir[PATH_MAX];
 	int k;
@@ -355,6 +380,37 @@ static void fixtures(void)
 
 		fx_write(dir, &b);
 		fx_write(dir, &n);
+	}
+	/* 2 boots a side, as alike as can be: still nothing shown */
+	snprintf(dir, sizeof(dir), "%s/tworuns", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 2; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 2, .maps_p99 = 10e6 * jitter[k - 1] };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 2, .maps_p99 = 10e6 * jitter[k] };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+	/* a --reps auto compare that stopped after 4 runs a side on a complete separation */
+	snprintf(dir, sizeof(dir), "%s/seq4", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 4; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 10, .maps_p99 = 10e6 * jitter[k - 1] };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 10, .maps_p99 = 30e6 * jitter[k] };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
+	}
+	snprintf(path, sizeof(path), "%s/compare.json", dir);
+	write_file_atomic(path, seq_settings, strlen(seq_settings));
+	/* the control blocked past the window in every run, maps barely above it: index <= 1.2x */
+	snprintf(dir, sizeof(dir), "%s/ctlstall", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 5; k++) {
+		struct fx_spec s = { .label = "inv", .rep = k, .reps = 5, .maps_p99 = 1.2e6 * jitter[k - 1],
+				     .status_censored = 4, .status_censored_min = 0.5e6 };
+
+		fx_write(dir, &s);
 	}
 	/* two experiments: 30 s and 10 s windows */
 	snprintf(dir, sizeof(dir), "%s/mixed", top);

@@ -10,7 +10,7 @@
  *    tree exactly as it was, with the patch's name and rejected hunk.
  */
 #include "harness/kbuild/kbuild.h"
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/proc.h"
 #include "harness/util.h"
 #include "test_util.h"

@@ -195,7 +195,7 @@ static void test_vm_spec(void)
 
 	TEST_CONTEXT("vm --kernel L=build:LABEL");
 	if (CHECK_INT(0, kernel_spec_parse("src=build:v1", &k, err, sizeof(err)))) {
-		if (CHECK_INT(0, kernel_resolve(&k))) {
+		if (CHECK_INT(0, kernel_resolve(&k, err, sizeof(err)))) {
 			CHECK_STR("6.1.0-fake-v1", k.release);
 			CHECK(k.config && path_exists(k.config));
 		}

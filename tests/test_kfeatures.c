@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "harness/kfeatures.h"
+#include "harness/kernel/features.h"
+#include "harness/vm/kernel.h"
+#include "workloads/scenario.h"
 #include "harness/util.h"
 #include "test_util.h"
 
@@ -17,7 +19,7 @@ static const char full_config[] = "CONFIG_MEMCG=y\nCONFIG_BLK_CGROUP=y\nCONFIG_B
 				   "CONFIG_BLK_DEV_THROTTLING=y\nCONFIG_BLK_CGROUP_IOCOST=y\n"
 				   "CONFIG_CFS_BANDWIDTH=y\nCONFIG_SWAP=y\nCONFIG_SHMEM=y\n"
 				   "CONFIG_TRANSPARENT_HUGEPAGE=y\nCONFIG_IO_URING=y\nCONFIG_PSI=y\n"
-				   "CONFIG_PER_VMA_LOCK=y\nCONFIG_SYSVIPC=y\n";
+				   "CONFIG_PER_VMA_LOCK=y\nCONFIG_SYSVIPC=y\nCONFIG_TRACING=y\n";
 
 static char dir[] = "/tmp/mmstall-test-kfeatures-XXXXXX";
 
@@ -35,7 +37,7 @@ static struct kconfig *config_without(const char *option)
 	return kc;
 }
 
-/* scenario with one setting changed; returns kfeatures_missing() and why */
+/* scenario with one setting changed; returns kernel_scenario_lacks() and why */
 static int missing(const char *without, const char *key, const char *value, char *why, size_t len)
 {
 	struct kconfig *kc = config_without(without);
@@ -47,7 +49,7 @@ static int missing(const char *without, const char *key, const char *value, char
 	if (key && scenario_set(&sc, key, value, err, sizeof(err)))
 		fprintf(stderr, "scenario_set %s=%s: %s\n", key, value, err);
 	why[0] = '\0';
-	ret = kfeatures_missing(kc, "6.12.0", &sc, why, len);
+	ret = kernel_scenario_lacks(kc, "6.12.0", &sc, why, len);
 	kconfig_free(kc);
 	return ret;
 }
@@ -90,13 +92,18 @@ static void test_needs(void)
 		fclose(f);
 		CHECK_INT(0, kconfig_load_file(path, &kc));
 		scenario_defaults(&sc);
-		CHECK_INT(1, kfeatures_missing(kc, "6.1.0", &sc, why, sizeof(why)));
+		CHECK_INT(1, kernel_scenario_lacks(kc, "6.1.0", &sc, why, sizeof(why)));
 		CHECK(strstr(why, "none of io.latency (CONFIG_BLK_CGROUP_IOLATENCY), io.max (CONFIG_BLK_DEV_THROTTLING)") &&
 		      strstr(why, "the auto throttle"));
 		kconfig_free(kc);
 	}
 	/* fio's SysV shm is emulated on a kernel without it: not a reason to refuse the kernel */
 	CHECK_INT(0, missing("CONFIG_SYSVIPC", "device-baseline", "on", why, sizeof(why)));
+	/* attribution reads the mmap_lock tracepoints: CONFIG_TRACING, 5.12 or later */
+	CHECK_INT(0, missing("CONFIG_TRACING", NULL, NULL, why, sizeof(why)));
+	CHECK_INT(1, missing("CONFIG_TRACING", "attribute", "on", why, sizeof(why)));
+	CHECK(strstr(why, "CONFIG_TRACING") && strstr(why, "attribute on"));
+	CHECK_INT(0, missing(NULL, "attribute", "on", why, sizeof(why)));
 	/* the ps probe reads /proc like the others: nothing to need */
 	CHECK_INT(0, missing("CONFIG_IO_URING", "probes", "ps,status", why, sizeof(why)));
 }

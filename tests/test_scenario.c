@@ -123,7 +123,7 @@ static void test_precedence(void)
 	CHECK_U64(7 * NSEC_PER_MSEC, sc.writer_interval_ns);
 	CHECK_U64(FAULT_WRITE_SHARED, sc.fault_mode);
 	CHECK_STR("mkwrite", sc.name);
-	CHECK_U64(30 * NSEC_PER_SEC, sc.duration_ns);
+	CHECK_U64(10 * NSEC_PER_SEC, sc.duration_ns);
 
 	TEST_CONTEXT("cross-key check after overrides");
 	memset(&cli, 0, sizeof(cli));
@@ -239,7 +239,7 @@ static void test_probe_plan(void)
 		scenario_defaults(&sc);
 		err[0] = '\0';
 		CHECK_INT(-EINVAL, scenario_set(&sc, "probes", bad[i].value, err, sizeof(err)));
-		CHECK_STR("maps,cmdline,status,mmap,io", sc.probes);	/* left as it was */
+		CHECK_STR("maps,cmdline,smaps_rollup,ps,status,mmap,io", sc.probes);	/* left as it was */
 		for (int j = 0; j < 3; j++)
 			if (!CHECK(strstr(err, bad[i].needle[j]) != NULL))
 				fprintf(stderr, "  expected \"%s\" in: %s\n", bad[i].needle[j], err);

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <math.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include "workloads/scenario.h"
 #include "workloads/shared.h"
 #include "workloads/throttle.h"
+#include "workloads/tracefs.h"
 #include "workloads/workers.h"
 
 #define CHECKPOINT_NS (10 * NSEC_PER_SEC)
@@ -34,11 +34,6 @@
 #define LO_STOP_MIN_NS (100 * NSEC_PER_MSEC)	/* lo checks its stop flag between touches */
 #define KILL_WAIT_NS (30 * NSEC_PER_SEC)	/* after SIGKILL: a task in D state exits when its I/O ends */
 #define START_LEAD_NS (50 * NSEC_PER_MSEC)	/* 'go' to t0: every worker is waiting on its schedule */
-
-/* Phases whose durations the result's "timings" records. */
-enum phase { PH_SETUP, PH_BASELINE, PH_WARMUP, PH_WINDOW, PH_DRAIN, PH_TEARDOWN, PH_NR };
-static const char *const phase_keys[PH_NR] = { "setup_s", "device_baseline_s", "warmup_s", "window_s", "drain_s",
-					       "teardown_s" };
 
 struct run_ctx {
 	const struct driver_opts *o;
@@ -54,10 +49,10 @@ struct run_ctx {
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
 	bool sampled_start, sampled_end;
 	struct fio_run fio;	/* device baseline, background I/O */
+	struct attrib_collect *ac;	/* stall attribution (attribute on) */
 	json_t *root;
 	uint64_t next_note, next_checkpoint;
-	double phase_s[PH_NR];
-	bool phase_done[PH_NR];
+	struct result_timings timings;	/* seconds per phase */
 	char *err;
 	size_t errlen;
 };
@@ -67,22 +62,11 @@ static double secs(uint64_t ns)
 	return (double)(ns / NSEC_PER_MSEC) / 1e3;
 }
 
-static void phase_add(struct run_ctx *r, enum phase p, uint64_t start_ns, uint64_t end_ns)
+/* A phase of the run took [start_ns, end_ns] (a phase never reached stays null in the result). */
+static void phase_add(struct run_ctx *r, enum result_phase p, uint64_t start_ns, uint64_t end_ns)
 {
-	r->phase_s[p] += end_ns > start_ns ? secs(end_ns - start_ns) : 0;
-	r->phase_done[p] = true;
-}
-
-/* Seconds per phase of the guest's (or host's) run; null for a phase never reached. */
-static json_t *timings_json(const struct run_ctx *r)
-{
-	json_t *o = json_object();
-	int p;
-
-	for (p = 0; p < PH_NR; p++)
-		json_object_set_new(o, phase_keys[p],
-				    r->phase_done[p] ? json_real(round(r->phase_s[p] * 1e3) / 1e3) : json_null());
-	return o;
+	r->timings.s[p] += end_ns > start_ns ? secs(end_ns - start_ns) : 0;
+	r->timings.known[p] = true;
 }
 
 /* ---- children: born in their group, waited on by condition ---- */
@@ -209,131 +193,129 @@ static bool wait_flag(struct run_ctx *r, int *flag, pid_t *pid, int *fd, uint64_
 
 /* ---- the result's measured sections ---- */
 
-/* The K slowest samples of a probe, by due time: seconds into the measured window, latencies, thread. */
-static json_t *slowest_json(const struct run_ctx *r, struct slowest *sl)
+/* Each probe's threads merged into one record per probe, in the probe table's order. */
+static void record_probes(struct run_ctx *r)
 {
-	json_t *a = json_array();
-	uint32_t k;
-
-	slowest_sort_by_time(sl);
-	for (k = 0; k < sl->n; k++) {
-		const struct slow_sample *x = &sl->s[k];
-		/* to the microsecond: a timeline needs no more, and the file stays short */
-		uint64_t us = x->due_ns >= r->sh->measure_start_ns ? (x->due_ns - r->sh->measure_start_ns) / 1000 : 0;
-
-		json_array_append_new(a, json_pack("{s:f,s:I,s:I,s:i}", "t_s", (double)us / 1e6, "corrected_ns",
-						   (json_int_t)x->corrected_ns, "service_ns",
-						   (json_int_t)x->service_ns, "thread", (int)x->thread));
-	}
-	return a;
-}
-
-static json_t *probe_json(const struct run_ctx *r, int i, struct probe_record *rec, const struct probe_plan *plan,
-			  uint64_t ctl_p99)
-{
-	const struct probe_ops *ops = probe_list[i];
-	uint64_t p99 = hist_percentile(&rec->corrected, 99.0);
-	bool ratio_ok = ctl_p99 && rec->corrected.count >= hist_samples_needed(99.0);
-	struct probe_lock lock = probe_lock_on(ops, &r->o->kernel);
-	json_t *p = json_object();
-	char what[512];
-
-	probe_what(ops, &r->o->kernel, what, sizeof(what));
-	json_object_set_new(p, "what", json_string(what));
-	json_object_set_new(p, "mmap_lock_of", json_string(lock.of));
-	json_object_set_new(p, "control", json_boolean(ops->control));
-	json_object_set_new(p, "interval_ns", json_integer((json_int_t)plan->interval_ns));
-	json_object_set_new(p, "threads", json_integer((json_int_t)plan->threads));
-	json_object_set_new(p, "errors", json_integer((json_int_t)rec->errors));
-	json_object_set_new(p, "first_error", rec->errors ? json_string(strerror(rec->first_errno)) : json_null());
-	json_object_set_new(p, "late_samples", json_integer((json_int_t)rec->late));
-	json_object_set_new(p, "censored",
-			    json_pack("{s:I,s:o}", "count", (json_int_t)rec->censored, "min_ns",
-				      rec->censored ? json_integer((json_int_t)rec->censored_min_ns) : json_null()));
-	json_object_set_new(p, "p99_ratio_to_control", ratio_ok ? json_real((double)p99 / (double)ctl_p99) : json_null());
-	json_object_set_new(p, "corrected", hist_to_json(&rec->corrected));
-	json_object_set_new(p, "service", hist_to_json(&rec->service));
-	json_object_set_new(p, "slowest", slowest_json(r, &rec->slowest));
-	return p;
-}
-
-/* Each probe's threads merged into one record per probe. */
-static json_t *probes_json(const struct run_ctx *r)
-{
-	int ctl = probe_control_index(), i;
+	struct result_probe_in in[MAX_PROBES];
 	struct probe_plan plan[MAX_PROBES];
 	struct probe_record *rec;
-	uint64_t ctl_p99 = 0;
-	json_t *o = json_object();
-	char err[512];
+	char err[512], what[MAX_PROBES][512], first_error[MAX_PROBES][128];
+	size_t n = 0;
 	unsigned int t;
+	int i;
 
+	/* a failure cannot happen (the settings were validated): no probes then */
 	if (probe_plan_parse(r->sc->probes, r->sc->probe_interval_ns, plan, err, sizeof(err)))
-		return o;	/* cannot happen: the settings were validated */
+		memset(plan, 0, sizeof(plan));
 	rec = xcalloc(probe_count, sizeof(*rec));
 	for (i = 0; i < probe_count; i++) {
+		const struct probe_ops *ops = probe_list[i];
+
+		if (!plan[i].on)
+			continue;
 		hist_init(&rec[i].corrected);
 		hist_init(&rec[i].service);
-		for (t = 0; plan[i].on && t < plan[i].threads; t++)
+		for (t = 0; t < plan[i].threads; t++)
 			probe_record_merge(&rec[i], &r->sh->probes[i][t]);
+		probe_what(ops, &r->o->kernel, what[n], sizeof(what[n]));
+		/* a copy each: strerror() may reuse its buffer */
+		snprintf(first_error[n], sizeof(first_error[n]), "%s", strerror(rec[i].first_errno));
+		in[n] = (struct result_probe_in){
+			.name = ops->name,
+			.what = what[n],
+			.mmap_lock_of = probe_lock_on(ops, &r->o->kernel).of,
+			.control = ops->control,
+			.interval_ns = plan[i].interval_ns,
+			.threads = plan[i].threads,
+			.errors = rec[i].errors,
+			.first_error = rec[i].errors ? first_error[n] : NULL,
+			.late_samples = rec[i].late,
+			.censored = rec[i].censored,
+			.censored_min_ns = rec[i].censored_min_ns,
+			.corrected = &rec[i].corrected,
+			.service = &rec[i].service,
+			.slowest = &rec[i].slowest,
+		};
+		n++;
 	}
-	if (ctl >= 0 && rec[ctl].corrected.count >= hist_samples_needed(99.0))
-		ctl_p99 = hist_percentile(&rec[ctl].corrected, 99.0);
-	for (i = 0; i < probe_count; i++)
-		if (plan[i].on)
-			json_object_set_new(o, probe_list[i]->name, probe_json(r, i, &rec[i], &plan[i], ctl_p99));
+	result_set_probes(r->root, in, n, r->sh->measure_start_ns);
 	free(rec);
-	return o;
 }
 
-static json_t *lo_json(const struct run_ctx *r)
+static void record_lo(struct run_ctx *r)
 {
 	const struct scenario *sc = r->sc;
 	const struct run_shared *sh = r->sh;
-	uint64_t touches = 0, ops = 0, i;
-	struct hist faults, writers;
+	struct hist *faults = xmalloc(sizeof(*faults)), *writers = xmalloc(sizeof(*writers));
+	struct result_lo_in lo = {
+		.fault_mode = fault_mode_names[sc->fault_mode],
+		.writer = writer_names[sc->writer],
+		.touch = faults,
+		.writer_op = writers,
+		.writer_errors = sh->writer_errors,
+		.writer_first_error = sh->writer_errors ? strerror(sh->writer_first_errno) : NULL,
+	};
+	uint64_t i;
 
-	hist_init(&faults);
-	hist_init(&writers);
+	hist_init(faults);
+	hist_init(writers);
 	for (i = 0; i < sc->faulters && sc->fault_mode != FAULT_NONE; i++) {
-		hist_merge(&faults, &sh->faults[i]);
-		touches += sh->touches[i];
+		hist_merge(faults, &sh->faults[i]);
+		lo.touches += sh->touches[i];
 	}
 	for (i = 0; i < sc->writers && sc->writer != WRITER_NONE; i++) {
-		hist_merge(&writers, &sh->writer[i]);
-		ops += sh->writer_ops[i];
+		hist_merge(writers, &sh->writer[i]);
+		lo.writer_ops += sh->writer_ops[i];
 	}
-	return json_pack("{s:s,s:I,s:o,s:s,s:I,s:o,s:I,s:o}", "fault_mode", fault_mode_names[sc->fault_mode],
-			 "touches", (json_int_t)touches, "touch", hist_to_json(&faults), "writer",
-			 writer_names[sc->writer], "writer_ops", (json_int_t)ops, "writer_op", hist_to_json(&writers),
-			 "writer_errors", (json_int_t)sh->writer_errors, "writer_first_error",
-			 sh->writer_errors ? json_string(strerror(sh->writer_first_errno)) : json_null());
+	result_set_lo(r->root, &lo);
+	free(faults);
+	free(writers);
 }
 
-static json_t *cgroups_json(const struct run_ctx *r)
+/* lo's and hi's stats over the window; {} when the window was never sampled. */
+static void record_cgroups(struct run_ctx *r)
 {
-	json_t *o = json_object(), *lo, *hi;
+	struct result_cgroup lo, hi;
 
-	if (!r->sampled_start || !r->sampled_end)
-		return o;
-	lo = cg_sample_delta_json(&r->lo_start, &r->lo_end, r->tp.device);
-	hi = cg_sample_delta_json(&r->hi_start, &r->hi_end, r->tp.device);
-	json_object_set_new(lo, "path", json_string(r->cg.lo.path));
-	json_object_set_new(lo, "memory_max_bytes", json_integer((json_int_t)r->sc->lo_memory_max));
-	json_object_set_new(hi, "path", json_string(r->cg.hi.path));
-	json_object_set_new(o, "lo", lo);
-	json_object_set_new(o, "hi", hi);
-	return o;
+	if (!r->sampled_start || !r->sampled_end) {
+		result_set_cgroups(r->root, NULL, NULL);
+		return;
+	}
+	cg_sample_delta(&r->lo_start, &r->lo_end, r->tp.device, &lo);
+	cg_sample_delta(&r->hi_start, &r->hi_end, r->tp.device, &hi);
+	lo.path = r->cg.lo.path;
+	lo.has_memory_max = true;
+	lo.memory_max_bytes = r->sc->lo_memory_max;
+	hi.path = r->cg.hi.path;
+	result_set_cgroups(r->root, &lo, &hi);
+	cg_delta_free(&lo);
+	cg_delta_free(&hi);
+}
+
+static void record_fio(struct run_ctx *r)
+{
+	struct result_fio f;
+
+	fio_run_result(&r->fio, &f);
+	result_set_fio(r->root, &f);
+}
+
+static void record_throttle(struct run_ctx *r)
+{
+	struct result_throttle t;
+
+	throttle_result(&r->tp, &t);
+	result_set_throttle(r->root, &t);
 }
 
 /* Fill the measured sections; callable mid-run for a checkpoint. */
 static void fill_measurements(struct run_ctx *r)
 {
-	json_object_set_new(r->root, "probes", probes_json(r));
-	json_object_set_new(r->root, "lo", lo_json(r));
-	json_object_set_new(r->root, "cgroups", cgroups_json(r));
-	json_object_set_new(r->root, "fio", fio_run_json(&r->fio));
-	json_object_set_new(r->root, "timings", timings_json(r));
+	record_probes(r);
+	record_lo(r);
+	record_cgroups(r);
+	record_fio(r);
+	result_set_timings(r->root, &r->timings);
 }
 
 static int save(struct run_ctx *r, char *err, size_t errlen)
@@ -422,7 +404,7 @@ static int run_baseline(struct run_ctx *r)
 	uint64_t t = now_ns();
 	int ret = fio_run_baseline(&r->fio, &proc_stop_signal, r->err, r->errlen);
 
-	phase_add(r, PH_BASELINE, t, now_ns());
+	phase_add(r, RESULT_PH_BASELINE, t, now_ns());
 	return ret;
 }
 
@@ -606,7 +588,7 @@ static int drain(struct run_ctx *r)
 	if (!wait_exit(&r->lo_pid, &r->lo_fd, max_u64(now_ns() + LO_STOP_MIN_NS, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS),
 		       NULL))
 		kill_and_reap(&r->lo_pid, &r->lo_fd);
-	phase_add(r, PH_DRAIN, t > sh->measure_end_ns ? sh->measure_end_ns : t, now_ns());
+	phase_add(r, RESULT_PH_DRAIN, t > sh->measure_end_ns ? sh->measure_end_ns : t, now_ns());
 	return proc_stop_signal ? -EINTR : 0;
 }
 
@@ -624,14 +606,14 @@ static int measure(struct run_ctx *r)
 		 sc->duration_ns / 1e9);
 
 	ret = wait_until(r, sh->measure_start_ns);
-	phase_add(r, PH_WARMUP, sh->t0_ns, now_ns());
+	phase_add(r, RESULT_PH_WARMUP, sh->t0_ns, now_ns());
 	if (ret)
 		return ret;
 	cg_sample_take(r->cg.lo.path, &r->lo_start);
 	cg_sample_take(r->cg.hi.path, &r->hi_start);
 	r->sampled_start = true;
 	ret = wait_until(r, sh->measure_end_ns);
-	phase_add(r, PH_WINDOW, sh->measure_start_ns, now_ns());
+	phase_add(r, RESULT_PH_WINDOW, sh->measure_start_ns, now_ns());
 	if (ret)
 		return ret;
 	cg_sample_take(r->cg.lo.path, &r->lo_end);
@@ -661,11 +643,13 @@ static void teardown(struct run_ctx *r)
 	if (r->swap_on && !r->o->disposable)
 		swapfile_off(r->swap_file);
 	r->swap_on = false;
+	attrib_collect_free(r->ac);
+	r->ac = NULL;
 	cg_sample_free(&r->lo_start);
 	cg_sample_free(&r->lo_end);
 	cg_sample_free(&r->hi_start);
 	cg_sample_free(&r->hi_end);
-	phase_add(r, PH_TEARDOWN, t, now_ns());
+	phase_add(r, RESULT_PH_TEARDOWN, t, now_ns());
 }
 
 static int run_steps(struct run_ctx *r)
@@ -678,7 +662,21 @@ static int run_steps(struct run_ctx *r)
 	ret = fio_run_init(&r->fio, r->sc, r->o->data_dir, lo_path, r->err, r->errlen);
 	if (!ret)
 		ret = setup(r);
-	phase_add(r, PH_SETUP, t, now_ns());
+	/*
+	 * Attribution's events are enabled now, on a quiet machine, recording
+	 * off: enabling a tracepoint patches kernel text, which under TCG can
+	 * crash a vCPU running that code (workloads/tracefs.h).
+	 */
+	if (!ret && r->sc->attribute) {
+		struct attrib_collect_opts ao = {
+			.lo_cgroup = r->cg.lo.path, .cgroup_mount = r->cg.mount,
+			.traced_ns = r->sc->warmup_ns + r->sc->duration_ns + DRIVER_DRAIN_GRACE_NS + NSEC_PER_SEC,
+			.min_ns = r->sc->attribute_min_ns, .disposable = r->o->disposable,
+		};
+
+		ret = attrib_collect_prepare(&r->ac, &ao, r->err, r->errlen);
+	}
+	phase_add(r, RESULT_PH_SETUP, t, now_ns());
 	if (!ret)
 		ret = save(r, r->err, r->errlen);
 	if (!ret)
@@ -686,13 +684,22 @@ static int run_steps(struct run_ctx *r)
 	t = now_ns();
 	if (!ret)
 		ret = start_workers(r);
-	json_object_set_new(r->root, "throttle", throttle_to_json(&r->tp));
+	if (!ret && r->ac)
+		ret = attrib_collect_start(r->ac, r->lo_pid, r->hi_pid);
+	record_throttle(r);
 	if (!ret)
 		ret = start_fio(r);
 	/* lo, the throttle, hi and the background jobs are setup too: all but the measurement */
-	phase_add(r, PH_SETUP, t, now_ns() + START_LEAD_NS);
+	phase_add(r, RESULT_PH_SETUP, t, now_ns() + START_LEAD_NS);
 	if (!ret)
 		ret = measure(r);
+	/* the trace is read after the probes' drain: their late waits are in it */
+	if (!ret && r->ac)
+		result_set_attribution(r->root, attrib_collect_json(r->ac, r->sh->measure_start_ns,
+								     r->sh->measure_end_ns));
+	else if (ret && r->sc->attribute && !r->ac)
+		result_set_attribution(r->root, attrib_collect_failed_json(r->err[0] ? r->err : strerror(-ret),
+									     r->sc->attribute_min_ns));
 	return ret;
 }
 
@@ -700,14 +707,16 @@ int driver_run(const struct driver_opts *o, json_t *root, char *err, size_t errl
 {
 	struct run_ctx r = { .o = o, .sc = o->sc, .root = root, .lo_fd = -1, .hi_fd = -1, .hi_status = -1,
 			     .err = err, .errlen = errlen };
+	struct result_setting *settings;
+	size_t nr_settings;
 	char saveerr[1024];
 	int ret;
 
 	err[0] = '\0';
-	json_object_set_new(root, "scenario", scenario_to_json(o->sc));
-	json_object_set_new(root, "histogram",
-			    json_pack("{s:s,s:s,s:i,s:f}", "type", "log-linear", "unit", "ns", "sub_bucket_bits",
-				      HIST_BITS, "relative_error_bound", HIST_REL_ERROR));
+	settings = scenario_settings(o->sc, &nr_settings);
+	result_set_scenario(root, settings, nr_settings);
+	free(settings);
+	result_set_histogram(root);
 	ret = run_steps(&r);
 	if (ret == -EINTR || (ret && proc_stop_signal))
 		snprintf(err, errlen, "interrupted by signal %d (%s)", (int)proc_stop_signal,
@@ -719,8 +728,8 @@ int driver_run(const struct driver_opts *o, json_t *root, char *err, size_t errl
 	if (r.sh)
 		fill_measurements(&r);
 	teardown(&r);
-	json_object_set_new(root, "fio", fio_run_json(&r.fio));
-	json_object_set_new(root, "timings", timings_json(&r));
+	record_fio(&r);
+	result_set_timings(root, &r.timings);
 	result_finish(root, ret ? "failed" : "ok", ret ? err : NULL);
 	if (save(&r, saveerr, sizeof(saveerr)) && !ret) {
 		snprintf(err, errlen, "%s", saveerr);

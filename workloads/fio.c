@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "cgroup/cg.h"
+#include "harness/result.h"
 #include "harness/util.h"
 #include "workloads/scenario.h"
 
@@ -139,45 +141,51 @@ bool fio_sysv_ipc_ok(void)
 
 /* ---- fio's JSON output ---- */
 
-static json_t *int_or_null(json_t *v)
+/* fio writes some figures as reals: rounded; absent or another type: not known. */
+static struct result_int fio_int(json_t *v)
 {
 	if (json_is_integer(v))
-		return json_integer(json_integer_value(v));
+		return (struct result_int){ .known = true, .v = json_integer_value(v) };
 	if (json_is_real(v))
-		return json_integer((json_int_t)llround(json_real_value(v)));
-	return json_null();
+		return (struct result_int){ .known = true, .v = llround(json_real_value(v)) };
+	return (struct result_int){ 0 };
 }
 
-static json_t *pct(json_t *clat, const char *which)
+static struct result_int pct(json_t *clat, const char *which)
 {
-	return int_or_null(json_object_get(json_object_get(clat, "percentile"), which));
+	return fio_int(json_object_get(json_object_get(clat, "percentile"), which));
 }
 
-/* One direction of a job: null when it did no I/O. */
-static json_t *direction(json_t *d)
+/* One direction of a job: not present when it did no I/O. */
+static struct result_fio_dir direction(json_t *d)
 {
 	json_t *clat = json_object_get(d, "clat_ns"), *ios = json_object_get(d, "total_ios");
 
 	if (!json_is_object(d) || !json_is_integer(ios) || json_integer_value(ios) <= 0)
-		return json_null();
-	return json_pack("{s:O,s:o,s:f,s:o,s:o,s:o,s:o,s:o,s:o}", "ios", ios,
-			 "io_bytes", int_or_null(json_object_get(d, "io_bytes")),
-			 "iops", json_number_value(json_object_get(d, "iops")),
-			 "bw_bytes_per_s", int_or_null(json_object_get(d, "bw_bytes")),
-			 "clat_mean_ns", int_or_null(json_object_get(clat, "mean")),
-			 "clat_p50_ns", pct(clat, "50.000000"),
-			 "clat_p99_ns", pct(clat, "99.000000"),
-			 "clat_p99_9_ns", pct(clat, "99.900000"),
-			 "clat_max_ns", int_or_null(json_object_get(clat, "max")));
+		return (struct result_fio_dir){ 0 };
+	return (struct result_fio_dir){
+		.present = true,
+		.ios = (uint64_t)json_integer_value(ios),
+		.io_bytes = fio_int(json_object_get(d, "io_bytes")),
+		.iops = json_number_value(json_object_get(d, "iops")),
+		.bw_bytes_per_s = fio_int(json_object_get(d, "bw_bytes")),
+		.clat_mean_ns = fio_int(json_object_get(clat, "mean")),
+		.clat_p50_ns = pct(clat, "50.000000"),
+		.clat_p99_ns = pct(clat, "99.000000"),
+		.clat_p99_9_ns = pct(clat, "99.900000"),
+		.clat_max_ns = fio_int(json_object_get(clat, "max")),
+	};
 }
 
-json_t *fio_summary(const char *output, char *err, size_t errlen)
+int fio_summary_parse(const char *output, struct fio_summary *sum, char *err, size_t errlen)
 {
 	const char *p = output;
-	json_t *root, *jobs, *out, *j, *arr;
+	json_t *root, *jobs, *j;
+	struct result_fio_job *out;
 	json_error_t je;
 	size_t i;
 
+	memset(sum, 0, sizeof(*sum));
 	/* fio prints messages ("fio: terminating on signal 15") before the JSON */
 	while (p && *p && *p != '{') {
 		p = strchr(p, '\n');
@@ -186,35 +194,45 @@ json_t *fio_summary(const char *output, char *err, size_t errlen)
 	if (!p || !*p) {
 		snprintf(err, errlen, "no JSON in fio's output%s%s", output && *output ? ": " : " (empty)",
 			 output && *output ? output : "");
-		return NULL;
+		return -EINVAL;
 	}
 	root = json_loads(p, JSON_DISABLE_EOF_CHECK, &je);
 	if (!root) {
 		snprintf(err, errlen, "fio's JSON output, line %d: %s", je.line, je.text);
-		return NULL;
+		return -EINVAL;
 	}
 	jobs = json_object_get(root, "jobs");
 	if (!json_is_array(jobs) || !json_array_size(jobs)) {
 		snprintf(err, errlen, "fio's JSON output has no \"jobs\"");
 		json_decref(root);
-		return NULL;
+		return -EINVAL;
 	}
-	arr = json_array();
+	sum->jobs = out = xcalloc(json_array_size(jobs), sizeof(*out));
 	json_array_foreach(jobs, i, j) {
 		json_t *name = json_object_get(j, "jobname");
 
-		json_array_append_new(arr, json_pack("{s:s,s:o,s:o,s:o,s:o}",
-			"name", json_is_string(name) ? json_string_value(name) : "",
-			"error", int_or_null(json_object_get(j, "error")),
-			"runtime_ms", int_or_null(json_object_get(j, "job_runtime")),
-			"read", direction(json_object_get(j, "read")),
-			"write", direction(json_object_get(j, "write"))));
+		out[i].name = xstrdup(json_is_string(name) ? json_string_value(name) : "");
+		out[i].error = fio_int(json_object_get(j, "error"));
+		out[i].runtime_ms = fio_int(json_object_get(j, "job_runtime"));
+		out[i].dir[RESULT_READ] = direction(json_object_get(j, "read"));
+		out[i].dir[RESULT_WRITE] = direction(json_object_get(j, "write"));
+		sum->nr_jobs++;
 	}
 	j = json_object_get(root, "fio version");
-	out = json_pack("{s:o,s:o}", "fio_version", json_is_string(j) ? json_string(json_string_value(j)) : json_null(),
-			"jobs", arr);
+	sum->version = json_is_string(j) ? xstrdup(json_string_value(j)) : NULL;
 	json_decref(root);
-	return out;
+	return 0;
+}
+
+void fio_summary_free(struct fio_summary *sum)
+{
+	size_t i;
+
+	for (i = 0; i < sum->nr_jobs; i++)
+		free((char *)sum->jobs[i].name);
+	free(sum->jobs);
+	free(sum->version);
+	memset(sum, 0, sizeof(*sum));
 }
 
 /* ---- running fio ---- */
@@ -311,17 +329,18 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	snprintf(p->job, sizeof(p->job), "%s/%s.fio", f->tmpdir, tag);
 	snprintf(p->out, sizeof(p->out), "%s/%s.json", f->tmpdir, tag);
 	snprintf(p->errf, sizeof(p->errf), "%s/%s.stderr", f->tmpdir, tag);
-	p->status = -1;
+	p->status_code = -1;
 	ret = fio_job_text(p->spec, &text, err, errlen);
 	if (!ret) {
 		ret = write_text(p->job, text);
 		if (ret)
 			snprintf(err, errlen, "cannot write %s: %s", p->job, strerror(-ret));
 	}
-	json_object_set_new(p->rec, "job_text", text ? json_string(text) : json_null());
+	/* kept for the result: it says exactly what load ran */
+	free(p->job_text);
+	p->job_text = text;
 	/* a job that runs for MMSTALL_RUNTIME ends by itself; others are signalled */
 	p->ends_itself = text && p->runtime[0] && strstr(text, "${MMSTALL_RUNTIME}");
-	free(text);
 	if (ret)
 		return ret;
 	/* born in its cgroup: nothing fio does is charged elsewhere */
@@ -342,7 +361,7 @@ static bool exited(struct fio_proc *p)
 {
 	if (p->pid <= 0)
 		return true;
-	if (waitpid(p->pid, &p->status, WNOHANG) != p->pid)
+	if (waitpid(p->pid, &p->status_code, WNOHANG) != p->pid)
 		return false;
 	kill(-p->pid, SIGKILL);	/* stragglers of its group, if any */
 	p->pid = 0;
@@ -393,7 +412,7 @@ static void stop(struct fio_proc *p, uint64_t timeout_ns)
 	while (!exited(p)) {
 		if (now_ns() > deadline) {
 			kill(-p->pid, SIGKILL);
-			waitpid(p->pid, &p->status, 0);
+			waitpid(p->pid, &p->status_code, 0);
 			p->pid = 0;
 			if (p->pidfd >= 0)
 				close(p->pidfd);
@@ -415,44 +434,48 @@ static void describe_status(int st, char *buf, size_t len)
 		snprintf(buf, len, "exit status %d", WEXITSTATUS(st));
 }
 
-/* Fill p->rec from fio's output once it is gone; false when it failed. */
+/* Set a record's status and error (NULL: none). */
+static void set_status(struct fio_proc *p, const char *status, const char *error)
+{
+	p->status = status;
+	snprintf(p->error, sizeof(p->error), "%s", error ? error : "");
+}
+
+/* Record fio's output once it is gone; false when it failed. */
 static bool collect(struct fio_proc *p, bool expect_stop)
 {
 	char *out = NULL, err[1024], st[64], why[1600];
-	json_t *sum = NULL;
 	bool ok;
 
-	describe_status(p->status, st, sizeof(st));
-	json_object_set_new(p->rec, "exit_status",
-			    p->status >= 0 && WIFEXITED(p->status) ? json_integer(WEXITSTATUS(p->status)) : json_null());
+	describe_status(p->status_code, st, sizeof(st));
+	p->reaped = true;
+	fio_summary_free(&p->sum);
+	p->has_sum = false;
 	if (!read_file(p->out, &out, NULL))
-		sum = fio_summary(out, err, sizeof(err));
+		p->has_sum = !fio_summary_parse(out, &p->sum, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "fio wrote no output");
 	free(out);
 	/* stopped by us, fio exits non-zero after a signal: its JSON is what counts */
-	ok = sum && (expect_stop || (p->status >= 0 && WIFEXITED(p->status) && !WEXITSTATUS(p->status)));
-	if (sum) {
-		json_object_set(p->rec, "fio_version", json_object_get(sum, "fio_version"));
-		json_object_set(p->rec, "jobs", json_object_get(sum, "jobs"));
-		json_decref(sum);
-	}
+	ok = p->has_sum && (expect_stop || (p->status_code >= 0 && WIFEXITED(p->status_code) &&
+					    !WEXITSTATUS(p->status_code)));
 	if (!ok) {
 		const char *line = last_line_of(p->errf);
 
 		snprintf(why, sizeof(why), "fio %s%s%s%s", st, line[0] ? ": " : "", line,
-			 sum ? "" : line[0] ? "" : err);
-		json_object_set_new(p->rec, "status", json_string("failed"));
-		json_object_set_new(p->rec, "error", json_string(why));
+			 p->has_sum ? "" : line[0] ? "" : err);
+		set_status(p, "failed", why);
 	} else {
-		json_object_set_new(p->rec, "status", json_string("ok"));
+		set_status(p, "ok", NULL);
 	}
 	return ok;
 }
 
-static json_t *new_rec(const char *spec, const char *group)
+static void new_rec(struct fio_proc *p, const char *spec, const char *group)
 {
-	return json_pack("{s:s,s:s?,s:n,s:n}", "job_file", spec, "group", group, "status", "error");
+	p->spec = spec;
+	p->recorded = true;
+	p->group = group;
 }
 
 /* No SysV IPC in this kernel: fio runs with the shm emulation preloaded. */
@@ -490,10 +513,10 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 	snprintf(f->read_file, sizeof(f->read_file), "%s", read_file);
 	for (g = 0; g < FIO_NR_BG; g++) {
 		f->bg[g].spec = g == FIO_LO ? sc->fio_lo : sc->fio_hi;
-		f->bg[g].rec = f->bg[g].spec[0] ? new_rec(f->bg[g].spec, group_names[g]) : NULL;
+		if (f->bg[g].spec[0])
+			new_rec(&f->bg[g], f->bg[g].spec, group_names[g]);
 	}
-	f->base.spec = FIO_BASELINE_JOB;
-	f->base.rec = new_rec(FIO_BASELINE_JOB, NULL);
+	new_rec(&f->base, FIO_BASELINE_JOB, NULL);
 	if (!fio_wanted(sc))
 		return 0;
 	if (fio_find(f->bin, sizeof(f->bin))) {
@@ -519,29 +542,27 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *err, size_t errlen)
 {
 	struct fio_proc *p = &f->base;
+	const struct result_fio_dir *read;
 	uint64_t deadline;
-	json_t *read;
 	int ret;
 
 	if (f->sc->device_baseline == BASELINE_OFF) {
-		json_object_set_new(p->rec, "status", json_string("off"));
-		json_object_set_new(p->rec, "error", json_string("device-baseline off"));
+		set_status(p, "off", "device-baseline off");
 		return 0;
 	}
 	if (!f->bin[0]) {
-		json_object_set_new(p->rec, "status", json_string("unavailable"));
-		json_object_set_new(p->rec, "error", json_string("fio not found in PATH (apt-get install fio; "
-								 "'mmstall vm' needs it on the host)"));
+		set_status(p, "unavailable", "fio not found in PATH (apt-get install fio; 'mmstall vm' needs it on "
+			   "the host)");
 		msg_warn("no device baseline: fio not found in PATH (apt-get install fio)");
 		return 0;
 	}
-	json_object_set_new(p->rec, "file", json_string(f->read_file));
+	p->reads_file = true;
 	ret = spawn(f, p, "baseline", true, NULL, err, errlen);
 	deadline = now_ns() + BASELINE_TIMEOUT_NS;
 	while (!ret && !exited(p)) {
 		if (*stop_flag) {
 			stop(p, 0);
-			json_object_set_new(p->rec, "status", json_string("interrupted"));
+			p->status = "interrupted";
 			return -EINTR;
 		}
 		if (now_ns() > deadline) {
@@ -554,28 +575,26 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 			wait_procs(&p, 1, deadline + 1);	/* a stop signal interrupts it */
 	}
 	if (!ret && !collect(p, false)) {
-		snprintf(err, errlen, "the device baseline failed: %s",
-			 json_string_value(json_object_get(p->rec, "error")));
+		snprintf(err, errlen, "the device baseline failed: %s", p->error);
 		ret = -EIO;
 	}
 	if (ret) {
-		json_object_set_new(p->rec, "status", json_string("failed"));
-		json_object_set_new(p->rec, "error", json_string(err));
+		set_status(p, "failed", err);
 		if (f->sc->device_baseline == BASELINE_ON)
 			return ret;
 		msg_warn("%s; going on without it (device-baseline auto)", err);
 		return 0;
 	}
 	/* the one job's reads: the headline figures */
-	read = json_object_get(json_array_get(json_object_get(p->rec, "jobs"), 0), "read");
-	json_object_set(p->rec, "read", read ? read : json_null());
-	if (json_is_object(read)) {
+	p->has_read = true;
+	read = p->sum.nr_jobs ? &p->sum.jobs[0].dir[RESULT_READ] : NULL;
+	if (read && read->present) {
 		char p50[32], p99[32];
 
-		fmt_ns(p50, sizeof(p50), json_number_value(json_object_get(read, "clat_p50_ns")));
-		fmt_ns(p99, sizeof(p99), json_number_value(json_object_get(read, "clat_p99_ns")));
-		msg_info("device baseline: 4k random reads at QD1 (fio) %.0f IOPS, p50 %s, p99 %s",
-			 json_number_value(json_object_get(read, "iops")), p50, p99);
+		fmt_ns(p50, sizeof(p50), read->clat_p50_ns.known ? (double)read->clat_p50_ns.v : 0);
+		fmt_ns(p99, sizeof(p99), read->clat_p99_ns.known ? (double)read->clat_p99_ns.v : 0);
+		msg_info("device baseline: 4k random reads at QD1 (fio) %.0f IOPS, p50 %s, p99 %s", read->iops, p50,
+			 p99);
 	}
 	return 0;
 }
@@ -593,11 +612,10 @@ int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgr
 	ret = spawn(f, p, group_names[g], false, cgroup, err, errlen);
 	if (ret) {
 		stop(p, 0);
-		json_object_set_new(p->rec, "status", json_string("failed"));
-		json_object_set_new(p->rec, "error", json_string(err));
+		set_status(p, "failed", err);
 		return ret;
 	}
-	json_object_set_new(p->rec, "runtime", json_string(p->runtime));
+	p->started = true;
 	msg_info("background I/O: fio %s in %s (pid %d)", p->spec, group_names[g], (int)p->pid);
 	return 0;
 }
@@ -609,16 +627,14 @@ int fio_run_check(struct fio_run *f, char *err, size_t errlen)
 	for (g = 0; g < FIO_NR_BG; g++) {
 		struct fio_proc *p = &f->bg[g];
 
-		if (!p->spec[0] || p->stopping || !p->rec || json_is_string(json_object_get(p->rec, "status")))
+		if (!p->spec[0] || p->stopping || !p->recorded || p->status)
 			continue;
 		if (p->pid > 0 && !exited(p))
 			continue;
 		collect(p, false);
-		json_object_set_new(p->rec, "status", json_string("failed"));
 		snprintf(err, errlen, "the background fio job %s in %s ended before the measurement did: %s",
-			 p->spec, group_names[g], json_string_value(json_object_get(p->rec, "error"))
-			 ? json_string_value(json_object_get(p->rec, "error")) : "it exited");
-		json_object_set_new(p->rec, "error", json_string(err));
+			 p->spec, group_names[g], p->error[0] ? p->error : "it exited");
+		set_status(p, "failed", err);
 		return -ECHILD;
 	}
 	return 0;
@@ -664,10 +680,10 @@ void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 	for (g = 0; g < FIO_NR_BG; g++) {
 		struct fio_proc *p = &f->bg[g];
 
-		if (!p->spec[0] || !p->stopping || !p->rec)
+		if (!p->spec[0] || !p->stopping || !p->recorded)
 			continue;
 		stop(p, *interrupted ? 0 : STOP_TIMEOUT_NS);
-		json_object_set_new(p->rec, "ended_by", p->how ? json_string(p->how) : json_null());
+		p->ended_by = p->how;
 		collect(p, true);
 	}
 }
@@ -682,10 +698,8 @@ void fio_run_end(struct fio_run *f)
 
 		if (p->pid > 0) {
 			stop(p, 0);
-			if (p->rec && !json_is_string(json_object_get(p->rec, "status"))) {
-				json_object_set_new(p->rec, "status", json_string("failed"));
-				json_object_set_new(p->rec, "error", json_string("killed: the run ended early"));
-			}
+			if (p->recorded && !p->status)
+				set_status(p, "failed", "killed: the run ended early");
 		}
 	}
 	if (f->tmpdir[0])
@@ -693,34 +707,64 @@ void fio_run_end(struct fio_run *f)
 	f->tmpdir[0] = '\0';
 }
 
-json_t *fio_run_json(const struct fio_run *f)
+static void proc_result(const struct fio_run *f, const struct fio_proc *p, struct result_fio_rec *r)
 {
-	json_t *o = json_object(), *ver = NULL;
+	memset(r, 0, sizeof(*r));
+	if (!p->recorded)
+		return;
+	*r = (struct result_fio_rec){
+		.present = true,
+		.job_file = p->spec,
+		.group = p->group,
+		.status = p->status,
+		.error = p->error[0] ? p->error : NULL,
+		.file = p->reads_file ? f->read_file : NULL,
+		.job_text = p->job_text,
+		.runtime = p->started ? p->runtime : NULL,
+		.ended_by = p->ended_by,
+		.reaped = p->reaped,
+		.exit_status = { p->status_code >= 0 && WIFEXITED(p->status_code), WEXITSTATUS(p->status_code) },
+		.has_output = p->has_sum,
+		.fio_version = p->sum.version,
+		.jobs = p->sum.jobs,
+		.nr_jobs = p->sum.nr_jobs,
+		.has_read = p->has_read,
+	};
+	if (p->has_read && p->sum.nr_jobs)
+		r->read = p->sum.jobs[0].dir[RESULT_READ];
+}
+
+void fio_run_result(const struct fio_run *f, struct result_fio *out)
+{
 	int g;
 
-	json_object_set_new(o, "binary", f->bin[0] ? json_string(f->bin) : json_null());
-	/* true: the kernel had no SysV IPC and fio ran with workloads/fio-noshm preloaded */
-	json_object_set_new(o, "sysv_shm_emulated", json_boolean(f->preload[0]));
-	ver = json_object_get(f->base.rec, "fio_version");
-	for (g = 0; g < FIO_NR_BG && !json_is_string(ver); g++)
-		ver = json_object_get(f->bg[g].rec, "fio_version");
-	json_object_set_new(o, "version", json_is_string(ver) ? json_copy(ver) : json_null());
-	json_object_set_new(o, "env", json_pack("{s:s,s:s}", "MMSTALL_DATA_DIR", f->data_dir, "MMSTALL_READ_FILE",
-						f->read_file));
-	json_object_set(o, "baseline", f->base.rec ? f->base.rec : json_null());
-	for (g = 0; g < FIO_NR_BG; g++)
-		json_object_set(o, group_names[g], f->bg[g].rec ? f->bg[g].rec : json_null());
-	return o;
+	memset(out, 0, sizeof(*out));
+	out->binary = f->bin[0] ? f->bin : NULL;
+	/* the kernel had no SysV IPC: fio ran with workloads/fio-noshm preloaded */
+	out->sysv_shm_emulated = f->preload[0];
+	out->version = f->base.sum.version;
+	for (g = 0; g < FIO_NR_BG && !out->version; g++)
+		out->version = f->bg[g].sum.version;
+	out->data_dir = f->data_dir;
+	out->read_file = f->read_file;
+	proc_result(f, &f->base, &out->baseline);
+	proc_result(f, &f->bg[FIO_LO], &out->lo);
+	proc_result(f, &f->bg[FIO_HI], &out->hi);
+}
+
+static void proc_free(struct fio_proc *p)
+{
+	fio_summary_free(&p->sum);
+	p->has_sum = false;
+	free(p->job_text);
+	p->job_text = NULL;
 }
 
 void fio_run_free(struct fio_run *f)
 {
 	int g;
 
-	json_decref(f->base.rec);
-	f->base.rec = NULL;
-	for (g = 0; g < FIO_NR_BG; g++) {
-		json_decref(f->bg[g].rec);
-		f->bg[g].rec = NULL;
-	}
+	proc_free(&f->base);
+	for (g = 0; g < FIO_NR_BG; g++)
+		proc_free(&f->bg[g]);
 }

@@ -20,7 +20,6 @@
 #ifndef MMSTALL_FIO_H
 #define MMSTALL_FIO_H
 
-#include <jansson.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -29,6 +28,8 @@
 #include <sys/types.h>
 
 struct scenario;
+struct result_fio;
+struct result_fio_job;
 
 struct fio_builtin {
 	const char *name;	/* "randread": workloads/fio/randread.fio */
@@ -71,17 +72,24 @@ int fio_find(char *buf, size_t len);
 /*
  * mmstall's summary of fio's --output-format=json output (messages fio
  * printed before the JSON, such as "fio: terminating on signal 15", are
- * skipped): {"fio_version", "jobs": [{"name", "error", "runtime_ms",
- * "read", "write"}]}, each direction null when it did no I/O, else ios,
- * io_bytes, iops, bw_bytes_per_s, clat_mean_ns, clat_p50_ns, clat_p99_ns,
- * clat_p99_9_ns, clat_max_ns.  NULL with err set on junk.
+ * skipped): fio's version and, per job, its name, error, runtime and per
+ * direction (not present when it did no I/O) ios, io_bytes, iops, bandwidth
+ * and completion latency (fio's clat_ns: mean, p50, p99, p99.9, max).
+ * The result's fio records carry it (harness/result.h).
  */
-json_t *fio_summary(const char *output, char *err, size_t errlen);
+struct fio_summary {
+	char *version;			/* "fio-3.33"; NULL: not in the output */
+	struct result_fio_job *jobs;	/* names owned */
+	size_t nr_jobs;
+};
+/* 0, or -EINVAL with err saying what is wrong with the output. */
+int fio_summary_parse(const char *output, struct fio_summary *s, char *err, size_t errlen);
+void fio_summary_free(struct fio_summary *s);
 
 struct fio_proc {
 	pid_t pid;		/* 0: not running (also its process group) */
 	int pidfd;		/* to wait on its exit; -1: none (or no pidfd_open) */
-	int status;		/* wait status once reaped; -1 before */
+	int status_code;	/* wait status once reaped; -1 before */
 	bool stopping;		/* the measurement ended: its end is expected */
 	bool ends_itself;	/* its job file runs for ${MMSTALL_RUNTIME} */
 	const char *how;	/* how it ended: "runtime", "SIGTERM", "SIGKILL" */
@@ -89,7 +97,19 @@ struct fio_proc {
 	uint64_t end_ns;	/* when MMSTALL_RUNTIME runs out */
 	const char *spec;	/* job file as given */
 	char job[PATH_MAX + 32], out[PATH_MAX + 32], errf[PATH_MAX + 32];
-	json_t *rec;		/* its record in the result */
+	/* what its record in the result says (fio_run_result()) */
+	bool recorded;		/* the scenario has this job (the baseline always) */
+	const char *group;	/* "lo", "hi"; NULL: the baseline */
+	const char *status;	/* NULL until known: "ok", "failed", "off", "unavailable", "interrupted" */
+	char error[2048];	/* why not ok; "": none */
+	bool reads_file;	/* the baseline was started on read_file */
+	char *job_text;		/* the job file as fio read it (owned); NULL before */
+	bool started;		/* a background job started: runtime is in force */
+	const char *ended_by;	/* a background job stopped: how */
+	bool reaped;		/* exited and waited for: status_code is its exit */
+	bool has_sum;		/* its output parsed into sum */
+	struct fio_summary sum;
+	bool has_read;		/* the baseline succeeded: its first job's reads are the headline */
 };
 
 enum { FIO_LO, FIO_HI, FIO_NR_BG };
@@ -133,9 +153,9 @@ int fio_run_check(struct fio_run *f, char *err, size_t errlen);
 void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted);
 /* Every fio killed and reaped, temporary files removed (every exit path). */
 void fio_run_end(struct fio_run *f);
-/* The "fio" object of the result. */
-json_t *fio_run_json(const struct fio_run *f);
-/* Records freed (after the last fio_run_json()). */
+/* What the result's "fio" object says (result_set_fio()); points into f. */
+void fio_run_result(const struct fio_run *f, struct result_fio *out);
+/* Records freed (after the last fio_run_result()). */
 void fio_run_free(struct fio_run *f);
 
 #endif

@@ -45,7 +45,7 @@ struct probe_ops {
 	struct probe_lock lock;		/* on every kernel, unless lock_on() says otherwise */
 	/* the lock on kernel k (may be NULL); k->... -1 (unknown) must be answered too */
 	struct probe_lock (*lock_on)(const struct probe_kernel *k);
-	const char *const *needs;	/* kernel features (harness/kfeatures.c names), NULL-terminated */
+	const char *const *needs;	/* kernel features (harness/kernel/features.c names), NULL-terminated */
 	bool control;			/* the noise-floor probe other probes are compared with */
 	int (*setup)(const struct probe_env *env, void **state, char *err, size_t errlen);
 	void (*prepare)(void *state);	/* untimed, may be NULL */

@@ -15,6 +15,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+struct result_setting;
+
 /* How lo's faulters touch memory; see kernel-notes.md for each path. */
 enum fault_mode {
 	FAULT_READ_SHARED,	/* read faults on a MAP_SHARED file mapping */
@@ -69,6 +71,8 @@ struct scenario {
 	char fio_lo[SCENARIO_STR];
 	char fio_hi[SCENARIO_STR];
 	uint64_t device_baseline;	/* enum baseline_mode */
+	uint64_t attribute;		/* stall attribution (workloads/tracefs.h, harness/attrib.h): 0 off, 1 on */
+	uint64_t attribute_min_ns;	/* its threshold: shorter waits and holds are only counted */
 	/* settings of the parts that declare their own keys (throttles), read through throttle_settings() */
 	uint64_t ext[SCENARIO_EXT_WORDS];
 };
@@ -90,6 +94,9 @@ struct scenario_key {
 	const char *const *words; /* KEY_ENUM: NULL-terminated */
 	const char *help;
 };
+
+/* An off/on key: a scenario file may also say true/false. */
+bool scenario_key_is_flag(const struct scenario_key *k);
 
 /* Every key, the scenario's and the throttles', in one list (offsets into struct scenario). */
 size_t scenario_key_count(void);
@@ -138,7 +145,7 @@ const struct scenario_key *scenario_key_find(const char *name);
 int scenario_validate(const struct scenario *sc, char *err, size_t errlen);
 /*
  * The kernel features the scenario needs, each with why: its throttle's,
- * its fault mode's, its probes' (harness/kfeatures.c names; "a|b": either).
+ * its fault mode's, its probes' (harness/kernel/features.c names; "a|b": either).
  * Calls need(feature, because, arg) for each; stops at and returns the
  * first non-zero return.
  */
@@ -148,7 +155,12 @@ int scenario_kernel_needs(const struct scenario *sc, int (*need)(const char *fea
 void scenario_print_help(FILE *f);
 /* The same list as roff, for the man page (generated at build time). */
 void scenario_print_man(FILE *f);
-/* The settings as a JSON object, as recorded in results. */
+/*
+ * Every setting, typed, for the result's "scenario" object
+ * (harness/result.h: result_set_scenario()); points into sc.  Caller frees.
+ */
+struct result_setting *scenario_settings(const struct scenario *sc, size_t *n);
+/* The same as the result's JSON object (result_scenario_json()). */
 json_t *scenario_to_json(const struct scenario *sc);
 /* The settings as "--key=value" arguments (for the guest's command line). */
 char **scenario_to_argv(const struct scenario *sc, int *argc_out);

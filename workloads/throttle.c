@@ -9,6 +9,7 @@
 
 #include "cgroup/blk.h"
 #include "cgroup/cg.h"
+#include "harness/result.h"
 #include "harness/util.h"
 #include "workloads/scenario.h"
 
@@ -156,22 +157,19 @@ void throttle_lift(const struct scenario *sc, struct cg_session *cg, struct thro
 	run->kind->lift(&t);
 }
 
-json_t *throttle_to_json(const struct throttle_run *run)
+void throttle_result(const struct throttle_run *run, struct result_throttle *out)
 {
 	const struct throttle_ops *kind = run->kind ? run->kind : run->requested;
-	json_t *o = json_object();
 
-	json_object_set_new(o, "requested", json_string(run->requested ? run->requested->name : "auto"));
-	json_object_set_new(o, "kind", json_string(kind ? kind->name : "auto"));
-	json_object_set_new(o, "reason", json_string(run->reason));
-	json_object_set_new(o, "device", json_string(run->device));
-	json_object_set_new(o, "disk", json_string(run->disk));
-	if (run->group) {
-		json_object_set_new(o, "group", json_string(run->group));
-		json_object_set_new(o, "file", json_string(run->file));
-		json_object_set_new(o, "value", json_string(run->value));
-	}
-	if (run->other[0])
-		json_object_set_new(o, "other_settings", json_string(run->other));
-	return o;
+	*out = (struct result_throttle){
+		.requested = run->requested ? run->requested->name : "auto",
+		.kind = kind ? kind->name : "auto",
+		.reason = run->reason,
+		.device = run->device,
+		.disk = run->disk,
+		.group = run->group,
+		.file = run->group ? run->file : NULL,
+		.value = run->group ? run->value : NULL,
+		.other_settings = run->other[0] ? run->other : NULL,
+	};
 }

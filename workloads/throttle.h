@@ -8,7 +8,7 @@
  * (workloads/throttles/NAME.c) and one line in THROTTLES() (throttle.c).
  * It owns everything about it: its scenario keys (name, type, range,
  * default, help; stored in a slice of the scenario's generic settings area
- * that only it reads), the kernel features it needs (harness/kfeatures.c
+ * that only it reads), the kernel features it needs (harness/kernel/features.c
  * checks them before a guest boots), the cgroup controllers it needs,
  * whether the running kernel offers it, how it is applied and lifted, and
  * what it records (struct throttle_run, the result's "throttle" object).
@@ -17,11 +17,11 @@
 #ifndef MMSTALL_THROTTLE_H
 #define MMSTALL_THROTTLE_H
 
-#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 struct cg_session;
+struct result_throttle;
 struct scenario;
 struct scenario_key;
 struct throttle_ops;
@@ -55,7 +55,7 @@ struct throttle_ops {
 	const struct scenario_key *keys;	/* offsets into its settings struct */
 	size_t nr_keys;
 	size_t settings_size;
-	/* kernel features it needs (harness/kfeatures.c names), NULL-terminated; "a|b": either */
+	/* kernel features it needs (harness/kernel/features.c names), NULL-terminated; "a|b": either */
 	const char *const *needs;
 	/* cgroup controllers it needs besides io and memory, NULL-terminated (may be NULL) */
 	const char *const *controllers;
@@ -106,6 +106,7 @@ int throttle_apply(const struct scenario *sc, struct cg_session *cg, struct thro
 int throttle_apply_as(struct throttle_ctx *t, const struct throttle_ops *ops, char *err, size_t errlen);
 /* Lift what was applied (before the groups are removed). */
 void throttle_lift(const struct scenario *sc, struct cg_session *cg, struct throttle_run *run);
-json_t *throttle_to_json(const struct throttle_run *run);
+/* What it did, for the result's "throttle" object (result_set_throttle()); points into run. */
+void throttle_result(const struct throttle_run *run, struct result_throttle *out);
 
 #endif

@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/kernel/debian.h"
 #include "harness/kernel/image.h"
 #include "harness/util.h"

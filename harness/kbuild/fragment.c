@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/util.h"
 
 #ifndef MMSTALL_FRAGMENT_PATH

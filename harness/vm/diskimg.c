@@ -22,33 +22,33 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "harness/proc.h"
 #include "harness/util.h"
-#include "harness/vm/host.h"
 #include "workloads/datafile.h"
 
 /* Bump when the image's contents or layout change. */
 #define DATA_LAYOUT 1
 #define MiB ((uint64_t)1 << 20)
 
-static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size)
+static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size, char *err, size_t errlen)
 {
-	char path[PATH_MAX], err[512];
+	char path[PATH_MAX];
 	int ret;
 
-	if (path_fmt(path, sizeof(path), "%s/lo.dat", stage))
+	if (path_fmt(path, sizeof(path), "%s/lo.dat", stage)) {
+		snprintf(err, errlen, "%s/lo.dat: path too long (set MMSTALL_CACHE to a shorter one)", stage);
 		return -ENAMETOOLONG;
+	}
 	/* same seeds as 'mmstall run --seed 1' would use */
-	ret = datafile_ensure(path, lo_size, 1, err, sizeof(err));
+	ret = datafile_ensure(path, lo_size, 1, err, errlen);
 	if (!ret) {
 		path_fmt(path, sizeof(path), "%s/hi.dat", stage);
-		ret = datafile_ensure(path, hi_size, 2, err, sizeof(err));
+		ret = datafile_ensure(path, hi_size, 2, err, errlen);
 	}
 	if (ret == -ENOSPC)
-		vm_err("no space left in %.*s for the data disk's files (%" PRIu64 " MiB, and as much again for "
-		       "the image): free space or set MMSTALL_CACHE to a larger file system",
-		       (int)(strrchr(stage, '/') - stage), stage, (lo_size + hi_size) / MiB);
-	else if (ret)
-		vm_err("%s", err);
+		snprintf(err, errlen, "no space left in %.*s for the data disk's files (%" PRIu64 " MiB, and as much "
+			 "again for the image; staged in %s): free space or set MMSTALL_CACHE to a larger file system",
+			 (int)(strrchr(stage, '/') - stage), stage, (lo_size + hi_size) / MiB, stage);
 	else if (proc_stop_signal)
 		ret = -EINTR;
 	return ret;
@@ -58,49 +58,59 @@ static int stage_files(const char *stage, uint64_t lo_size, uint64_t hi_size)
  * mkfs.ext4 argv (ending in -d STAGE IMG) into a new image file of size
  * bytes: the data disk or the tools disk ("what" names it in messages).
  */
-static int mkfs_image(char *const argv[], const char *stage, const char *img, uint64_t size, const char *what)
+static int mkfs_image(char *const argv[], const char *stage, const char *img, uint64_t size, const char *what,
+		      char *err, size_t errlen)
 {
 	char *errout = NULL;
 	int fd, ret;
 
 	fd = open(img, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", img, strerror(errno));
+		return ret;
+	}
 	ret = ftruncate(fd, size) < 0 ? -errno : 0;
 	close(fd);
-	if (ret)
+	if (ret) {
+		snprintf(err, errlen, "cannot size %s to %" PRIu64 " MiB: %s", img, size / MiB, strerror(-ret));
 		return ret;
+	}
 	ret = proc_capture(argv, NULL, NULL, &errout);
 	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run mkfs.ext4 (%s): it makes the guest's %s (apt-get install e2fsprogs)",
-		       strerror(-ret), what);
+		snprintf(err, errlen, "cannot run mkfs.ext4 (%s): it makes the guest's %s (apt-get install e2fsprogs)",
+			 strerror(-ret), what);
 	else if (ret > 0 && errout && strstr(errout, "No space left"))
-		vm_err("no space left in %.*s for the %s image (%" PRIu64 " MiB): free space or set "
-		       "MMSTALL_CACHE to a larger file system", (int)(strrchr(img, '/') - img), img, what, size / MiB);
+		snprintf(err, errlen, "no space left in %.*s for the %s image (%" PRIu64 " MiB): free space or set "
+			 "MMSTALL_CACHE to a larger file system", (int)(strrchr(img, '/') - img), img, what,
+			 size / MiB);
 	else if (ret > 0)
-		vm_err("mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret, last_line(errout));
+		snprintf(err, errlen, "mkfs.ext4 -d %s %s failed (exit status %d): %s", stage, img, ret,
+			 last_line(errout));
 	free(errout);
 	return ret > 0 ? -EIO : ret;
 }
 
-static int run_mkfs(const char *stage, const char *img, uint64_t size)
+static int run_mkfs(const char *stage, const char *img, uint64_t size, char *err, size_t errlen)
 {
 	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-L", "mmstall-data", "-m", "0",
 			 "-E", "lazy_itable_init=0,lazy_journal_init=0,root_owner=0:0",
 			 "-d", (char *)stage, (char *)img, NULL };
-	int fd, ret = mkfs_image(argv, stage, img, size, "data disk");
+	int fd, ret = mkfs_image(argv, stage, img, size, "data disk", err, errlen);
 
 	if (ret)
 		return ret;
 	fd = open(img, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ret = fsync(fd) < 0 ? -errno : 0;
-	close(fd);
+	ret = fd < 0 || fsync(fd) < 0 ? -errno : 0;
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		snprintf(err, errlen, "cannot write %s: %s", img, strerror(-ret));
 	return ret;
 }
 
-static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t hi_size, uint64_t spare)
+static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t hi_size, uint64_t spare, char *err,
+		 size_t errlen)
 {
 	/* files + 10% + 64 MiB: room for ext4's metadata and journal */
 	uint64_t size = lo_size + hi_size + spare, img_size = (size + size / 10 + 64 * MiB + MiB - 1) & ~(MiB - 1);
@@ -109,42 +119,44 @@ static int build(const char *dir, const char *path, uint64_t lo_size, uint64_t h
 
 	snprintf(stage, sizeof(stage), "%s/.stage.%d.XXXXXX", dir, (int)getpid());
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
-	if (!mkdtemp(stage))
-		return -errno;
-	ret = stage_files(stage, lo_size, hi_size);
-	if (!ret)
-		ret = run_mkfs(stage, tmp, img_size);
-	rm_rf(stage);
-	if (!ret && rename(tmp, path) < 0)
+	if (!mkdtemp(stage)) {
 		ret = -errno;
+		snprintf(err, errlen, "cannot create a temporary directory %s: %s", stage, strerror(errno));
+		return ret;
+	}
+	ret = stage_files(stage, lo_size, hi_size, err, errlen);
+	if (!ret)
+		ret = run_mkfs(stage, tmp, img_size, err, errlen);
+	rm_rf(stage);
+	if (!ret && rename(tmp, path) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
+	}
 	if (ret)
 		unlink(tmp);
 	return ret;
 }
 
-int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out)
+int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out, char *err, size_t errlen)
 {
-	char *dir = NULL, *path = NULL;
+	char *dir, *path;
 	int ret;
 
-	if (asprintf(&dir, "%s/disks", cache_dir()) < 0)
-		return -ENOMEM;
+	err[0] = '\0';
+	dir = xasprintf("%s/disks", cache_dir());
 	/* "%.0" PRIu64 prints nothing for 0: images without spare room keep their old names */
-	if (asprintf(&path, "%s/data-v%d-%" PRIu64 "-%" PRIu64 "%s%.0" PRIu64 ".ext4", dir, DATA_LAYOUT, lo_size,
-		     hi_size, spare ? "-spare" : "", spare) < 0) {
-		free(dir);
-		return -ENOMEM;
-	}
+	path = xasprintf("%s/data-v%d-%" PRIu64 "-%" PRIu64 "%s%.0" PRIu64 ".ext4", dir, DATA_LAYOUT, lo_size, hi_size,
+			 spare ? "-spare" : "", spare);
 	ret = 0;
 	if (!path_exists(path)) {
 		msg_info("building the data disk (lo.dat %" PRIu64 " MiB, hi.dat %" PRIu64
 			 " MiB), once per pair of sizes", lo_size / MiB, hi_size / MiB);
 		ret = mkdir_p(dir, 0755);
 		if (!ret)
-			ret = build(dir, path, lo_size, hi_size, spare);
-		if (ret && ret != -EINTR && !vm_error[0])
-			vm_err("cannot build the data disk %s: %s%s", path, strerror(-ret),
-				ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE elsewhere)" : "");
+			ret = build(dir, path, lo_size, hi_size, spare, err, errlen);
+		if (ret && ret != -EINTR && !err[0])
+			snprintf(err, errlen, "cannot build the data disk %s: %s%s", path, strerror(-ret),
+				 ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE elsewhere)" : "");
 	}
 	free(dir);
 	if (ret) {
@@ -167,23 +179,24 @@ static const char tools_wrapper[] =
 	"exec " TOOLS_MOUNT "/lib/%s --library-path " TOOLS_MOUNT "/lib " TOOLS_MOUNT "/libexec/fio \"$@\"\n";
 
 /* The files fio needs: its ldd closure, one absolute path a line, the loader first. */
-static int fio_closure(const char *fio, char ***files, size_t *n)
+static int fio_closure(const char *fio, char ***files, size_t *n, char *err, size_t errlen)
 {
-	char *argv[] = { "ldd", (char *)fio, NULL }, *out = NULL, *err = NULL, *line, *save = NULL, *p;
-	int ret = proc_capture(argv, NULL, &out, &err);
+	char *argv[] = { "ldd", (char *)fio, NULL }, *out = NULL, *lerr = NULL, *line, *save = NULL, *p;
+	int ret = proc_capture(argv, NULL, &out, &lerr);
 
 	*files = NULL;
 	*n = 0;
 	if (ret) {
-		vm_err("ldd %s failed (%s): it lists the libraries fio needs in the guest", fio,
-		       ret < 0 ? strerror(-ret) : last_line(err));
+		snprintf(err, errlen, "ldd %s failed (%s): it lists the libraries fio needs in the guest", fio,
+			 ret < 0 ? strerror(-ret) : last_line(lerr));
 		ret = ret < 0 ? ret : -EIO;
 	}
 	for (line = ret ? NULL : strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char path[PATH_MAX], **nf;
 
 		if (strstr(line, "not found")) {
-			vm_err("fio's library is missing on the host: %s (reinstall fio)", line + strspn(line, " \t"));
+			snprintf(err, errlen, "fio's library is missing on the host: %s (reinstall fio)",
+				 line + strspn(line, " \t"));
 			ret = -ENOENT;
 			break;
 		}
@@ -192,14 +205,12 @@ static int fio_closure(const char *fio, char ***files, size_t *n)
 		p = p ? p + 3 : line + strspn(line, " \t");
 		if (*p != '/' || sscanf(p, "%4095s", path) != 1)
 			continue;	/* linux-vdso.so.1 */
-		nf = realloc(*files, (*n + 1) * sizeof(char *));
-		if (!nf)
-			abort();
+		nf = xrealloc(*files, (*n + 1) * sizeof(char *));
 		*files = nf;
-		(*files)[(*n)++] = strdup(path);
+		(*files)[(*n)++] = xstrdup(path);
 	}
 	free(out);
-	free(err);
+	free(lerr);
 	return ret;
 }
 
@@ -244,7 +255,7 @@ static int tools_hash(const char *fio, char **files, size_t n, uint64_t *h, uint
 	return 0;
 }
 
-static int stage_tools(const char *stage, const char *fio, char **files, size_t n)
+static int stage_tools(const char *stage, const char *fio, char **files, size_t n, char *err, size_t errlen)
 {
 	char path[PATH_MAX], wrapper[sizeof(tools_wrapper) + NAME_MAX], *loader = NULL;
 	size_t i;
@@ -260,7 +271,7 @@ static int stage_tools(const char *stage, const char *fio, char **files, size_t 
 			ret = copy_file(files[i], path, true, false);	/* follows the soname link */
 	}
 	if (!ret && !loader) {
-		vm_err("ldd %s named no dynamic loader (ld-linux): is it a dynamic executable?", fio);
+		snprintf(err, errlen, "ldd %s named no dynamic loader (ld-linux): is it a dynamic executable?", fio);
 		return -ENOEXEC;
 	}
 	if (!ret)
@@ -281,16 +292,16 @@ static int stage_tools(const char *stage, const char *fio, char **files, size_t 
 	return ret;
 }
 
-static int mkfs_tools(const char *stage, const char *img, uint64_t size)
+static int mkfs_tools(const char *stage, const char *img, uint64_t size, char *err, size_t errlen)
 {
 	/* read-only in the guest: no journal to replay, nothing to write */
 	char *argv[] = { "mkfs.ext4", "-q", "-F", "-t", "ext4", "-O", "^has_journal", "-L", "mmstall-tools",
 			 "-m", "0", "-E", "root_owner=0:0", "-d", (char *)stage, (char *)img, NULL };
 
-	return mkfs_image(argv, stage, img, size, "tools disk");
+	return mkfs_image(argv, stage, img, size, "tools disk", err, errlen);
 }
 
-int diskimg_tools(const char *fio, char **path_out)
+int diskimg_tools(const char *fio, char **path_out, char *err, size_t errlen)
 {
 	char stage[PATH_MAX], tmp[PATH_MAX + 32], **files = NULL, *dir = NULL, *path = NULL;
 	static const char *const sub[] = { "bin", "lib", "libexec" };
@@ -298,12 +309,14 @@ int diskimg_tools(const char *fio, char **path_out)
 	size_t n = 0, i;
 	int ret;
 
-	ret = fio_closure(fio, &files, &n);
+	err[0] = '\0';
+	ret = fio_closure(fio, &files, &n, err, errlen);
 	if (!ret && (ret = tools_hash(fio, files, n, &h, &bytes)))
-		vm_err("cannot read %s or its libraries: %s", fio, strerror(-ret));
-	if (!ret && (asprintf(&dir, "%s/disks", cache_dir()) < 0 ||
-		     asprintf(&path, "%s/tools-v%d-%016llx.ext4", dir, TOOLS_LAYOUT, (unsigned long long)h) < 0))
-		ret = -ENOMEM;
+		snprintf(err, errlen, "cannot read %s or its libraries: %s", fio, strerror(-ret));
+	if (!ret) {
+		dir = xasprintf("%s/disks", cache_dir());
+		path = xasprintf("%s/tools-v%d-%016llx.ext4", dir, TOOLS_LAYOUT, (unsigned long long)h);
+	}
 	if (ret || path_exists(path))
 		goto out;
 	msg_info("building the tools disk (fio and its %zu libraries, %" PRIu64 " MiB), once per fio", n,
@@ -313,8 +326,10 @@ int diskimg_tools(const char *fio, char **path_out)
 	ret = mkdir_p(dir, 0755);
 	if (!ret && !mkdtemp(stage))
 		ret = -errno;
-	if (ret)
+	if (ret) {
+		snprintf(err, errlen, "cannot create a temporary directory in %s: %s", dir, strerror(-ret));
 		goto out;
+	}
 	for (i = 0; i < ARRAY_SIZE(sub) && !ret; i++) {
 		char d[PATH_MAX + 16];
 
@@ -322,17 +337,18 @@ int diskimg_tools(const char *fio, char **path_out)
 		ret = mkdir_p(d, 0755);
 	}
 	if (!ret)
-		ret = stage_tools(stage, fio, files, n);
+		ret = stage_tools(stage, fio, files, n, err, errlen);
 	/* files + 10% + 16 MiB for ext4's metadata */
 	if (!ret)
-		ret = mkfs_tools(stage, tmp, (bytes + bytes / 10 + 16 * MiB + MiB - 1) & ~(MiB - 1));
+		ret = mkfs_tools(stage, tmp, (bytes + bytes / 10 + 16 * MiB + MiB - 1) & ~(MiB - 1), err, errlen);
 	rm_rf(stage);
 	if (!ret && rename(tmp, path) < 0)
 		ret = -errno;
 	if (ret) {
 		unlink(tmp);
-		if (ret != -EINTR && !vm_error[0])
-			vm_err("cannot build the tools disk %s: %s", path, strerror(-ret));
+		if (ret != -EINTR && !err[0])
+			snprintf(err, errlen, "cannot build the tools disk %s (staged in %s): %s", path, stage,
+				 strerror(-ret));
 	}
 out:
 	free_list(files, n);
@@ -345,49 +361,19 @@ out:
 	return 0;
 }
 
-int diskimg_results_create(const char *path, uint64_t size)
+int diskimg_results_create(const char *path, uint64_t size, char *err, size_t errlen)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600), ret = 0;
 
-	if (fd < 0)
-		return -errno;
-	if (ftruncate(fd, size) < 0)
+	if (fd < 0) {
 		ret = -errno;
+		snprintf(err, errlen, "cannot create the results disk %s: %s", path, strerror(errno));
+		return ret;
+	}
+	if (ftruncate(fd, size) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot size the results disk %s: %s", path, strerror(errno));
+	}
 	close(fd);
 	return ret;
-}
-
-/* Did the guest write anything?  An untouched sparse file reads as zeros. */
-static bool has_data(const char *img)
-{
-	char block[512];
-	int fd = open(img, O_RDONLY | O_CLOEXEC);
-	ssize_t n, i;
-
-	if (fd < 0)
-		return false;
-	n = pread(fd, block, sizeof(block), 0);
-	close(fd);
-	for (i = 0; i < n; i++)
-		if (block[i])
-			return true;
-	return false;
-}
-
-int diskimg_results_extract(const char *img, const char *dir, char **errout)
-{
-	char *argv[] = { "tar", "--no-same-owner", "--no-same-permissions", "-xf", (char *)img, "-C",
-			 (char *)dir, NULL };
-	int ret;
-
-	*errout = NULL;
-	if (!has_data(img))
-		return -ENODATA;
-	ret = mkdir_p(dir, 0755);
-	if (ret)
-		return ret;
-	ret = proc_capture(argv, NULL, NULL, errout);
-	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run tar (%s): it unpacks the guest's results (apt-get install tar)", strerror(-ret));
-	return ret > 0 ? -EIO : ret;
 }

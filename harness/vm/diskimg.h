@@ -7,30 +7,25 @@
 #ifndef MMSTALL_VM_DISKIMG_H
 #define MMSTALL_VM_DISKIMG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /*
  * Path (caller frees) of the data disk for these file sizes, with spare
  * bytes of free space (a run's swap file), built in the cache if missing.
- * Messages on failure.
+ * -errno and err on failure.
  */
-int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out);
+int diskimg_data(uint64_t lo_size, uint64_t hi_size, uint64_t spare, char **path_out, char *err, size_t errlen);
 
 /*
  * Path (caller frees) of the read-only tools disk holding fio (the host's
  * binary, its whole ldd closure and the dynamic loader), built in the cache
  * if missing.  In the guest it is mounted on /tools; /tools/bin/fio runs
- * the binary through /tools/lib's loader and libraries.  Messages on failure.
+ * the binary through /tools/lib's loader and libraries.  -errno and err on failure.
  */
-int diskimg_tools(const char *fio, char **path_out);
+int diskimg_tools(const char *fio, char **path_out, char *err, size_t errlen);
 
-/* A sparse raw file of size bytes, for the guest's results. */
-int diskimg_results_create(const char *path, uint64_t size);
-
-/*
- * Unpack the tar the guest wrote on the results disk into dir.  -ENODATA
- * if the guest never wrote one; errout (caller frees) gets tar's message.
- */
-int diskimg_results_extract(const char *img, const char *dir, char **errout);
+/* A sparse raw file of size bytes, for the guest's results (read by guest_out.h). */
+int diskimg_results_create(const char *path, uint64_t size, char *err, size_t errlen);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The host side of 'mmstall vm': the error slot and its temporary directories. */
+/* The host side of 'mmstall vm': its temporary directories. */
 #include "harness/vm/host.h"
 
 #include <dirent.h>
@@ -13,20 +13,6 @@
 #include <unistd.h>
 
 #include "harness/util.h"
-
-char vm_error[1024];
-
-void vm_err(const char *fmt, ...)
-{
-	char buf[sizeof(vm_error)];
-	va_list ap;
-
-	/* through buf: the arguments may include vm_error itself */
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	memcpy(vm_error, buf, sizeof(buf));
-}
 
 /*
  * The pid in the name of one of our temporary entries: "mmstall-vm.<pid>.X",

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The host side of 'mmstall vm': the one message of a failure (vm_error),
- * and the private temporary directories a run works in.  Child processes
- * and stop signals are harness/proc.h's.
+ * The host side of 'mmstall vm': the private temporary directories a run
+ * works in.  Child processes and stop signals are harness/proc.h's.
  */
 #ifndef MMSTALL_VM_HOST_H
 #define MMSTALL_VM_HOST_H
@@ -10,13 +9,6 @@
 #include <stddef.h>
 
 #include "harness/proc.h"
-
-/*
- * The reason a vm function failed, for the caller to print (msg_err) and
- * to put in the failed variant's result file: one message, said once.
- */
-extern char vm_error[1024];
-void vm_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
  * A private temporary directory "<base>/mmstall-vm.<pid>.XXXXXX"; stale

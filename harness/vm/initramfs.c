@@ -24,87 +24,134 @@
 #include "harness/util.h"
 #include "harness/vm/host.h"
 #include "harness/vm/kernel.h"
+#include "harness/vm/protocol.h"
 
 /* Bump when the base archive's layout changes: old cached ones are then ignored. */
 #define BASE_LAYOUT 1
 
 /*
- * The guest's PID 1.  Everything it learns goes into /out, which is sent
- * back as a tar on the disk with serial "mmstall-out" whatever happened,
- * then the machine powers off (if /init died instead, the kernel would
- * panic, and panic=-1 with -no-reboot ends QEMU too).
+ * The guest's PID 1 (the guest end of harness/vm/PROTOCOL.md; every name,
+ * mark and limit below comes from protocol.h).  Everything it learns goes
+ * into /out, which is sent back as a tar on the results disk whatever
+ * happened, then the machine powers off (if /init died instead, the kernel
+ * would panic, and panic=-1 with -no-reboot ends QEMU too).
+ *
+ * The results go first and nothing waits on the data disk: it is attached
+ * snapshot=on, its writes are thrown away, so it is never unmounted or
+ * synced (with gigabytes dirty behind a throttled writeback cgroup that
+ * took minutes); the archive is written with O_DIRECT and only the
+ * results disk is flushed; poweroff -n does not sync.
  */
 const char initramfs_init_run[] =
 	"#!/bin/busybox sh\n"
 	"/bin/busybox --install -s\n"
 	"export PATH=/bin:/sbin:/usr/bin:/usr/sbin HOME=/root\n"
-	"mkdir -p /proc /sys /dev /tmp /data /out /run /root\n"
+	"mkdir -p /proc /sys /dev /tmp " GUEST_MOUNT_DATA " " GUEST_OUT_DIR " /run /root\n"
 	"mount -t proc proc /proc\n"
 	"mount -t sysfs sysfs /sys\n"
 	"mount -t devtmpfs devtmpfs /dev\n"
 	"exec </dev/console >/dev/console 2>&1\n"
-	"say() { echo \"mmstall-init: $*\"; }\n"
+	"say() { echo \"" GUEST_MARK_PREFIX "$*\"; }\n"
 	"up() { cut -d' ' -f1 /proc/uptime; }\n"
-	"fail() { say \"error: $*\"; echo \"$*\" >>/out/init_error; }\n"
-	"echo \"init_start $(up)\" >/out/timings\n"
+	"fail() { say \"error: $*\"; echo \"$*\" >>" GUEST_OUT_DIR "/init_error; }\n"
+	"echo \"" GUEST_T_INIT_START " $(up)\" >" GUEST_OUT_DIR "/timings\n"
 	"mount -t cgroup2 cgroup2 /sys/fs/cgroup || fail 'cannot mount cgroup2 on /sys/fs/cgroup'\n"
 	"[ -d /sys/kernel/tracing ] && mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null\n"
-	"rel=$(cat /etc/mmstall/release)\n"
+	"rel=$(cat /" GUEST_FILE_RELEASE ")\n"
 	"while read -r m; do\n"
 	"	[ -n \"$m\" ] && { insmod \"/lib/modules/$rel/$m\" || fail \"insmod $m failed\"; }\n"
-	"done </etc/mmstall/modules\n"
-	"# disks by virtio serial: PCI slot order is not a promise\n"
+	"done </" GUEST_FILE_MODULES "\n"
+	"# Disks by virtio serial (PCI slot order is no promise).  Their driver probed\n"
+	"# them before init (built in) or inside insmod (a module): the first look\n"
+	"# finds them, and only a disk still missing is waited for, up to 5 s.\n"
 	"find_disk() {\n"
-	"	for i in $(seq 100); do\n"
+	"	n=0\n"
+	"	while :; do\n"
 	"		for d in /sys/block/vd*; do\n"
 	"			if [ \"$(cat $d/serial 2>/dev/null)\" = \"$1\" ] && [ -b /dev/${d##*/} ]; then\n"
 	"				echo ${d##*/}; return 0\n"
 	"			fi\n"
 	"		done\n"
-	"		sleep 0.1\n"
+	"		n=$((n + 1)); [ $n -gt 100 ] && return 1\n"
+	"		sleep 0.05\n"
 	"	done\n"
-	"	return 1\n"
 	"}\n"
-	"out=$(find_disk mmstall-out) || fail 'no results disk (virtio serial mmstall-out)'\n"
-	"data=$(find_disk mmstall-data) || fail 'no data disk (virtio serial mmstall-data)'\n"
+	"out=$(find_disk " GUEST_DISK_OUT ") || fail 'no results disk (virtio serial " GUEST_DISK_OUT ")'\n"
+	"data=$(find_disk " GUEST_DISK_DATA ") || fail 'no data disk (virtio serial " GUEST_DISK_DATA ")'\n"
 	"if [ -n \"$data\" ]; then\n"
-	"	mount -t ext4 -o noatime /dev/$data /data || fail \"cannot mount /dev/$data on /data\"\n"
+	"	mount -t ext4 -o noatime /dev/$data " GUEST_MOUNT_DATA " || fail \"cannot mount /dev/$data on " GUEST_MOUNT_DATA "\"\n"
 	"fi\n"
 	"# fio and its libraries (mmstall vm attaches this disk only when the scenario uses fio)\n"
-	"if [ -e /etc/mmstall/tools ]; then\n"
-	"	tools=$(find_disk mmstall-tools) || fail 'no tools disk (virtio serial mmstall-tools)'\n"
-	"	mkdir -p /tools\n"
+	"if [ -e /" GUEST_FILE_TOOLS " ]; then\n"
+	"	tools=$(find_disk " GUEST_DISK_TOOLS ") || fail 'no tools disk (virtio serial " GUEST_DISK_TOOLS ")'\n"
+	"	mkdir -p " GUEST_MOUNT_TOOLS "\n"
 	"	if [ -n \"$tools\" ]; then\n"
-	"		mount -t ext4 -o ro /dev/$tools /tools || fail \"cannot mount /dev/$tools on /tools\"\n"
+	"		mount -t ext4 -o ro /dev/$tools " GUEST_MOUNT_TOOLS " || fail \"cannot mount /dev/$tools on " GUEST_MOUNT_TOOLS "\"\n"
 	"	fi\n"
-	"	export PATH=/tools/bin:$PATH\n"
+	"	export PATH=" GUEST_MOUNT_TOOLS "/bin:$PATH\n"
 	"fi\n"
-	"if [ ! -e /out/init_error ]; then\n"
-	"	echo \"run_start $(up)\" >>/out/timings\n"
-	"	say 'run start'\n"
-	"	{ sh /etc/mmstall/cmd 2>&1 >/out/stdout.txt; echo $? >/out/exit_code; } | tee /out/stderr.txt\n"
-	"	echo \"run_end $(up)\" >>/out/timings\n"
-	"	cat /out/stdout.txt\n"
-	"	say \"command exited with status $(cat /out/exit_code)\"\n"
+	"if [ ! -e " GUEST_OUT_DIR "/init_error ]; then\n"
+	"	echo \"" GUEST_T_RUN_START " $(up)\" >>" GUEST_OUT_DIR "/timings\n"
+	"	echo '" GUEST_MARK_RUN "'\n"
+	"	{ sh /" GUEST_FILE_CMD " 2>&1 >" GUEST_OUT_DIR "/stdout.txt; echo $? >" GUEST_OUT_DIR "/exit_code; } | tee " GUEST_OUT_DIR "/stderr.txt\n"
+	"	echo \"" GUEST_T_RUN_END " $(up)\" >>" GUEST_OUT_DIR "/timings\n"
+	"	tail -c 65536 " GUEST_OUT_DIR "/stdout.txt\n"
+	"	echo \"" GUEST_MARK_EXITED " with status $(cat " GUEST_OUT_DIR "/exit_code)\"\n"
 	"fi\n"
-	"grep -q ' /data ' /proc/mounts && umount /data\n"
-	"grep -q ' /tools ' /proc/mounts && umount /tools\n"
-	"dmesg >/out/dmesg.txt\n"
-	"echo \"transfer $(up)\" >>/out/timings\n"
+	"# The archive of /out: the protocol's files first, in their order, then the\n"
+	"# others, while they fit on the disk; what does not fit is named in 'dropped'.\n"
+	"send() {\n"
+	"	echo '" GUEST_MARK_SENDING "'\n"
+	"	cd " GUEST_OUT_DIR " || return 1\n"
+	"	for f in stderr.txt stdout.txt dmesg.txt init_error; do\n"
+	"		if [ -f $f ] && [ $(stat -c %s $f) -gt " GUEST_STR(GUEST_OUT_LOG_TAIL) " ]; then\n"
+	"			tail -c " GUEST_STR(GUEST_OUT_LOG_TAIL) " $f >/tmp/tail && mv /tmp/tail $f\n"
+	"		fi\n"
+	"	done\n"
+	"	rm -f dropped /tmp/seen /tmp/send /tmp/dropped; touch /tmp/seen /tmp/send\n"
+	"	left=$((" GUEST_STR(GUEST_OUT_DISK_BYTES) " - " GUEST_STR(GUEST_OUT_RESERVE_BYTES) "))\n"
+	"	{ for f in " GUEST_OUT_NAMES "; do echo \"$f\"; done; find . -type f | sed 's|^\\./||'; } >/tmp/cand\n"
+	"	while IFS= read -r f; do\n"
+	"		[ -f \"$f\" ] && [ ! -L \"$f\" ] || continue\n"
+	"		grep -qxF -e \"$f\" /tmp/seen && continue\n"
+	"		echo \"$f\" >>/tmp/seen\n"
+	"		sz=$(stat -c %s \"$f\") || continue\n"
+	"		need=$((512 + (sz + 511) / 512 * 512))\n"
+	"		[ ${#f} -gt 99 ] && need=$((need + 1024 + ${#f}))\n"
+	"		if [ $need -le $left ]; then\n"
+	"			left=$((left - need)); echo \"$f\" >>/tmp/send\n"
+	"		else\n"
+	"			echo \"$f $sz\" >>/tmp/dropped\n"
+	"		fi\n"
+	"	done </tmp/cand\n"
+	"	if [ -s /tmp/dropped ]; then\n"
+	"		head -c " GUEST_STR(GUEST_OUT_DROPPED_MAX) " /tmp/dropped >dropped; echo dropped >>/tmp/send\n"
+	"		say \"results disk full: $(wc -l </tmp/dropped) files left out\"\n"
+	"	fi\n"
+	"	set --\n"
+	"	while IFS= read -r f; do set -- \"$@\" \"./$f\"; done </tmp/send\n"
+	"	set -o pipefail\n"
+	"	# O_DIRECT: past the page cache, where dirty data of the data disk may\n"
+	"	# throttle writers; fsync flushes this disk only\n"
+	"	tar -cf - \"$@\" | dd of=/dev/$out bs=65536 iflag=fullblock oflag=direct conv=fsync 2>/tmp/dd ||\n"
+	"		tar -cf - \"$@\" | dd of=/dev/$out bs=65536 conv=fsync 2>/tmp/dd\n"
+	"}\n"
+	"dmesg >" GUEST_OUT_DIR "/dmesg.txt\n"
+	"echo \"" GUEST_T_TRANSFER " $(up)\" >>" GUEST_OUT_DIR "/timings\n"
 	"if [ -n \"$out\" ]; then\n"
-	"	tar -cf /dev/$out -C /out . && sync && say 'results sent'\n"
+	"	send && echo '" GUEST_MARK_SENT "' || say \"error: cannot write the results disk: $(tail -n 1 /tmp/dd)\"\n"
 	"fi\n"
-	"say 'power off'\n"
-	"poweroff -f\n"
-	"# QEMU stops us a moment after poweroff returns; PID 1 exiting first would print a panic\n"
-	"sleep 5\n"
-	"say 'power off did not happen'\n";
+	"echo '" GUEST_MARK_POWEROFF "'\n"
+	"# -n: no sync(), which would wait for the data disk's dirty pages\n"
+	"poweroff -f -n\n"
+	"reboot -f -n\n"
+	"say 'power off failed'\n";
 
 const char initramfs_init_probe[] =
 	"#!/bin/busybox sh\n"
 	"/bin/busybox echo '" GUEST_MARK_PROBE "'\n"
-	"/bin/busybox poweroff -f\n"
-	"/bin/busybox sleep 5\n";
+	"/bin/busybox poweroff -f -n\n"
+	"/bin/busybox reboot -f -n\n";
 
 static bool elf_is_static(const char *path, int *err)
 {
@@ -136,20 +183,21 @@ out:
 	return ok;
 }
 
-static int check_static(const char *path, const char *what, const char *fix)
+static int check_static(const char *path, const char *what, const char *fix, char *err, size_t errlen)
 {
-	int err;
+	int e;
 
-	if (elf_is_static(path, &err))
+	if (elf_is_static(path, &e))
 		return 0;
-	if (err)
-		vm_err("%s %s: %s; %s", what, path, strerror(-err), fix);
+	if (e)
+		snprintf(err, errlen, "%s %s: %s; %s", what, path, strerror(-e), fix);
 	else
-		vm_err("%s %s is dynamically linked, but the guest has no shared libraries; %s", what, path, fix);
-	return err ? err : -ENOEXEC;
+		snprintf(err, errlen, "%s %s is dynamically linked, but the guest has no shared libraries; %s", what,
+			 path, fix);
+	return e ? e : -ENOEXEC;
 }
 
-static int find_busybox(char *out, size_t len)
+static int find_busybox(char *out, size_t len, char *err, size_t errlen)
 {
 	static const char *const where[] = { "/bin/busybox", "/usr/bin/busybox", "/sbin/busybox" };
 	size_t i;
@@ -157,52 +205,54 @@ static int find_busybox(char *out, size_t len)
 	for (i = 0; i < ARRAY_SIZE(where); i++) {
 		if (access(where[i], X_OK) == 0) {
 			snprintf(out, len, "%s", where[i]);
-			return check_static(out, "busybox", "apt-get install busybox-static");
+			return check_static(out, "busybox", "apt-get install busybox-static", err, errlen);
 		}
 	}
-	vm_err("busybox not found: the guest's shell and tools come from it (apt-get install busybox-static)");
+	snprintf(err, errlen, "busybox not found: the guest's shell and tools come from it (apt-get install "
+		 "busybox-static)");
 	return -ENOENT;
 }
 
 /* The static mmstall: the build's, else the one beside us, else ourselves if static. */
-static int guest_binary(char *out, size_t len)
+static int guest_binary(char *out, size_t len, char *err, size_t errlen)
 {
 	char self[PATH_MAX], *slash;
 	ssize_t n;
-	int err;
+	int e;
 
 #ifdef MMSTALL_STATIC_PATH
 	if (path_exists(MMSTALL_STATIC_PATH)) {
 		snprintf(out, len, "%s", MMSTALL_STATIC_PATH);
-		return check_static(out, "guest binary", "rebuild mmstall-static");
+		return check_static(out, "guest binary", "rebuild mmstall-static", err, errlen);
 	}
 #endif
 	n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	if (n < 0)
+	if (n < 0) {
+		snprintf(err, errlen, "cannot find the running mmstall (/proc/self/exe): %s", strerror(errno));
 		return -errno;
+	}
 	self[n] = '\0';
 	/* running the static build itself (e.g. copied to another machine) */
-	if (elf_is_static(self, &err)) {
+	if (elf_is_static(self, &e)) {
 		snprintf(out, len, "%s", self);
 		return 0;
 	}
 	slash = strrchr(self, '/');
 	snprintf(out, len, "%.*s/mmstall-static", slash ? (int)(slash - self) : 1, slash ? self : ".");
 	if (!path_exists(out)) {
-		vm_err("the static mmstall for the guest was not found (%s); build it with the default "
-			"CMake option MMSTALL_STATIC_GUEST=ON (it needs libjansson.a, libcgroup.a, liburing.a)",
-			out);
+		snprintf(err, errlen, "the static mmstall for the guest was not found (%s); build it with the default "
+			 "CMake option MMSTALL_STATIC_GUEST=ON (it needs libjansson.a, libcgroup.a, liburing.a)", out);
 		return -ENOENT;
 	}
-	return check_static(out, "guest binary", "rebuild mmstall-static");
+	return check_static(out, "guest binary", "rebuild mmstall-static", err, errlen);
 }
 
-int initramfs_check(char *guest_bin, size_t len)
+int initramfs_check(char *guest_bin, size_t len, char *err, size_t errlen)
 {
 	char bb[PATH_MAX];
-	int ret = find_busybox(bb, sizeof(bb));
+	int ret = find_busybox(bb, sizeof(bb), err, errlen);
 
-	return ret ? ret : guest_binary(guest_bin, len);
+	return ret ? ret : guest_binary(guest_bin, len, err, errlen);
 }
 
 /* ---- writing archives ---- */
@@ -270,7 +320,7 @@ static int write_list(const char *stage, const char *list)
 }
 
 /* cpio -o -H newc of the tree at stage into out (created, truncated). */
-static int make_cpio(const char *stage, const char *out)
+static int make_cpio(const char *stage, const char *out, char *err, size_t errlen)
 {
 	char list[PATH_MAX];
 	char *argv[] = { "cpio", "-o", "-H", "newc", "-R", "0:0", "--quiet", NULL };
@@ -279,26 +329,33 @@ static int make_cpio(const char *stage, const char *out)
 	if (snprintf(list, sizeof(list), "%s.list", stage) >= (int)sizeof(list))
 		return -ENAMETOOLONG;
 	ret = write_list(stage, list);
-	if (ret)
+	if (ret) {
+		snprintf(err, errlen, "cannot write %s: %s", list, strerror(-ret));
 		return ret;
+	}
 	in = open(list, O_RDONLY | O_CLOEXEC);
 	ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (in < 0 || ofd < 0) {
 		ret = -errno;
+		snprintf(err, errlen, "cannot create %s: %s", in < 0 ? list : out, strerror(errno));
 	} else {
 		ret = proc_run(argv, stage, in, ofd, -2);
 		if (ret < 0 && ret != -EINTR)
-			vm_err("cannot run cpio (%s): it packs the guest's initramfs (apt-get install cpio)",
-			       strerror(-ret));
+			snprintf(err, errlen, "cannot run cpio (%s): it packs the guest's initramfs (apt-get install "
+				 "cpio)", strerror(-ret));
 		else if (ret > 0)
-			vm_err("cpio failed (exit status %d) packing %s into %s", ret, stage, out);
-		if (!ret && fsync(ofd) < 0)
+			snprintf(err, errlen, "cpio failed (exit status %d) packing %s into %s", ret, stage, out);
+		if (!ret && fsync(ofd) < 0) {
 			ret = -errno;
+			snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+		}
 	}
 	if (in >= 0)
 		close(in);
-	if (ofd >= 0 && close(ofd) < 0 && !ret)
+	if (ofd >= 0 && close(ofd) < 0 && !ret) {
 		ret = -errno;
+		snprintf(err, errlen, "cannot write %s: %s", out, strerror(errno));
+	}
 	unlink(list);
 	return ret < 0 ? ret : (ret ? -EIO : 0);
 }
@@ -343,7 +400,7 @@ static const char *compressor(const char *name, size_t *suffix)
 
 /* Copy one module into the stage, decompressed; *dst_rel gets its path in the guest. */
 static int stage_module(const struct vm_kernel *k, const char *stage, const char *rel, char *dst_rel,
-			size_t len)
+			size_t len, char *err, size_t errlen)
 {
 	char src[PATH_MAX], dst[PATH_MAX], *slash;
 	size_t suffix;
@@ -372,21 +429,21 @@ static int stage_module(const struct vm_kernel *k, const char *stage, const char
 	}
 	close(fd);
 	if (ret < 0 && ret != -EINTR)
-		vm_err("cannot run %s (%s): kernel %s's modules are compressed with it (apt-get install %s)",
-		       tool, strerror(-ret), k->label, !strcmp(tool, "xz") ? "xz-utils" : tool);
+		snprintf(err, errlen, "cannot run %s (%s): kernel %s's modules are compressed with it (apt-get "
+			 "install %s)", tool, strerror(-ret), k->label, !strcmp(tool, "xz") ? "xz-utils" : tool);
 	else if (ret > 0)
-		vm_err("%s -dc %s failed (exit status %d)", tool, src, ret);
+		snprintf(err, errlen, "%s -dc %s failed (exit status %d)", tool, src, ret);
 	return ret < 0 ? ret : (ret ? -EIO : 0);
 }
 
-static int stage_modules(const struct vm_kernel *k, const char *stage)
+static int stage_modules(const struct vm_kernel *k, const char *stage, char *err, size_t errlen)
 {
 	char path[PATH_MAX], rel[PATH_MAX], **mods = NULL;
 	FILE *f;
 	size_t i;
 	int ret;
 
-	ret = kernel_guest_modules(k, &mods);
+	ret = kernel_guest_modules(k, &mods, err, errlen);
 	if (ret)
 		return ret;
 	f = path_fmt(path, sizeof(path), "%s/etc/mmstall/modules", stage) ? NULL : fopen(path, "we");
@@ -395,7 +452,7 @@ static int stage_modules(const struct vm_kernel *k, const char *stage)
 		return -errno;
 	}
 	for (i = 0; mods[i] && !ret; i++) {
-		ret = stage_module(k, stage, mods[i], rel, sizeof(rel));
+		ret = stage_module(k, stage, mods[i], rel, sizeof(rel), err, errlen);
 		if (!ret)
 			fprintf(f, "%s\n", rel);
 	}
@@ -426,7 +483,7 @@ static int stage_file(const char *stage, const char *name, const char *data, mod
 }
 
 static int stage_base(const struct vm_kernel *k, const char *stage, const char *busybox,
-		      const char *guest_bin)
+		      const char *guest_bin, char *err, size_t errlen)
 {
 	static const char *const dirs[] = {
 		"bin", "sbin", "usr/bin", "usr/sbin", "etc/mmstall", "boot", "proc", "sys", "dev", "tmp", "run",
@@ -455,7 +512,7 @@ static int stage_base(const struct vm_kernel *k, const char *stage, const char *
 		ret = stage_file(stage, "etc/mmstall/release", p, 0644);
 	}
 	if (!ret)
-		ret = stage_modules(k, stage);
+		ret = stage_modules(k, stage, err, errlen);
 	return ret;
 }
 
@@ -500,18 +557,19 @@ static int base_name(const struct vm_kernel *k, const char *busybox, const char 
 }
 
 int initramfs_base(const struct vm_kernel *k, const char *guest_bin, const char *workdir, char **path_out,
-		   int *built)
+		   int *built, char *err, size_t errlen)
 {
 	char busybox[PATH_MAX], stage[PATH_MAX], tmp[PATH_MAX + 32], *dir = NULL, *path = NULL;
 	int ret;
 
 	*built = 0;
-	ret = find_busybox(busybox, sizeof(busybox));
+	err[0] = '\0';
+	ret = find_busybox(busybox, sizeof(busybox), err, errlen);
 	if (ret)
 		return ret;
 	ret = base_name(k, busybox, guest_bin, &dir, &path);
 	if (ret) {
-		vm_err("cannot read %s or %s: %s", guest_bin, busybox, strerror(-ret));
+		snprintf(err, errlen, "cannot read %s or %s: %s", guest_bin, busybox, strerror(-ret));
 		return ret;
 	}
 	if (path_exists(path)) {
@@ -525,16 +583,16 @@ int initramfs_base(const struct vm_kernel *k, const char *guest_bin, const char 
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
 	ret = mkdir_p(dir, 0755);
 	if (!ret)
-		ret = stage_base(k, stage, busybox, guest_bin);
+		ret = stage_base(k, stage, busybox, guest_bin, err, errlen);
 	if (!ret)
-		ret = make_cpio(stage, tmp);
+		ret = make_cpio(stage, tmp, err, errlen);
 	if (!ret && rename(tmp, path) < 0)
 		ret = -errno;
 	if (ret) {
 		unlink(tmp);
-		if (ret != -EINTR && !vm_error[0])
-			vm_err("cannot build the initramfs %s: %s%s", path, strerror(-ret),
-				ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE)" : "");
+		if (ret != -EINTR && (!err[0] || ret == -ENOSPC))
+			snprintf(err, errlen, "cannot build the initramfs %s (staged in %s): %s%s", path, stage,
+				 strerror(-ret), ret == -ENOSPC ? " (disk full: free space or set MMSTALL_CACHE)" : "");
 	} else {
 		prune_old(dir, k->id, path);
 	}
@@ -549,7 +607,7 @@ int initramfs_base(const struct vm_kernel *k, const char *guest_bin, const char 
 }
 
 int initramfs_compose(const char *base, const char *workdir, const struct initramfs_file *files, size_t n,
-		      const char *out)
+		      const char *out, char *err, size_t errlen)
 {
 	static const char *const dirs[] = { "etc/mmstall", NULL };
 	char stage[PATH_MAX], cpio[PATH_MAX];
@@ -574,13 +632,15 @@ int initramfs_compose(const char *base, const char *workdir, const struct initra
 		if (!ret)
 			ret = stage_file(stage, files[i].name, files[i].data, files[i].mode);
 	}
+	if (ret)
+		snprintf(err, errlen, "cannot stage the run's initramfs files in %s: %s", stage, strerror(-ret));
 	if (!ret)
-		ret = make_cpio(stage, cpio);
+		ret = make_cpio(stage, cpio, err, errlen);
 	/* later archives win: /init and /etc/mmstall/cmd come from the run's */
-	if (!ret)
-		ret = copy_file(base, out, false, false);
-	if (!ret)
-		ret = copy_file(cpio, out, false, true);
+	if (!ret && (ret = copy_file(base, out, false, false)))
+		snprintf(err, errlen, "cannot copy %s to %s: %s", base, out, strerror(-ret));
+	if (!ret && (ret = copy_file(cpio, out, false, true)))
+		snprintf(err, errlen, "cannot write %s: %s", out, strerror(-ret));
 	rm_rf(stage);
 	unlink(cpio);
 	return ret;

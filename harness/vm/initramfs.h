@@ -14,22 +14,18 @@
 
 struct vm_kernel;
 
-/* Text that /init prints on the console at milestones (host watches for them). */
-#define GUEST_MARK_RUN "mmstall-init: run start"
-#define GUEST_MARK_PROBE "mmstall-init: probe ok"
-
 /*
  * Are busybox (static) and the static mmstall that go into guests there?
- * The latter's path goes to guest_bin.  The reason of a failure is in vm_error.
+ * The latter's path goes to guest_bin.  -errno and err on failure.
  */
-int initramfs_check(char *guest_bin, size_t len);
+int initramfs_check(char *guest_bin, size_t len, char *err, size_t errlen);
 
 /*
  * Path (caller frees) of the cached base archive for k, built if missing.
- * built is set when it had to be built.  The reason of a failure is in vm_error.
+ * built is set when it had to be built.  -errno and err on failure.
  */
 int initramfs_base(const struct vm_kernel *k, const char *guest_bin, const char *workdir, char **path_out,
-		   int *built);
+		   int *built, char *err, size_t errlen);
 
 struct initramfs_file {
 	const char *name;	/* in the guest, without leading '/' */
@@ -37,11 +33,11 @@ struct initramfs_file {
 	mode_t mode;
 };
 
-/* The run's initrd at out: base followed by an archive holding files. */
+/* The run's initrd at out: base followed by an archive holding files.  -errno and err on failure. */
 int initramfs_compose(const char *base, const char *workdir, const struct initramfs_file *files, size_t n,
-		      const char *out);
+		      const char *out, char *err, size_t errlen);
 
-/* /init for a measurement run and for the KVM probe boot. */
+/* /init for a measurement run and for the KVM probe boot (the guest end of protocol.h). */
 extern const char initramfs_init_run[];
 extern const char initramfs_init_probe[];
 

@@ -9,10 +9,7 @@
  * the directory is built under a temporary name and renamed into place, so
  * a directory with the final name is always complete.
  *
- * Errors: every function here writes one sentence to err/errlen; the
- * legacy forms without err (kernel_resolve, kernel_fetch,
- * kernel_guest_modules) copy it into vm_error, the only use of vm_err()
- * left in this file, until harness/vm's callers take err themselves.
+ * Errors: every function here writes one sentence to err/errlen.
  */
 #include "harness/vm/kernel.h"
 
@@ -29,11 +26,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "harness/kconfig.h"
+#include "harness/kernel/features.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/kernel/builds.h"
 #include "harness/kernel/debian.h"
 #include "harness/util.h"
 #include "harness/vm/host.h"
+#include "workloads/scenario.h"
 
 static bool label_ok(const char *s, size_t len)
 {
@@ -103,8 +102,8 @@ int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t er
 	memset(k, 0, sizeof(*k));
 	if (!eq || !label_ok(arg, eq - arg)) {
 		snprintf(err, errlen,
-			 "--kernel '%s': expected LABEL=SPEC, LABEL made of letters, digits and ._+- "
-			 "(it names the result files), e.g. --kernel 6.12=deb:linux-image-6.12",
+			 "--kernel '%s': expected LABEL=SPEC, LABEL 1 to 63 letters, digits and ._+- not starting "
+			 "with '.' (it names the result files), e.g. --kernel 6.12=deb:linux-image-6.12",
 			 arg);
 		return -EINVAL;
 	}
@@ -433,15 +432,7 @@ static int fetch_deb(struct vm_kernel *k, int *fetched, char *err, size_t errlen
 	return ret;
 }
 
-/* The legacy forms: the reason goes to vm_error too. */
-static int to_vm_error(int ret, const char *err)
-{
-	if (ret && ret != -EINTR)
-		vm_err("%s", err[0] ? err : strerror(-ret));
-	return ret;
-}
-
-int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen)
+int kernel_resolve(struct vm_kernel *k, char *err, size_t errlen)
 {
 	err[0] = '\0';
 	if (k->pattern)
@@ -449,14 +440,8 @@ int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen)
 	return prepare_path(k, err, errlen);
 }
 
-int kernel_resolve(struct vm_kernel *k)
-{
-	char err[1024];
 
-	return to_vm_error(kernel_resolve_err(k, err, sizeof(err)), err);
-}
-
-int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
+int kernel_fetch(struct vm_kernel *k, int *fetched, char *err, size_t errlen)
 {
 	int ret = 0;
 
@@ -469,12 +454,6 @@ int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen
 	return ret;
 }
 
-int kernel_fetch(struct vm_kernel *k, int *fetched)
-{
-	char err[1024];
-
-	return to_vm_error(kernel_fetch_err(k, fetched, err, sizeof(err)), err);
-}
 
 /* ---- modules the guest needs ---- */
 
@@ -492,7 +471,7 @@ static const struct {
  * What the guest's plumbing (harness/vm/initramfs.c's /init, busybox, the
  * static mmstall) needs built in before any module can be loaded.  Not
  * here: tmpfs (the guest mounts none; its rootfs is ramfs without it) and
- * what a scenario needs (throttles, probes: harness/kfeatures.c).
+ * what a scenario needs (throttles, probes: harness/kernel/features.c).
  */
 static const struct {
 	const char *option;
@@ -687,7 +666,7 @@ static int need_module(const struct vm_kernel *k, struct kconfig *kc, const char
 	return 1;
 }
 
-int kernel_guest_modules_err(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen)
+int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen)
 {
 	struct kconfig *kc = NULL;
 	char *dep = NULL, **list = NULL;
@@ -727,12 +706,6 @@ out:
 	return 0;
 }
 
-int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out)
-{
-	char err[1024] = "";
-
-	return to_vm_error(kernel_guest_modules_err(k, mods_out, err, sizeof(err)), err);
-}
 
 int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len)
 {
@@ -767,4 +740,28 @@ int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len)
 				 guest_wants[i].without);
 	kconfig_free(kc);
 	return ret;
+}
+
+/* ---- what the scenario needs of the kernel ---- */
+
+struct need_ctx {
+	const struct kconfig *kc;
+	const char *release;
+	char *why;
+	size_t len;
+};
+
+static int one_need(const char *need, const char *because, void *arg)
+{
+	struct need_ctx *c = arg;
+
+	return kfeatures_lacks(c->kc, c->release, need, because, c->why, c->len);
+}
+
+int kernel_scenario_lacks(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+			  size_t len)
+{
+	struct need_ctx c = { kc, release, why, len };
+
+	return kc && scenario_kernel_needs(sc, one_need, &c) ? 1 : 0;
 }

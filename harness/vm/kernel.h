@@ -36,12 +36,7 @@ struct vm_kernel {
 /* Parse "LABEL=SPEC"; on error a message naming the problem goes to err. */
 int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t errlen);
 
-/*
- * Each of these takes err/errlen for one sentence naming what failed; the
- * forms without (kernel_resolve, kernel_fetch, kernel_guest_modules) put
- * that sentence into the legacy vm_error instead, for harness/vm callers
- * that have not moved to err/errlen yet.
- */
+/* Each of these takes err/errlen for one sentence naming what failed. */
 
 /*
  * Check an image path (and find its config and modules), or pick the
@@ -49,16 +44,14 @@ int kernel_spec_parse(const char *arg, struct vm_kernel *k, char *err, size_t er
  * a day old: see harness/kernel/debian.h).  Done for every variant before
  * anything is booted.
  */
-int kernel_resolve_err(struct vm_kernel *k, char *err, size_t errlen);
-int kernel_resolve(struct vm_kernel *k);
+int kernel_resolve(struct vm_kernel *k, char *err, size_t errlen);
 
 /*
  * Download and unpack a resolved package unless cached (fetched is then
  * set), then check the guest's needs (kernel_guest_check): -ENOTSUP and
  * "could not test: ..." when the kernel lacks one.
  */
-int kernel_fetch_err(struct vm_kernel *k, int *fetched, char *err, size_t errlen);
-int kernel_fetch(struct vm_kernel *k, int *fetched);
+int kernel_fetch(struct vm_kernel *k, int *fetched, char *err, size_t errlen);
 
 /*
  * What the guest's plumbing needs from the kernel, from its config (no
@@ -66,17 +59,26 @@ int kernel_fetch(struct vm_kernel *k, int *fetched);
  * /proc, /sys, cgroups, futexes, the serial console, virtio disks, ext4.
  * -ENOTSUP with "could not test: the kernel lacks X, which the guest needs
  * for Y" in why.  Scenario features (throttles, probes) are
- * harness/kfeatures.h's.
+ * harness/kernel/features.h's.
  */
 int kernel_guest_check(const struct vm_kernel *k, char *why, size_t len);
+
+struct kconfig;
+struct scenario;
+/*
+ * The first kernel feature the scenario needs (its throttle's, probes' and
+ * fault mode's needs) that the kernel's config lacks: 1 with why, else 0
+ * (also when kc is NULL: only the guest can tell then).
+ */
+int kernel_scenario_lacks(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
+			  size_t len);
 
 /*
  * Module files (relative to k->modules_dir, dependencies first) that the
  * guest must insmod to get virtio disks.  NULL-terminated, caller frees
  * with kernel_modules_free().
  */
-int kernel_guest_modules_err(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen);
-int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out);
+int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out, char *err, size_t errlen);
 void kernel_modules_free(char **mods);
 
 void kernel_free(struct vm_kernel *k);

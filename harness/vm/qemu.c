@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * One QEMU boot.  The guest's console goes to a file (never parsed for
- * results: those come back on a disk), QEMU's stdin is /dev/null and it
- * has no monitor, so nothing waits on a terminal.  The only thing we read
- * from the console while it runs is the "run start" mark, for the progress
- * line and the boot time.
+ * One QEMU boot.  The guest's console comes to us on a pipe (QEMU's
+ * stdout) and goes through a struct console: marks found as they pass, the
+ * log capped (console.h).  Results never come that way: they come back on
+ * a disk.  QEMU's stdin is /dev/null and it has no monitor, so nothing
+ * waits on a terminal.
  */
 #include "harness/vm/qemu.h"
 
@@ -15,16 +15,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "harness/proc.h"
 #include "harness/util.h"
-#include "harness/vm/host.h"
+#include "harness/vm/protocol.h"
 
 #define MAX_ARGS 48
 
-int qemu_check(void)
+int qemu_check(char *err, size_t errlen)
 {
 	if (have_program(QEMU_BIN))
 		return 0;
-	vm_err("%s not found: 'mmstall vm' boots kernels with it (apt-get install qemu-system-x86)", QEMU_BIN);
+	snprintf(err, errlen, "%s not found: 'mmstall vm' boots kernels with it (apt-get install qemu-system-x86)",
+		 QEMU_BIN);
 	return -ENOENT;
 }
 
@@ -74,8 +76,7 @@ static void arg(struct argv_buf *a, const char *fmt, ...)
 	if (a->n >= MAX_ARGS)
 		abort(); /* a programming error: raise MAX_ARGS */
 	va_start(ap, fmt);
-	if (vasprintf(&a->v[a->n], fmt, ap) < 0)
-		abort();
+	a->v[a->n] = xvasprintf(fmt, ap);
 	va_end(ap);
 	a->n++;
 }
@@ -83,10 +84,8 @@ static void arg(struct argv_buf *a, const char *fmt, ...)
 /* A path inside a QEMU option list: commas are separators there, ",," is a comma. */
 static char *opt_path(const char *path)
 {
-	char *out = malloc(strlen(path) * 2 + 1), *d = out;
+	char *out = xmalloc(strlen(path) * 2 + 1), *d = out;
 
-	if (!out)
-		abort();
 	for (; *path; path++) {
 		*d++ = *path;
 		if (*path == ',')
@@ -96,14 +95,14 @@ static char *opt_path(const char *path)
 	return out;
 }
 
-static void drive(struct argv_buf *a, const char *path, const char *id, const char *opts)
+static void drive(struct argv_buf *a, const char *path, const char *id, const char *serial, const char *opts)
 {
 	char *p = opt_path(path);
 
 	arg(a, "-drive");
 	arg(a, "file=%s,format=raw,if=none,id=%s%s", p, id, opts);
 	arg(a, "-device");
-	arg(a, "virtio-blk-pci,drive=%s,serial=mmstall-%s", id, id);
+	arg(a, "virtio-blk-pci,drive=%s,serial=%s", id, serial);
 	free(p);
 }
 
@@ -116,8 +115,9 @@ static void build_argv(const struct qemu_config *c, struct argv_buf *a)
 	arg(a, "-nographic");
 	arg(a, "-monitor");
 	arg(a, "none");
+	/* the console on our stdout: a pipe mmstall reads (console.h) */
 	arg(a, "-serial");
-	arg(a, "file:%s", c->console);
+	arg(a, "stdio");
 	arg(a, "-no-reboot");
 	arg(a, "-m");
 	arg(a, "%lluM", (unsigned long long)(c->mem_bytes >> 20));
@@ -137,152 +137,123 @@ static void build_argv(const struct qemu_config *c, struct argv_buf *a)
 	arg(a, "%s", c->append);
 	/* snapshot=on: the guest's writes go to a throwaway overlay, never the cached image */
 	if (c->data_disk)
-		drive(a, c->data_disk, "data", ",snapshot=on");
+		drive(a, c->data_disk, "data", GUEST_DISK_DATA, ",snapshot=on");
 	if (c->out_disk)
-		drive(a, c->out_disk, "out", "");
+		drive(a, c->out_disk, "out", GUEST_DISK_OUT, "");
 	/* readonly=on: the cached tools disk is shared by every run and never written */
 	if (c->tools_disk)
-		drive(a, c->tools_disk, "tools", ",readonly=on");
+		drive(a, c->tools_disk, "tools", GUEST_DISK_TOOLS, ",readonly=on");
 	a->v[a->n] = NULL;
 }
 
-/* Watches the growing console file for the mark. */
-struct watch {
-	const struct qemu_config *c;
-	uint64_t start_ns, mark_ns;
-	off_t off;
-	char tail[128];
-	size_t tail_len;
-};
-
-static void watch_tick(void *arg)
+static void free_argv(struct argv_buf *a)
 {
-	struct watch *w = arg;
-	size_t ml = strlen(w->c->mark);
-	char buf[8192 + sizeof(w->tail)];
-	ssize_t n;
-	int fd;
+	int i;
 
-	if (w->mark_ns || ml >= sizeof(w->tail))
-		return;
-	fd = open(w->c->console, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	memcpy(buf, w->tail, w->tail_len);
-	while ((n = pread(fd, buf + w->tail_len, 8192, w->off)) > 0) {
-		size_t len = w->tail_len + n;
-
-		w->off += n;
-		if (memmem(buf, len, w->c->mark, ml)) {
-			w->mark_ns = now_ns() - w->start_ns;
-			if (w->c->say_mark)
-				msg_info("[%s] running (booted in %.1f s)", w->c->label, w->mark_ns / 1e9);
-			break;
-		}
-		/* keep the end: the mark may straddle two reads */
-		w->tail_len = len < ml ? len : ml;
-		memmove(buf, buf + len - w->tail_len, w->tail_len);
-	}
-	memcpy(w->tail, buf, w->tail_len);
-	close(fd);
+	for (i = 0; i < a->n; i++)
+		free(a->v[i]);
+	a->n = 0;
 }
 
-int qemu_run(const struct qemu_config *c, struct qemu_outcome *o)
+struct run_state {
+	const struct qemu_config *c;
+	struct console *con;
+	int fd;			/* the console pipe */
+	bool eof;
+	uint64_t sent_deadline;	/* 0 until the results arrived */
+};
+
+/* Read the console; once the results are on their disk, QEMU gets a grace period to exit. */
+static void run_tick(struct proc_watch *w)
 {
-	struct watch w = { .c = c };
+	struct run_state *st = w->arg;
+	uint64_t now = now_ns();
+
+	if (!st->eof && console_drain(st->con, st->fd, now) <= 0)
+		st->eof = true;
+	/* silence from the firmware itself: this machine will not boot */
+	if (st->c->first_output_ns && !st->con->total && now - st->con->start_ns > st->c->first_output_ns &&
+	    (!w->deadline_ns || w->deadline_ns > now))
+		w->deadline_ns = now;
+	if (!st->sent_deadline && st->c->after_sent_ns && console_saw(st->con, MARK_SENT)) {
+		st->sent_deadline = st->con->start_ns + st->con->mark_ns[MARK_SENT] + st->c->after_sent_ns;
+		if (!w->deadline_ns || st->sent_deadline < w->deadline_ns)
+			w->deadline_ns = st->sent_deadline;
+	}
+}
+
+/* The console on a pipe we read as it comes (not a file the guest could grow without bound). */
+static int console_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	/* room for a burst between two reads; the guest's UART waits when it is full */
+	fcntl(fds[0], F_SETPIPE_SZ, 1 << 20);
+	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+int qemu_run(const struct qemu_config *c, struct console *con, struct qemu_outcome *o)
+{
 	struct argv_buf a = { .n = 0 };
 	struct proc_child child = { .in_fd = -1, .tmpdir = c->workdir };
+	struct run_state st = { .c = c, .con = con, .fd = -1 };
+	struct proc_watch w = { .fd = -1, .tick = run_tick, .arg = &st };
+	uint64_t start;
+	int logfd = -1, fds[2] = { -1, -1 }, i, ret;
 	pid_t pid;
-	int logfd, i, ret;
 
 	memset(o, 0, sizeof(*o));
 	build_argv(c, &a);
-	o->argv = json_array();
+	o->argv = xcalloc(a.n + 1, sizeof(char *));
 	for (i = 0; i < a.n; i++)
-		json_array_append_new(o->argv, json_string(a.v[i]));
+		o->argv[i] = xstrdup(a.v[i]);
 	logfd = open(c->log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (logfd < 0) {
 		ret = -errno;
 		goto out;
 	}
-	child.argv = a.v;
-	child.out_fd = logfd;
-	child.err_fd = logfd;
-	w.start_ns = now_ns();
-	ret = proc_spawn(&child, &pid);
-	close(logfd);
+	ret = console_pipe(fds);
 	if (ret)
 		goto out;
-	ret = proc_wait(pid, w.start_ns + c->timeout_ns, c->mark ? watch_tick : NULL, &w);
-	o->wall_ns = now_ns() - w.start_ns;
-	if (c->mark)
-		watch_tick(&w);
-	o->mark_ns = w.mark_ns;
+	child.argv = a.v;
+	child.out_fd = fds[1];
+	child.err_fd = logfd;
+	start = now_ns();
+	con->start_ns = start;
+	ret = proc_spawn(&child, &pid);
+	close(fds[1]);
+	fds[1] = -1;
+	if (ret)
+		goto out;
+	st.fd = fds[0];
+	w.fd = fds[0];
+	w.deadline_ns = start + c->timeout_ns;
+	ret = proc_watch(pid, &w);
+	o->wall_ns = now_ns() - start;
+	/* stopped after the results came: QEMU was slow to exit, the run is not lost */
+	if (ret == -ETIMEDOUT && console_saw(con, MARK_SENT)) {
+		o->stopped_after_sent = true;
+		ret = 0;
+	}
 out:
+	if (logfd >= 0)
+		close(logfd);
+	if (fds[0] >= 0)
+		close(fds[0]);
+	if (fds[1] >= 0)
+		close(fds[1]);
 	o->status = ret;
-	for (i = 0; i < a.n; i++)
-		free(a.v[i]);
+	free_argv(&a);
 	return ret < 0 ? ret : 0;
 }
 
-/* Keep printable text; drop the terminal escapes SeaBIOS and the kernel emit. */
-static void clean_text(char *s)
+void qemu_outcome_free(struct qemu_outcome *o)
 {
-	char *d = s;
+	size_t i;
 
-	for (; *s; s++) {
-		if (*s == '\033') {
-			s++;
-			if (*s == '[')
-				while (s[1] && !((s[1] >= '@' && s[1] <= '~')))
-					s++;
-			if (*s && s[1])
-				s++;
-			continue;
-		}
-		if (*s == '\n' || *s == '\t' || (unsigned char)*s >= ' ')
-			*d++ = *s;
-	}
-	*d = '\0';
-}
-
-char *qemu_console_tail(const char *path, int n)
-{
-	char *text = NULL, *p;
-	size_t len;
-	int lines = 0;
-
-	if (read_file(path, &text, &len))
-		return strdup("(no console output)");
-	clean_text(text);
-	len = strlen(text);
-	while (len && (text[len - 1] == '\n' || text[len - 1] == ' '))
-		text[--len] = '\0';
-	for (p = text + len; p > text; p--)
-		if (p[-1] == '\n' && ++lines >= n)
-			break;
-	if (!*p) {
-		free(text);
-		return strdup("(no console output)");
-	}
-	memmove(text, p, strlen(p) + 1);
-	return text;
-}
-
-char *qemu_console_line(const char *path, const char *needle)
-{
-	char *text = NULL, *hit, *next, *line = NULL;
-
-	if (read_file(path, &text, NULL))
-		return NULL;
-	clean_text(text);
-	for (hit = strstr(text, needle); hit && (next = strstr(hit + 1, needle)); hit = next)
-		;
-	if (hit) {
-		while (hit > text && hit[-1] != '\n')
-			hit--;
-		line = strndup(hit, strchrnul(hit, '\n') - hit);
-	}
-	free(text);
-	return line;
+	for (i = 0; o->argv && o->argv[i]; i++)
+		free(o->argv[i]);
+	free(o->argv);
+	o->argv = NULL;
 }

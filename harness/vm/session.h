@@ -10,6 +10,7 @@
 
 #include <getopt.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 struct vm_opts;
@@ -55,8 +56,21 @@ const struct scenario *vm_session_scenario(const struct vm_opts *o);
  * EXIT_OK, EXIT_USAGE (bad input or environment) or EXIT_FAIL (messages printed).
  */
 int vm_session_start(struct vm_opts *o);
-/* Boot kernel i once: 0 ok, 1 the run failed (recorded as failed), -EINTR stop. */
+/*
+ * Boot kernel i once into <results>/<stem>.json: 0 ok, 1 the run failed
+ * (recorded as failed), -EINTR stop (a signal), or another -errno: its
+ * result could not be written (message printed, naming the file and the
+ * reason): stop, nothing more can be saved.
+ */
 int vm_session_run(struct vm_opts *o, size_t i, const struct vm_run_info *ri);
+/*
+ * For another thread (a progress line) while vm_session_run() runs: when
+ * (CLOCK_MONOTONIC ns) the guest started its command and when 'mmstall
+ * run' in it started the warm-up; 0 until then.  Found once, as the
+ * console passes (no re-reading of the console log).
+ */
+uint64_t vm_session_run_started_ns(const struct vm_opts *o);
+uint64_t vm_session_measure_started_ns(const struct vm_opts *o);
 /* Temporary files removed, signals restored, o freed. */
 void vm_session_end(struct vm_opts *o);
 

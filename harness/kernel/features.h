@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Which scenario features a kernel supports, read from its .config (and,
- * for properties of a version rather than an option, its release), and
- * which of them a scenario needs.  This file holds the feature list (name
- * -> CONFIG option); who needs what is declared where the need is: each
- * throttle's and probe's .needs, the fault modes' table in scenario.c,
- * gathered by scenario_kernel_needs().  A kernel that lacks a needed one is
+ * for properties of a version rather than an option, its release).  This
+ * file holds the feature list (name -> CONFIG option) and nothing about
+ * scenarios: who needs what is declared where the need is (each throttle's
+ * and probe's .needs, the fault modes' table in workloads/scenario.c,
+ * gathered by scenario_kernel_needs()) and checked with kfeatures_lacks().  A kernel that lacks a needed one is
  * not booted: its runs are "could not test" (gate exit 125), never a number
  * measured without the throttle or fault path the scenario asked for.
  */
@@ -15,8 +15,7 @@
 #include <jansson.h>
 #include <stddef.h>
 
-#include "harness/kconfig.h"
-#include "workloads/scenario.h"
+#include "harness/kernel/kconfig.h"
 
 struct kfeature {
 	const char *name;	/* as shown and in results: "io.latency", "swap" ... */
@@ -54,10 +53,13 @@ json_t *kfeatures_json(const struct kconfig *kc, const char *release);
 void kfeatures_line(const struct kconfig *kc, const char *release, char *buf, size_t len);
 
 /*
- * The first feature sc needs that the kernel lacks, with why sc needs it,
- * in why.  Returns 1 when one is missing, 0 when all are there (or unknown).
+ * Does the kernel lack need ("io.latency", or "a|b": any of them)?  1 with
+ * why saying so ("the kernel lacks io.latency (CONFIG_...=y), which
+ * <because> needs"), 0 when it has it or when kc is NULL (no config: only
+ * the guest can tell).  Who needs what is declared by the needers (throttles,
+ * probes, fault modes); the VM layer asks here for each.
  */
-int kfeatures_missing(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
-		      size_t len);
+int kfeatures_lacks(const struct kconfig *kc, const char *release, const char *need, const char *because, char *why,
+		    size_t len);
 
 #endif

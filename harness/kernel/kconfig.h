@@ -3,7 +3,7 @@
 #ifndef MMSTALL_KCONFIG_H
 #define MMSTALL_KCONFIG_H
 
-#include <jansson.h>
+#include <stddef.h>
 
 struct kconfig;
 
@@ -16,8 +16,8 @@ int kconfig_load_file(const char *path, struct kconfig **out);
 int kconfig_load_running(struct kconfig **out, char *source, size_t len);
 /* "y", "m", a value, or NULL when not set. */
 const char *kconfig_get(const struct kconfig *kc, const char *option);
-/* The options mmstall's scenarios depend on, as {"CONFIG_X": "y"|null}. */
-json_t *kconfig_relevant_json(const struct kconfig *kc);
+/* The options mmstall's scenarios depend on (recorded in results): n names. */
+const char *const *kconfig_relevant_options(size_t *n);
 void kconfig_free(struct kconfig *kc);
 
 #endif

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -94,17 +94,10 @@ const char *kconfig_get(const struct kconfig *kc, const char *option)
 	return NULL;
 }
 
-json_t *kconfig_relevant_json(const struct kconfig *kc)
+const char *const *kconfig_relevant_options(size_t *n)
 {
-	json_t *o = json_object();
-	size_t i;
-
-	for (i = 0; i < ARRAY_SIZE(relevant_options); i++) {
-		const char *v = kconfig_get(kc, relevant_options[i]);
-
-		json_object_set_new(o, relevant_options[i], v ? json_string(v) : json_null());
-	}
-	return o;
+	*n = ARRAY_SIZE(relevant_options);
+	return relevant_options;
 }
 
 void kconfig_free(struct kconfig *kc)

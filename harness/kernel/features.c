@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-#include "harness/kfeatures.h"
+#include "harness/kernel/features.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -12,7 +12,6 @@
 
 #include "harness/proc.h"
 #include "harness/util.h"
-#include "workloads/scenario.h"
 
 /* Options per ../shared/kernel-notes.md "Kernel configuration". */
 const struct kfeature kfeatures[] = {
@@ -31,7 +30,8 @@ const struct kfeature kfeatures[] = {
 	/* a property of the version: upstream 5631da56c9a8, v6.17 */
 	{ "per-vma-maps", "CONFIG_PER_VMA_LOCK", KFEATURE_VERSION(6, 17),
 	  "/proc/pid/maps read under per-VMA locks and RCU, no mmap_lock wait (6.17+)" },
-	{ "tracing", "CONFIG_TRACING", 0, "mmap_lock tracepoints" },
+	/* the mmap_lock tracepoints came in 5.12 (upstream 2b5067a8143e) */
+	{ "tracing", "CONFIG_TRACING", KFEATURE_VERSION(5, 12), "mmap_lock tracepoints: stall attribution" },
 	{ "sysvipc", "CONFIG_SYSVIPC", 0, "SysV shared memory for fio's job table (emulated without it)" },
 };
 const size_t kfeatures_count = ARRAY_SIZE(kfeatures);
@@ -105,50 +105,33 @@ void kfeatures_line(const struct kconfig *kc, const char *release, char *buf, si
 	}
 }
 
-struct need_check {
-	const struct kconfig *kc;
-	const char *release;
-	char *why;
-	size_t len;
-};
 
-/* One need: "name" or "a|b" (any of them); 1 with why written when the kernel lacks it. */
-static int check_need(const char *need, const char *because, void *arg)
+int kfeatures_lacks(const struct kconfig *kc, const char *release, const char *need, const char *because, char *why,
+		    size_t len)
 {
-	struct need_check *c = arg;
 	char names[128], *save, *name;
 	size_t used = 0;
 	int any = 0, alternatives = 0;
 
+	if (!kc)
+		return 0;	/* no config: the guest finds out itself */
 	snprintf(names, sizeof(names), "%s", need);
 	for (name = strtok_r(names, "|", &save); name; name = strtok_r(NULL, "|", &save), alternatives++)
-		if (kfeatures_has(c->kc, c->release, name) != 0)
+		if (kfeatures_has(kc, release, name) != 0)
 			any = 1;
 	if (any)
 		return 0;
 	if (alternatives == 1) {
-		snprintf(c->why, c->len, "the kernel lacks %s (%s=y), which %s needs", need, feature(need)->option,
-			 because);
+		snprintf(why, len, "the kernel lacks %s (%s=y), which %s needs", need, feature(need)->option, because);
 		return 1;
 	}
-	used = snprintf(c->why, c->len, "the kernel has none of");
+	used = snprintf(why, len, "the kernel has none of");
 	snprintf(names, sizeof(names), "%s", need);
-	for (name = strtok_r(names, "|", &save); name && used < c->len; name = strtok_r(NULL, "|", &save), any++)
-		used += snprintf(c->why + used, c->len - used, "%s %s (%s)", any ? "," : "", name,
-				 feature(name)->option);
-	if (used < c->len)
-		snprintf(c->why + used, c->len - used, ", one of which %s needs", because);
+	for (name = strtok_r(names, "|", &save); name && used < len; name = strtok_r(NULL, "|", &save), any++)
+		used += snprintf(why + used, len - used, "%s %s (%s)", any ? "," : "", name, feature(name)->option);
+	if (used < len)
+		snprintf(why + used, len - used, ", one of which %s needs", because);
 	return 1;
-}
-
-int kfeatures_missing(const struct kconfig *kc, const char *release, const struct scenario *sc, char *why,
-		      size_t len)
-{
-	struct need_check c = { kc, release, why, len };
-
-	if (!kc)
-		return 0;
-	return scenario_kernel_needs(sc, check_need, &c) ? 1 : 0;
 }
 
 /* ---- the config embedded in an image (CONFIG_IKCONFIG) ---- */
