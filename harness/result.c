@@ -72,8 +72,14 @@ int hist_from_json(const json_t *rec, struct hist *h)
 		h->min_ns = json_integer_value(v);
 	if ((v = json_object_get(rec, "max_ns")) && json_is_integer(v))
 		h->max_ns = json_integer_value(v);
-	if ((v = json_object_get(rec, "mean_ns")) && json_is_number(v))
-		h->sum_ns = (uint64_t)(json_number_value(v) * (double)h->count);
+	if ((v = json_object_get(rec, "mean_ns")) && json_is_number(v)) {
+		double sum = json_number_value(v) * (double)h->count;
+
+		/* a mean no count of samples can have is no histogram (and no cast of it is defined) */
+		if (!(sum >= 0 && sum < 0x1p64))
+			return -EINVAL;
+		h->sum_ns = (uint64_t)sum;
+	}
 	if ((v = json_object_get(rec, "count")) && json_integer_value(v) != (json_int_t)h->count)
 		return -EINVAL;
 	return 0;

@@ -107,6 +107,14 @@ static void test_hist_record_roundtrip(void)
 	CHECK(!memcmp(h.buckets, back.buckets, sizeof(h.buckets)));
 	for (i = 0; i < result_nr_pcts; i++)
 		CHECK_U64(hist_percentile(&h, result_pcts[i].p), hist_percentile(&back, result_pcts[i].p));
+	/* found by tests/fuzz (fuzz_result): a mean no sample count can have made an undefined cast */
+	{
+		json_t *bad = json_deep_copy(rec);
+
+		json_object_set_new(bad, "mean_ns", json_real(1e300));
+		CHECK_INT(-EINVAL, hist_from_json(bad, &back));
+		json_decref(bad);
+	}
 	json_decref(rec);
 	TEST_CONTEXT_CLEAR();
 }
@@ -1506,6 +1514,8 @@ static void test_decode_shapes(void)
 		{ "lo", "touches", "1e300", "lo.touches is a number, not a number from 0 below 2^64" },
 		{ "vm", "guest_cpus", "9.2e18", "vm.guest_cpus is a number, not a whole number from 0 to 2147483647" },
 		{ "probes", "status", "[]", "probes.status is an array, not an object" },
+		/* found by tests/fuzz (fuzz_result): converting it to an integer was undefined */
+		{ "machine", "memory_bytes", "1.07371e+305", "machine.memory_bytes is a number, not a number from 0 below 2^64" },
 	};
 	struct run_result res;
 	char err[512];

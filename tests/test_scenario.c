@@ -99,6 +99,12 @@ static void test_bad_files(void)
 	expect_file_error("top-field", "{\"name\": \"x\",\n \"setings\": {}}",
 			  NEEDLES("top-field.json:2:2", "unknown field \"setings\""));
 	expect_file_error("no-name", "{\"settings\": {}}", NEEDLES("needs \"name\""));
+	/* found by tests/fuzz (fuzz_scenario): a name over the limit was cut to 127 bytes, not refused */
+	expect_file_error("long-name",
+			  "{\"settings\": {},\n \"name\": \""
+			  "0123456789012345678901234567890123456789012345678901234567890123"
+			  "0123456789012345678901234567890123456789012345678901234567890123\"}",
+			  NEEDLES("long-name.json:2:2: name:", "longer than 127 characters"));
 	expect_file_error("not-object", "[1, 2]", NEEDLES("a scenario is a JSON object"));
 	expect_file_error("duplicate", "{\"name\": \"x\", \"settings\": {\"seed\": 1, \"seed\": 2}}",
 			  NEEDLES("duplicate.json:1:", "duplicate"));

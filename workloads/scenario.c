@@ -580,7 +580,18 @@ static int load_text(struct scenario *sc, const char *what, const char *text, ch
 		json_decref(root);
 		return -EINVAL;
 	}
-	snprintf(sc->name, sizeof(sc->name), "%s", json_string_value(v));
+	/* through the key table, as settings.name: a name too long is refused, never cut */
+	{
+		char msg[512];
+
+		ret = scenario_set(sc, "name", json_string_value(v), msg, sizeof(msg));
+		if (ret) {
+			locate(text, "name", &line, &col);
+			snprintf(err, errlen, "%s:%d:%d: name: %s", what, line, col, msg);
+			json_decref(root);
+			return ret;
+		}
+	}
 	json_object_foreach(settings, key, v) {
 		const struct scenario_key *k = scenario_key_find(key);
 		char val[64], msg[512];
