@@ -35,6 +35,11 @@ struct qemu_config {
 	 * firmware prints within a second of a working start.  0: no limit.
 	 */
 	uint64_t first_output_ns;
+	/* host CPUs QEMU (every thread: vCPUs, I/O, main loop) is confined to; NULL: not pinned */
+	const int *pin_cpus;
+	size_t nr_pin_cpus;
+	/* where QEMU's pid is published while it runs (0 after); NULL: nowhere */
+	uint64_t *pid_out;
 };
 
 struct qemu_outcome {
