@@ -49,6 +49,16 @@ void report_conclusion(const struct summary *s, void (*emit)(void *arg, const ch
 /* The rule in words, one paragraph (no newline), for the legend of every format. */
 void report_rule_text(const struct summary *s, char *buf, size_t len);
 
+/*
+ * Where the time of the runs went, from their timings (results/README.md,
+ * "time_spent" of the summary): the seconds per phase summed over the
+ * runs (boot, setup, device baseline, warm-up, window, drain, results
+ * out...), the share that is measurement (warm-up + window), the mean
+ * per-run overhead (vm.timings.overhead_s), runs per host.  NULL when no
+ * run has host timings (not made by 'mmstall vm' or 'compare').
+ */
+json_t *report_time_spent(const struct summary *s);
+
 /* Print text wrapped at cols: the first line after head (padded to indent), the rest indented. */
 void report_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char *text);
 /* Print line and a newline, without its trailing blanks (line is cut in place). */

@@ -24,6 +24,7 @@
 #include "harness/vm/hostcpus.h"
 #include "harness/vm/initramfs.h"
 #include "harness/vm/protocol.h"
+#include "harness/vm/pvh.h"
 #include "harness/vm/qemu.h"
 #include "harness/vm/record.h"
 #include "harness/vm/vm.h"
@@ -146,6 +147,11 @@ static int prepare_kernel(struct variant *v)
 	if (ret)
 		fail_step(v, "initramfs", ret, err);
 	v->rec.initramfs = v->base;
+	v->rec.kernel_elf = pvh_elf(k, err, sizeof(err));
+	if (v->rec.kernel_elf)
+		snprintf(v->rec.boot_entry, sizeof(v->rec.boot_entry), "pvh");
+	else
+		snprintf(v->rec.boot_entry, sizeof(v->rec.boot_entry), "bzImage (no PVH ELF: %.250s)", err);
 	return ret;
 }
 
@@ -375,10 +381,11 @@ static int boot(struct variant *v)
 {
 	struct qemu_config c = {
 		.kvm = v->o->kvm, .mem_bytes = v->o->mem_bytes, .cpus = (unsigned int)v->o->cpus,
-		.kernel = v->k->image, .initrd = v->initrd, .append = GUEST_APPEND,
+		.kernel = v->rec.kernel_elf ?: v->k->image, .initrd = v->initrd, .append = GUEST_APPEND,
 		.data_disk = v->o->data_disk, .out_disk = v->out_img, .tools_disk = v->rec.tools_disk,
 		.log = v->qemu_log, .workdir = v->o->workdir,
 		.timeout_ns = timeout_ns(v), .after_sent_ns = GUEST_POWEROFF_GRACE_NS,
+		.rng = true,
 		.pin_cpus = v->ri ? v->ri->pin_cpus : NULL, .nr_pin_cpus = v->ri ? v->ri->nr_pin_cpus : 0,
 		.pid_out = v->ri && v->ri->marks ? &v->ri->marks->qemu_pid : NULL,
 	};

@@ -145,6 +145,11 @@ static void build_argv(const struct qemu_config *c, struct argv_buf *a)
 	/* readonly=on: the cached tools disk is shared by every run and never written */
 	if (c->tools_disk)
 		drive(a, c->tools_disk, "tools", GUEST_DISK_TOOLS, ",readonly=on");
+	/* entropy from the host: nothing in the guest waits for its pool (kernel.c, guest_helps) */
+	if (c->rng) {
+		arg(a, "-device");
+		arg(a, "virtio-rng-pci");
+	}
 	a->v[a->n] = NULL;
 }
 

@@ -21,6 +21,7 @@ struct qemu_config {
 	const char *data_disk;	/* raw, attached snapshot=on as serial GUEST_DISK_DATA; NULL: none */
 	const char *out_disk;	/* raw, serial GUEST_DISK_OUT; NULL: none */
 	const char *tools_disk;	/* raw, attached readonly=on as serial GUEST_DISK_TOOLS (fio); NULL: none */
+	bool rng;		/* a virtio-rng device: the guest's random pool is ready at once */
 	const char *log;	/* QEMU's own stderr */
 	const char *workdir;	/* TMPDIR of QEMU: its snapshot overlay lives and dies there */
 	uint64_t timeout_ns;

@@ -42,6 +42,7 @@ void vm_record_free(struct vm_record *r)
 		free(r->out_notes[i]);
 	free(r->out_notes);
 	free(r->console_log);
+	free(r->kernel_elf);
 	free(r->guest_stderr_tail);
 	free(r->guest_files);
 	vm_record_init(r);
@@ -157,6 +158,10 @@ json_t *vm_record_json(const struct vm_record *r)
 	json_object_set_new(vm, "guest_cpus", json_integer((json_int_t)r->cpus));
 	json_object_set_new(vm, "console_log", str_or_null(r->console_log));
 	json_object_set_new(vm, "initramfs", str_or_null(r->initramfs));
+	if (r->boot_entry[0]) {
+		json_object_set_new(vm, "boot_entry", json_string(r->boot_entry));
+		json_object_set_new(vm, "kernel_elf", str_or_null(r->kernel_elf));
+	}
 	json_object_set_new(vm, "data_disk", str_or_null(r->data_disk));
 	json_object_set_new(vm, "tools_disk", str_or_null(r->tools_disk));
 	json_object_set_new(vm, "guest_command", str_or_null(r->guest_command));
