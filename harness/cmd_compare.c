@@ -39,8 +39,8 @@
 #include "workloads/scenario.h"
 
 #define MAX_REPS 1000
-/* Until a run has finished: boot and transfer time under TCG, roughly. */
-#define GUESS_OVERHEAD_NS (40 * NSEC_PER_SEC)
+/* Until a run has finished: boot, setup and results under TCG, roughly (time-to-verdict.sh: 4-5 s). */
+#define GUESS_OVERHEAD_NS (6 * NSEC_PER_SEC)
 
 #define MAX_JOBS 256
 
@@ -323,6 +323,8 @@ static void draw_tty(struct progress *pg, uint64_t now)
 
 	for (i = 0; i < pg->width; i++)
 		running += pg->slots[i].busy;
+	if (!running)
+		return;	/* between waves: the next wave's lines come at once */
 	for (i = 0; i < pg->width && used < sizeof(line); i++) {
 		const struct slot *s = &pg->slots[i];
 		const char *p;
@@ -338,7 +340,7 @@ static void draw_tty(struct progress *pg, uint64_t now)
 			nph[k < ARRAY_SIZE(ph) ? k : 1]++;
 			continue;
 		}
-		used += snprintf(line + used, sizeof(line) - used, "%s%s %u%s %s", used ? "; " : "",
+		used += snprintf(line + used, sizeof(line) - used, "%s%s rep %u%s %s", used ? "; " : "",
 				 vm_session_label(s->vo, s->e->kernel), s->e->rep, s->where, p);
 	}
 	if (running > 4)
