@@ -134,7 +134,8 @@ static int prepare_kernel(struct variant *v)
 			snprintf(err, sizeof(err), "%s", strerror(-ret));
 		/* the guest's plumbing check: a missing CONFIG_ is "could not test", like a missing feature */
 		if (ret == -ENOTSUP)
-			snprintf(v->rec.could_not_test, sizeof(v->rec.could_not_test), "%s", err);
+			snprintf(v->rec.could_not_test, sizeof(v->rec.could_not_test), "%.*s",
+				 (int)sizeof(v->rec.could_not_test) - 1, err);
 		fail_step(v, "kernel", ret, err);
 		return ret;
 	}
