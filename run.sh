@@ -23,7 +23,7 @@ cd "$(dirname "$(readlink -f "$0")")"
 
 PACKAGES=(build-essential cmake pkg-config libjansson-dev libcgroup-dev
 	  liburing-dev qemu-system-x86 busybox-static fio e2fsprogs cpio
-	  xz-utils zstd kmod chromium
+	  xz-utils zstd lz4 kmod chromium parallel
 	  git rsync make gcc bc bison flex libelf-dev libssl-dev)
 BUILD=build
 BUILD_ASAN=build-asan

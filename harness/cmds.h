@@ -8,6 +8,7 @@ int cmd_vm(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_run_job(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_scenarios(int argc, char **argv);
 int cmd_scenario(int argc, char **argv);

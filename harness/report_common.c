@@ -391,3 +391,95 @@ void report_puts_trimmed(FILE *f, char *line)
 		line[--n] = '\0';
 	fprintf(f, "%s\n", line);
 }
+
+/* ---- where the time went ---- */
+
+static double num_of(const json_t *o, const char *key)
+{
+	const json_t *v = json_object_get(o, key);
+
+	return json_is_number(v) ? json_number_value(v) : 0;
+}
+
+/* The phases of a run in time order, what reports call them, and where each is read. */
+static const struct {
+	const char *key;	/* in "time_spent.phases" */
+	const char *src;	/* "guest": the result's top-level timings; else vm.timings */
+	const char *from;	/* the key read there ("": computed) */
+} time_phases[] = {
+	{ "prepare_s", "vm", "prepare_s" },
+	{ "boot_s", "vm", "boot_s" },
+	{ "setup_s", "guest", "setup_s" },
+	{ "device_baseline_s", "guest", "device_baseline_s" },
+	{ "warmup_s", "guest", "warmup_s" },
+	{ "window_s", "guest", "window_s" },
+	{ "drain_s", "guest", "drain_s" },
+	{ "guest_teardown_s", "guest", "teardown_s" },
+	{ "guest_other_s", "guest", "" },	/* the guest command's run beyond its phases: start-up, exit */
+	{ "results_s", "vm", "teardown_s" },	/* the command's exit to QEMU's: sending /out, power off */
+	{ "collect_s", "vm", "collect_s" },
+	{ "other_s", "vm", "" },		/* what the clocks leave: the host's and guest's marks differ */
+};
+
+json_t *report_time_spent(const struct summary *s)
+{
+	const struct runset *rs = s->rs;
+	double sum[ARRAY_SIZE(time_phases)] = { 0 }, total = 0, over = 0, known;
+	json_t *root, *phases = json_object(), *hosts = json_object();
+	size_t i, p, n = 0, nover = 0, baselines = 0;
+	json_int_t jobs = 0;
+
+	for (i = 0; i < rs->nr_runs; i++) {
+		const json_t *raw = rs->runs[i].res.raw, *vm = json_object_get(raw, "vm");
+		const json_t *vt = json_object_get(vm, "timings"), *gt = json_object_get(raw, "timings");
+		const json_t *pg = json_object_get(vm, "parallel_guests");
+		const char *host = rs->runs[i].host ?: "unknown";
+		double run_total, guest = 0;
+
+		if (!json_is_object(vt) || !json_is_number(json_object_get(vt, "wall_s")))
+			continue;
+		n++;
+		run_total = num_of(vt, "prepare_s") + num_of(vt, "wall_s");
+		known = 0;
+		for (p = 0; p < ARRAY_SIZE(time_phases); p++) {
+			const json_t *src = !strcmp(time_phases[p].src, "guest") ? gt : vt;
+			double v = time_phases[p].from[0] ? num_of(src, time_phases[p].from) : 0;
+
+			if (!strcmp(time_phases[p].key, "guest_other_s"))
+				v = json_is_number(json_object_get(vt, "guest_run_s")) ? num_of(vt, "guest_run_s") - guest : 0;
+			else if (!strcmp(time_phases[p].key, "other_s"))
+				v = run_total - known;
+			if (!strcmp(time_phases[p].src, "guest"))
+				guest += v;
+			sum[p] += v;
+			known += v;
+		}
+		total += run_total;
+		if (json_is_number(json_object_get(vt, "overhead_s"))) {
+			over += num_of(vt, "overhead_s");
+			nover++;
+		}
+		baselines += num_of(gt, "device_baseline_s") > 0;
+		if (json_is_integer(pg) && json_integer_value(pg) > jobs)
+			jobs = json_integer_value(pg);
+		json_object_set_new(hosts, host, json_integer(json_integer_value(json_object_get(hosts, host)) + 1));
+	}
+	if (!n) {
+		json_decref(phases);
+		json_decref(hosts);
+		return NULL;
+	}
+	for (p = 0; p < ARRAY_SIZE(time_phases); p++)
+		json_object_set_new(phases, time_phases[p].key, json_real(round(sum[p] * 1e3) / 1e3));
+	root = json_object();
+	json_object_set_new(root, "runs", json_integer((json_int_t)n));
+	json_object_set_new(root, "total_s", json_real(round(total * 1e3) / 1e3));
+	json_object_set_new(root, "measurement_s", json_real(round((sum[4] + sum[5]) * 1e3) / 1e3));
+	json_object_set_new(root, "measurement_share", json_real(total > 0 ? (sum[4] + sum[5]) / total : 0));
+	json_object_set_new(root, "overhead_s_mean", nover ? json_real(round(over / nover * 1e3) / 1e3) : json_null());
+	json_object_set_new(root, "device_baselines", json_integer((json_int_t)baselines));
+	json_object_set_new(root, "parallel_guests", jobs ? json_integer(jobs) : json_null());
+	json_object_set_new(root, "hosts", hosts);
+	json_object_set_new(root, "phases", phases);
+	return root;
+}

@@ -72,6 +72,16 @@ void report_blame_limits(const struct summary *s, void (*emit)(void *arg, const 
  */
 void report_blame_text(FILE *f, const struct summary *s, size_t cols);
 
+/*
+ * Where the time of the runs went, from their timings (results/README.md,
+ * "time_spent" of the summary): the seconds per phase summed over the
+ * runs (boot, setup, device baseline, warm-up, window, drain, results
+ * out...), the share that is measurement (warm-up + window), the mean
+ * per-run overhead (vm.timings.overhead_s), runs per host.  NULL when no
+ * run has host timings (not made by 'mmstall vm' or 'compare').
+ */
+json_t *report_time_spent(const struct summary *s);
+
 /* Print line and a newline, without its trailing blanks (line is cut in place). */
 void report_puts_trimmed(FILE *f, char *line);
 

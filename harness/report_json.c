@@ -232,6 +232,7 @@ static json_t *summary_json(const struct summary *s)
 					if (b == BASIS_ABSOLUTE || (int)p != s->control)
 						json_array_append_new(cells, cell_json(s, b, v, p, st));
 	json_object_set_new(root, "cells", cells);
+	json_object_set_new(root, "time_spent", report_time_spent(s) ?: json_null());
 	return root;
 }
 

@@ -97,6 +97,58 @@ static void probe_table(FILE *f, const struct summary *s, size_t p)
 	}
 }
 
+/* Where the time went: seconds per phase over the runs, the share that measured, the overhead per run. */
+static void time_spent(FILE *f, const struct summary *s)
+{
+	static const struct {
+		const char *key, *name;
+	} ph[] = { { "prepare_s", "prepare" }, { "boot_s", "boot" }, { "setup_s", "setup" },
+		   { "device_baseline_s", "device baseline" }, { "warmup_s", "warm-up" }, { "window_s", "window" },
+		   { "drain_s", "drain" }, { "guest_teardown_s", "teardown" }, { "guest_other_s", "mmstall in guest" },
+		   { "results_s", "results out" }, { "collect_s", "collect" }, { "other_s", "other" } };
+	json_t *t = report_time_spent(s), *phases, *v, *hosts;
+	char text[1024], head[300];
+	size_t used = 0, i, nh;
+	json_int_t runs;
+	const char *h;
+
+	if (!t)
+		return;
+	phases = json_object_get(t, "phases");
+	hosts = json_object_get(t, "hosts");
+	runs = json_integer_value(json_object_get(t, "runs"));
+	nh = json_object_size(hosts);
+	for (i = 0; i < ARRAY_SIZE(ph) && used < sizeof(text); i++) {
+		double x = json_real_value(json_object_get(phases, ph[i].key));
+
+		if (x < 0.05 && x > -0.05)
+			continue;
+		used += snprintf(text + used, sizeof(text) - used, "%s%s %.1fs", used ? ", " : "", ph[i].name, x);
+	}
+	if (used < sizeof(text) && json_is_real(json_object_get(t, "overhead_s_mean")))
+		snprintf(text + used, sizeof(text) - used, "; per run %.1fs beyond warm-up and window "
+			 "(vm.timings.overhead_s, mean; %lld device baseline%s)",
+			 json_real_value(json_object_get(t, "overhead_s_mean")),
+			 (long long)json_integer_value(json_object_get(t, "device_baselines")),
+			 json_integer_value(json_object_get(t, "device_baselines")) == 1 ? "" : "s");
+	fputc('\n', f);
+	snprintf(head, sizeof(head), "Where the time went (%lld run%s", (long long)runs, runs == 1 ? "" : "s");
+	json_object_foreach(hosts, h, v)
+		if (nh == 1)
+			snprintf(head + strlen(head), sizeof(head) - strlen(head), " on %s", h);
+	if (nh > 1)
+		snprintf(head + strlen(head), sizeof(head) - strlen(head), " on %zu hosts", nh);
+	if (json_integer_value(json_object_get(t, "parallel_guests")) > 1)
+		snprintf(head + strlen(head), sizeof(head) - strlen(head), ", up to %lld guests at once",
+			 (long long)json_integer_value(json_object_get(t, "parallel_guests")));
+	snprintf(head + strlen(head), sizeof(head) - strlen(head), "): %.1fs summed over the runs, %.0f%% measuring "
+		 "(warm-up + window):", json_real_value(json_object_get(t, "total_s")),
+		 100 * json_real_value(json_object_get(t, "measurement_share")));
+	text_wrap(f, "", 0, TEXT_COLS, head);
+	text_wrap(f, "  ", 2, TEXT_COLS, text);
+	json_decref(t);
+}
+
 static bool single_runs(const struct summary *s)
 {
 	size_t v;
@@ -130,6 +182,7 @@ static int render(FILE *f, const struct summary *s)
 	kernel_table(f, s);
 	for (p = 0; p < s->nr_probes; p++)
 		probe_table(f, s, p);
+	time_spent(f, s);
 	fputc('\n', f);
 	report_rule_text(s, rule, sizeof(rule));
 	text_wrap(f, "", 0, TEXT_COLS, rule);

@@ -80,29 +80,87 @@ static const char *base_name(const char *p)
 	return p + l;
 }
 
-/* Does label come from more than one source?  And do those runs' hosts differ? */
+/* Runs a and b are one experiment: one directory, or one compare's job list. */
+static bool same_experiment(const struct run *a, const struct run *b)
+{
+	return a->place == b->place || (a->plan_id && b->plan_id && !strcmp(a->plan_id, b->plan_id));
+}
+
+static size_t group_root(size_t *up, size_t i)
+{
+	while (up[i] != i)
+		i = up[i] = up[up[i]];
+	return i;
+}
+
+/*
+ * Does label come from more than one experiment (directories, unless one
+ * job list joins them)?  And do those runs' hosts differ?
+ */
 static bool label_is_shared(const struct runset *rs, const char *label, bool *hosts_differ)
 {
+	size_t *up = xcalloc(rs->nr_runs ? rs->nr_runs : 1, sizeof(size_t)), i, j, root = (size_t)-1;
 	const char *host0 = NULL, *h;
-	int place0 = -1;
-	bool shared = false;
-	size_t i;
+	bool shared = false, *mine = xcalloc(rs->nr_runs ? rs->nr_runs : 1, sizeof(bool));
 
 	*hosts_differ = false;
 	for (i = 0; i < rs->nr_runs; i++) {
 		const struct run *r = &rs->runs[i];
 
-		if (strcmp(label_of(&r->res) ?: base_name(r->path), label))
+		up[i] = i;
+		mine[i] = !strcmp(label_of(&r->res) ?: base_name(r->path), label);
+		if (!mine[i])
 			continue;
-		h = host_of(&r->res) ?: "";
-		if (place0 < 0) {
-			place0 = r->place;
+		h = r->host ?: "";
+		if (!host0)
 			host0 = h;
-		}
-		shared |= r->place != place0;
 		*hosts_differ |= strcmp(h, host0) != 0;
+		for (j = 0; j < i; j++)
+			if (mine[j] && same_experiment(&rs->runs[j], r))
+				up[group_root(up, i)] = group_root(up, j);
 	}
+	for (i = 0; i < rs->nr_runs; i++) {
+		if (!mine[i])
+			continue;
+		if (root == (size_t)-1)
+			root = group_root(up, i);
+		shared |= group_root(up, i) != root;
+	}
+	free(up);
+	free(mine);
 	return shared;
+}
+
+/*
+ * The runs of one pairing (repetition k of every variant of one job list)
+ * are compared with each other: made on two hosts, a host's speed would
+ * pass for the kernel's.  -EINVAL with err naming two such runs.
+ */
+static int check_pairings(const struct runset *rs, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < rs->nr_runs; i++) {
+		const struct run *a = &rs->runs[i];
+
+		if (!a->plan_id || !a->host)
+			continue;
+		for (j = i + 1; j < rs->nr_runs; j++) {
+			const struct run *b = &rs->runs[j];
+
+			if (!b->plan_id || !b->host || strcmp(a->plan_id, b->plan_id) || a->pairing != b->pairing ||
+			    !strcmp(a->host, b->host))
+				continue;
+			snprintf(err, errlen, "%s (host %s) and %s (host %s) are runs of one pairing (plan %s, pairing "
+				 "%d: repetition %d of every variant), made on different hosts: the runs of a pairing "
+				 "are compared with each other and must be made on one host; run a whole pairing on "
+				 "one host ('mmstall run-job FILE %d --pairing --results DIR'), or leave one host's "
+				 "directory out", a->path, a->host, b->path, b->host, a->plan_id, a->pairing,
+				 a->pairing + 1, a->pairing);
+			return -EINVAL;
+		}
+	}
+	return 0;
 }
 
 /* The variant name of run i: its label, qualified when merged sources share it. */
@@ -117,8 +175,8 @@ static char *variant_name(const struct runset *rs, size_t i)
 		label = base_name(r->path);
 	if (!label_is_shared(rs, label, &hosts_differ))
 		return xstrdup(label);
-	if (hosts_differ && host_of(&r->res))
-		return xasprintf("%s@%s", label, host_of(&r->res));
+	if (hosts_differ && r->host)
+		return xasprintf("%s@%s", label, r->host);
 	src = xstrdup(base_name(rs->places[r->place]));
 	if ((p = strchr(src, '/')))
 		*p = '\0';
@@ -219,6 +277,7 @@ static int place_of(struct runset *rs, const char *file)
 static int add_run(struct runset *rs, char *path, int source, char *err, size_t errlen)
 {
 	struct run *r;
+	json_t *plan;
 
 	rs->runs = xrealloc(rs->runs, (rs->nr_runs + 1) * sizeof(*rs->runs));
 	r = &rs->runs[rs->nr_runs];
@@ -232,6 +291,13 @@ static int add_run(struct runset *rs, char *path, int source, char *err, size_t 
 	r->rep = r->res.vm.repetition > 0 ? r->res.vm.repetition : 1;
 	r->ok = r->res.status == RUN_OK;
 	r->error = r->res.error;
+	r->host = host_of(&r->res);
+	plan = json_object_get(json_object_get(r->res.raw, "vm"), "plan");
+	r->plan_id = json_string_value(json_object_get(plan, "id"));
+	r->pairing = json_is_integer(json_object_get(plan, "pairing")) ?
+			     (int)json_integer_value(json_object_get(plan, "pairing")) : -1;
+	if (!r->plan_id || r->pairing < 0)
+		r->plan_id = NULL;
 	return 0;
 }
 
@@ -307,6 +373,8 @@ int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size
 		}
 		free(files);
 	}
+	if (!ret)
+		ret = check_pairings(rs, err, errlen);
 	if (ret) {
 		runset_free(rs);
 		return -EINVAL;
@@ -362,10 +430,14 @@ const char *runset_variant_list(const struct runset *rs)
 	return buf;
 }
 
-/* The scenario settings that shape the measurement: all but the name. */
+/*
+ * The scenario settings that shape the measurement: all but the name and
+ * the device baseline (fio before lo and hi start; compare measures it in
+ * the first run of each variant only).
+ */
 static bool shapes_measurement(const char *key)
 {
-	return strcmp(key, "name") && strcmp(key, "scenario");
+	return strcmp(key, "name") && strcmp(key, "scenario") && strcmp(key, "device_baseline");
 }
 
 static void value_text(const json_t *v, char *buf, size_t len)

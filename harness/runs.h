@@ -9,7 +9,10 @@
  * measured on two machines, or in two compares), each is qualified with
  * where it came from: "<label>@<host>" when the hosts differ, else
  * "<label>@<directory name>", so a merge never mixes machines silently.
- * Files of one directory given one by one are still one experiment.
+ * Files of one directory given one by one are still one experiment, and
+ * so are the runs of one compare's job list (vm.plan.id) spread over the
+ * directories of many hosts: each pairing of it (repetition k of every
+ * variant) must then come from one host, or the load is refused.
  *
  * Only like is compared with like: runs are pooled into one comparison only
  * when the scenario settings that shape the measurement, the guest's CPUs
@@ -44,6 +47,9 @@ struct run {
 	int rep;		/* repetition, 1-based */
 	bool ok;		/* status "ok" */
 	const char *error;	/* why it failed (in res), or NULL */
+	const char *host;	/* the machine that ran it (vm.host.hostname, else machine.hostname), or NULL */
+	const char *plan_id;	/* vm.plan.id: the compare's job list it belongs to, or NULL */
+	int pairing;		/* vm.plan.pairing, -1 without a plan */
 };
 
 struct runset {
@@ -64,7 +70,8 @@ struct runset {
  * Load every result under paths (files, or directories: their *.json in
  * name order, except compare.json and summary.json).  -EINVAL with a
  * message in err naming the path when one is missing, empty, not a regular
- * file, or not a well-formed mmstall result.
+ * file, or not a well-formed mmstall result, or naming two runs of one
+ * pairing made on different hosts.
  */
 int runset_load(struct runset *rs, char *const *paths, size_t n, char *err, size_t errlen);
 void runset_free(struct runset *rs);

@@ -401,7 +401,7 @@ void fmt_ns(char *buf, size_t len, double ns)
 
 const char *last_line(const char *s)
 {
-	static char buf[512];
+	static __thread char buf[512];	/* per thread: compare runs guests from several */
 	const char *end, *start;
 
 	if (!s)

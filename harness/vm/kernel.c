@@ -468,6 +468,20 @@ static const struct {
 };
 
 /*
+ * Loaded when the kernel has them as modules, else done without.  The
+ * host gives every guest a virtio-rng device: with its driver the random
+ * pool is ready within a tenth of a second of /init, without it the first
+ * read of /dev/urandom (fio's, jansson's) makes the kernel gather timer
+ * jitter until it is, 3 s of guest CPU under TCG.
+ */
+static const struct {
+	const char *module;
+	const char *option;
+} guest_helps[] = {
+	{ "virtio_rng", "CONFIG_HW_RANDOM_VIRTIO" },
+};
+
+/*
  * What the guest's plumbing (harness/vm/initramfs.c's /init, busybox, the
  * static mmstall) needs built in before any module can be loaded.  Not
  * here: tmpfs (the guest mounts none; its rootfs is ramfs without it) and
@@ -692,6 +706,13 @@ int kernel_guest_modules(const struct vm_kernel *k, char ***mods_out, char *err,
 			snprintf(err, errlen, "kernel %s: module %s (or a dependency) is not in %s/modules.dep; is that the "
 				"modules tree of release %s?", k->label, guest_needs[i].module, k->modules_dir,
 				k->release);
+	}
+	for (i = 0; i < ARRAY_SIZE(guest_helps) && !ret && dep; i++) {
+		const char *v = kc ? kconfig_get(kc, guest_helps[i].option) : NULL;
+		const char *line = dep_line_by_name(dep, guest_helps[i].module);
+
+		if ((!kc || (v && !strcmp(v, "m"))) && line)
+			add_with_deps(dep, line, &list, &n, 0);
 	}
 out:
 	kconfig_free(kc);

@@ -23,6 +23,7 @@ void vm_opts_defaults(struct vm_opts *o, const char *cmd)
 	o->cpus = DEFAULT_CPUS;
 	o->accel = ACCEL_AUTO;
 	o->cmd = cmd ? cmd : "vm";
+	pthread_mutex_init(&o->prep_lock, NULL);
 	scenario_defaults(&o->sc);
 }
 
@@ -268,4 +269,44 @@ void vm_opts_free(struct vm_opts *o)
 	o->nr_kernels = 0;
 	o->data_disk = NULL;
 	o->tools_disk = NULL;
+}
+
+static void push_arg(char ***v, int *n, char *a)
+{
+	*v = xrealloc(*v, (*n + 2) * sizeof(**v));
+	(*v)[(*n)++] = a;
+	(*v)[*n] = NULL;
+}
+
+/* The options that make this session's runs: parsed again, they give the same runs. */
+char **vm_opts_argv(const struct vm_opts *o, const bool *keep, int *argc)
+{
+	static const char *const accel[] = { [ACCEL_AUTO] = "auto", [ACCEL_KVM] = "kvm", [ACCEL_TCG] = "tcg" };
+	char **v = NULL, **sargv;
+	int n = 0, sargc = 0, i;
+	size_t k;
+
+	for (k = 0; k < o->nr_kernels; k++) {
+		if (keep && !keep[k])
+			continue;
+		push_arg(&v, &n, xstrdup("--kernel"));
+		push_arg(&v, &n, xasprintf("%s=%s", o->kernels[k].label, o->kernels[k].spec));
+	}
+	push_arg(&v, &n, xasprintf("--accel=%s", accel[o->accel]));
+	push_arg(&v, &n, xasprintf("--mem=%llu", (unsigned long long)o->mem_bytes));
+	push_arg(&v, &n, xasprintf("--cpus=%llu", (unsigned long long)o->cpus));
+	if (o->margin_ns)
+		push_arg(&v, &n, xasprintf("--timeout-margin=%lluns", (unsigned long long)o->margin_ns));
+	if (o->guest_cmd) {
+		push_arg(&v, &n, xstrdup("--guest-cmd"));
+		push_arg(&v, &n, xstrdup(o->guest_cmd));
+	}
+	sargv = scenario_to_argv(&o->sc, &sargc);
+	if (!sargv)
+		abort();
+	for (i = 0; i < sargc; i++)
+		push_arg(&v, &n, sargv[i]);
+	free(sargv);
+	*argc = n;
+	return v;
 }

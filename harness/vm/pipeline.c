@@ -21,8 +21,10 @@
 #include "harness/vm/diskimg.h"
 #include "harness/vm/guest_out.h"
 #include "harness/vm/host.h"
+#include "harness/vm/hostcpus.h"
 #include "harness/vm/initramfs.h"
 #include "harness/vm/protocol.h"
+#include "harness/vm/pvh.h"
 #include "harness/vm/qemu.h"
 #include "harness/vm/record.h"
 #include "harness/vm/vm.h"
@@ -41,6 +43,7 @@ struct variant {
 	struct vm_kernel *k;
 	const struct vm_run_info *ri;
 	const char *stem;	/* result file name without .json */
+	struct scenario sc;	/* the session's, with this run's device baseline */
 	struct vm_record rec;
 	char error[4096];	/* first reason this variant failed */
 	char *base;		/* cached initramfs */
@@ -52,6 +55,7 @@ struct variant {
 	/* results/workdir (PATH_MAX) + stem (< 128) + suffix */
 	char console[PATH_MAX + 160], initrd[PATH_MAX + 160], out_img[PATH_MAX + 160];
 	char qemu_log[PATH_MAX + 160], files_dir[PATH_MAX + 160];
+	char pinned[256];	/* the host CPUs, as text */
 };
 
 static void fail(struct variant *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -108,12 +112,12 @@ static int check_features(struct variant *v)
 	if (!v->ri || v->ri->rep == 1 || mm_verbose)
 		msg_info("[%s] features (config: %s): %s", v->k->label, source, line);
 	v->rec.kernel_features = kfeatures_json(kc, v->k->release);
-	missing = kernel_scenario_lacks(kc, v->k->release, &v->o->sc, why, sizeof(why));
+	missing = kernel_scenario_lacks(kc, v->k->release, &v->sc, why, sizeof(why));
 	kconfig_free(kc);
 	if (!missing)
 		return 0;
 	snprintf(v->rec.could_not_test, sizeof(v->rec.could_not_test), "%s", why);
-	fail(v, "could not test: %s (kernel %s, scenario %s); not booted", why, v->k->label, v->o->sc.name);
+	fail(v, "could not test: %s (kernel %s, scenario %s); not booted", why, v->k->label, v->sc.name);
 	return -ENOTSUP;
 }
 
@@ -144,6 +148,11 @@ static int prepare_kernel(struct variant *v)
 	if (ret)
 		fail_step(v, "initramfs", ret, err);
 	v->rec.initramfs = v->base;
+	v->rec.kernel_elf = pvh_elf(k, err, sizeof(err));
+	if (v->rec.kernel_elf)
+		snprintf(v->rec.boot_entry, sizeof(v->rec.boot_entry), "pvh");
+	else
+		snprintf(v->rec.boot_entry, sizeof(v->rec.boot_entry), "bzImage (no PVH ELF: %.250s)", err);
 	return ret;
 }
 
@@ -280,7 +289,7 @@ static char *guest_command(const struct variant *v)
 		fprintf(f, " --kernel-config /" GUEST_FILE_CONFIG);
 	if (mm_verbose)
 		fprintf(f, " -v");
-	sargv = scenario_to_argv(&v->o->sc, &sargc);
+	sargv = scenario_to_argv(&v->sc, &sargc);
 	for (i = 0; sargv && i < sargc; i++) {
 		fputc(' ', f);
 		sh_quote(f, sargv[i]);
@@ -298,7 +307,7 @@ static uint64_t timeout_ns(const struct variant *v)
 
 	if (!margin)
 		margin = v->o->kvm ? MARGIN_KVM_NS : MARGIN_TCG_NS;
-	return v->o->sc.warmup_ns + v->o->sc.duration_ns + margin;
+	return v->sc.warmup_ns + v->sc.duration_ns + margin;
 }
 
 /*
@@ -308,11 +317,11 @@ static uint64_t timeout_ns(const struct variant *v)
 static int fio_files(struct variant *v, struct initramfs_file *files, size_t *n, char **texts, char *err,
 		     size_t errlen)
 {
-	const char *specs[] = { v->o->sc.fio_lo, v->o->sc.fio_hi };
+	const char *specs[] = { v->sc.fio_lo, v->sc.fio_hi };
 	size_t i;
 	int ret;
 
-	if (!v->o->tools_disk)
+	if (!v->rec.tools_disk)
 		return 0;
 	files[(*n)++] = (struct initramfs_file){ GUEST_FILE_TOOLS, "fio\n", 0644 };
 	for (i = 0; i < ARRAY_SIZE(specs); i++) {
@@ -326,17 +335,19 @@ static int fio_files(struct variant *v, struct initramfs_file *files, size_t *n,
 	return 0;
 }
 
-/* Marks as the console passes them: the progress line and the session's state. */
+/* Marks as the console passes them: the message, and the caller's progress line. */
 static void on_mark(void *arg, enum console_mark m, uint64_t ns)
 {
 	struct variant *v = arg;
+	struct vm_run_marks *mk = v->ri ? v->ri->marks : NULL;
 	uint64_t at = v->con.start_ns + ns;
 
 	if (m == MARK_RUN) {
-		__atomic_store_n(&v->o->run_started_ns, at, __ATOMIC_RELEASE);
-		msg_info("[%s] running (booted in %.1f s)", v->k->label, secs(ns));
-	} else if (m == MARK_MEASURE) {
-		__atomic_store_n(&v->o->measure_started_ns, at, __ATOMIC_RELEASE);
+		if (mk)
+			__atomic_store_n(&mk->run_started_ns, at, __ATOMIC_RELEASE);
+		msg_info("[%s] running (booted in %.1f s)", v->stem, secs(ns));
+	} else if (m == MARK_MEASURE && mk) {
+		__atomic_store_n(&mk->measure_started_ns, at, __ATOMIC_RELEASE);
 	}
 }
 
@@ -350,9 +361,12 @@ static int prepare_boot(struct variant *v)
 	size_t nr_files = 2;
 	int ret;
 
+	/* the initramfs is composed in the session's work directory: one run at a time */
+	pthread_mutex_lock(&v->o->prep_lock);
 	ret = fio_files(v, files, &nr_files, texts, err, sizeof(err));
 	if (!ret)
 		ret = initramfs_compose(v->base, v->o->workdir, files, nr_files, v->initrd, err, sizeof(err));
+	pthread_mutex_unlock(&v->o->prep_lock);
 	free(cmd);
 	free(texts[0]);
 	free(texts[1]);
@@ -368,10 +382,13 @@ static int boot(struct variant *v)
 {
 	struct qemu_config c = {
 		.kvm = v->o->kvm, .mem_bytes = v->o->mem_bytes, .cpus = (unsigned int)v->o->cpus,
-		.kernel = v->k->image, .initrd = v->initrd, .append = GUEST_APPEND,
-		.data_disk = v->o->data_disk, .out_disk = v->out_img, .tools_disk = v->o->tools_disk,
+		.kernel = v->rec.kernel_elf ?: v->k->image, .initrd = v->initrd, .append = GUEST_APPEND,
+		.data_disk = v->o->data_disk, .out_disk = v->out_img, .tools_disk = v->rec.tools_disk,
 		.log = v->qemu_log, .workdir = v->o->workdir,
 		.timeout_ns = timeout_ns(v), .after_sent_ns = GUEST_POWEROFF_GRACE_NS,
+		.rng = true,
+		.pin_cpus = v->ri ? v->ri->pin_cpus : NULL, .nr_pin_cpus = v->ri ? v->ri->nr_pin_cpus : 0,
+		.pid_out = v->ri && v->ri->marks ? &v->ri->marks->qemu_pid : NULL,
 	};
 	int ret, cret;
 
@@ -382,10 +399,12 @@ static int boot(struct variant *v)
 	v->con_used = true;
 	v->con.on_mark = on_mark;
 	v->con.arg = v;
-	__atomic_store_n(&v->o->run_started_ns, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&v->o->measure_started_ns, 0, __ATOMIC_RELEASE);
-	msg_info("[%s] booting (%s: %s; timeout %.0f s)", v->k->label, v->o->kvm ? "kvm" : "tcg", v->o->accel_reason,
-		 secs(c.timeout_ns));
+	if (c.pid_out) {
+		__atomic_store_n(&v->ri->marks->run_started_ns, 0, __ATOMIC_RELEASE);
+		__atomic_store_n(&v->ri->marks->measure_started_ns, 0, __ATOMIC_RELEASE);
+	}
+	msg_info("[%s] booting (%s: %s; timeout %.0f s%s%s)", v->stem, v->o->kvm ? "kvm" : "tcg", v->o->accel_reason,
+		 secs(c.timeout_ns), c.pin_cpus ? "; host CPUs " : "", c.pin_cpus ? v->pinned : "");
 	v->qemu_start_ns = now_ns();
 	ret = qemu_run(&c, &v->con, &v->oc);
 	cret = console_close(&v->con) ?: cret;
@@ -427,7 +446,7 @@ static int boot_retrying(struct variant *v)
 	snprintf(first, sizeof(first), "%s.boot1", v->console);
 	rename(v->console, first);
 	msg_warn("[%s] guest kernel hit the emulator's int3 fault before the measurement started (%s); booting "
-		 "once more", v->k->label, v->con.panic_line);
+		 "once more", v->stem, v->con.panic_line);
 	snprintf(v->rec.boot_retry_reason, sizeof(v->rec.boot_retry_reason), "%s", v->con.panic_line);
 	snprintf(v->rec.boot_retry_console, sizeof(v->rec.boot_retry_console), "%.250s", base_name(first));
 	console_free(&v->con);
@@ -623,7 +642,7 @@ static void set_times(struct variant *v)
 {
 	struct vm_timings *t = &v->rec.t;
 	const struct console *c = &v->con;
-	double measured = secs(v->o->sc.warmup_ns + v->o->sc.duration_ns), qemu;
+	double measured = secs(v->sc.warmup_ns + v->sc.duration_ns), qemu;
 	uint64_t end = v->collected_ns ? v->collected_ns : now_ns();
 
 	t->prepare_s = secs((v->qemu_start_ns ? v->qemu_start_ns : end) - v->t0_ns);
@@ -680,25 +699,25 @@ static void report(struct variant *v)
 	const struct vm_timings *t = &v->rec.t;
 
 	if (v->error[0])
-		msg_err("[%s] failed: %s", v->k->label, v->error);
+		msg_err("[%s] failed: %s", v->stem, v->error);
 	else
-		msg_info("[%s] done in %.1f s, overhead %.1f s (%s)", v->k->label, t->wall_s,
+		msg_info("[%s] done in %.1f s, overhead %.1f s (%s)", v->stem, t->wall_s,
 			 isnan(t->overhead_s) ? 0 : t->overhead_s, v->o->kvm ? "kvm" : "tcg");
 	if (v->rec.slow_teardown[0])
-		msg_warn("[%s] %s", v->k->label, v->rec.slow_teardown);
+		msg_warn("[%s] %s", v->stem, v->rec.slow_teardown);
 }
 
 static int save(struct variant *v, json_t *root)
 {
 	char path[PATH_MAX + 160], err[PATH_MAX + 256];
-	json_t *sc = scenario_to_json(&v->o->sc);
+	json_t *sc = scenario_to_json(&v->sc);
 	int ret;
 
 	snprintf(path, sizeof(path), "%s/%s.json", v->o->results, v->stem);
 	ret = vm_result_save(path, root, &v->rec, sc, v->error, err, sizeof(err));
 	json_decref(sc);
 	if (ret)
-		msg_err("[%s] %s; stopping: no further result could be saved", v->k->label, err);
+		msg_err("[%s] %s; stopping: no further result could be saved", v->stem, err);
 	return ret;
 }
 
@@ -716,14 +735,23 @@ int vm_variant_run(struct vm_opts *o, struct vm_kernel *k, const struct vm_run_i
 	v.rec.mem_bytes = o->mem_bytes;
 	v.rec.cpus = o->cpus;
 	v.rec.data_disk = o->data_disk;
-	v.rec.tools_disk = o->tools_disk;
+	v.sc = o->sc;
+	if (ri && ri->device_baseline_from)
+		v.sc.device_baseline = BASELINE_OFF;
+	/* the tools disk only when this run runs fio: one disk less to probe at boot */
+	v.rec.tools_disk = fio_wanted(&v.sc) ? o->tools_disk : NULL;
 	v.rec.guest_command = o->guest_cmd;
+	if (ri && ri->pin_cpus)
+		host_cpus_text(ri->pin_cpus, ri->nr_pin_cpus, v.pinned, sizeof(v.pinned));
 	v.oc.status = -ECANCELED;
 	set_paths(&v);
 	remove_stale(&v);
+	/* the kernel's cache entries and the session's accelerator: one run at a time */
+	pthread_mutex_lock(&o->prep_lock);
 	ret = prepare_kernel(&v);
 	if (!ret)
 		ret = choose_accel(&v);
+	pthread_mutex_unlock(&o->prep_lock);
 	if (!ret)
 		ret = boot_retrying(&v);
 	if (v.qemu_start_ns && (!ret || ret == -ETIMEDOUT || ret == -EINTR))

@@ -10,6 +10,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -143,6 +145,11 @@ static void build_argv(const struct qemu_config *c, struct argv_buf *a)
 	/* readonly=on: the cached tools disk is shared by every run and never written */
 	if (c->tools_disk)
 		drive(a, c->tools_disk, "tools", GUEST_DISK_TOOLS, ",readonly=on");
+	/* entropy from the host: nothing in the guest waits for its pool (kernel.c, guest_helps) */
+	if (c->rng) {
+		arg(a, "-device");
+		arg(a, "virtio-rng-pci");
+	}
 	a->v[a->n] = NULL;
 }
 
@@ -193,6 +200,32 @@ static int console_pipe(int fds[2])
 	return 0;
 }
 
+/*
+ * Start QEMU confined to c->pin_cpus: a child inherits the affinity of the
+ * thread that forks it, and every thread QEMU creates inherits QEMU's, so
+ * the calling thread takes the set for the fork and gets its own back.
+ */
+static int spawn_pinned(const struct qemu_config *c, const struct proc_child *child, pid_t *pid)
+{
+	cpu_set_t set, old;
+	size_t i;
+	int ret;
+
+	if (!c->pin_cpus)
+		return proc_spawn(child, pid);
+	CPU_ZERO(&set);
+	for (i = 0; i < c->nr_pin_cpus; i++)
+		CPU_SET(c->pin_cpus[i], &set);
+	ret = -pthread_getaffinity_np(pthread_self(), sizeof(old), &old);
+	if (!ret)
+		ret = -pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (ret)
+		return ret;
+	ret = proc_spawn(child, pid);
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	return ret;
+}
+
 int qemu_run(const struct qemu_config *c, struct console *con, struct qemu_outcome *o)
 {
 	struct argv_buf a = { .n = 0 };
@@ -221,7 +254,7 @@ int qemu_run(const struct qemu_config *c, struct console *con, struct qemu_outco
 	child.err_fd = logfd;
 	start = now_ns();
 	con->start_ns = start;
-	ret = proc_spawn(&child, &pid);
+	ret = spawn_pinned(c, &child, &pid);
 	close(fds[1]);
 	fds[1] = -1;
 	if (ret)
@@ -229,7 +262,11 @@ int qemu_run(const struct qemu_config *c, struct console *con, struct qemu_outco
 	st.fd = fds[0];
 	w.fd = fds[0];
 	w.deadline_ns = start + c->timeout_ns;
+	if (c->pid_out)
+		__atomic_store_n(c->pid_out, (uint64_t)pid, __ATOMIC_RELEASE);
 	ret = proc_watch(pid, &w);
+	if (c->pid_out)
+		__atomic_store_n(c->pid_out, 0, __ATOMIC_RELEASE);
 	o->wall_ns = now_ns() - start;
 	/* stopped after the results came: QEMU was slow to exit, the run is not lost */
 	if (ret == -ETIMEDOUT && console_saw(con, MARK_SENT)) {

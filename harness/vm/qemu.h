@@ -21,6 +21,7 @@ struct qemu_config {
 	const char *data_disk;	/* raw, attached snapshot=on as serial GUEST_DISK_DATA; NULL: none */
 	const char *out_disk;	/* raw, serial GUEST_DISK_OUT; NULL: none */
 	const char *tools_disk;	/* raw, attached readonly=on as serial GUEST_DISK_TOOLS (fio); NULL: none */
+	bool rng;		/* a virtio-rng device: the guest's random pool is ready at once */
 	const char *log;	/* QEMU's own stderr */
 	const char *workdir;	/* TMPDIR of QEMU: its snapshot overlay lives and dies there */
 	uint64_t timeout_ns;
@@ -35,6 +36,11 @@ struct qemu_config {
 	 * firmware prints within a second of a working start.  0: no limit.
 	 */
 	uint64_t first_output_ns;
+	/* host CPUs QEMU (every thread: vCPUs, I/O, main loop) is confined to; NULL: not pinned */
+	const int *pin_cpus;
+	size_t nr_pin_cpus;
+	/* where QEMU's pid is published while it runs (0 after); NULL: nowhere */
+	uint64_t *pid_out;
 };
 
 struct qemu_outcome {

@@ -42,6 +42,7 @@ void vm_record_free(struct vm_record *r)
 		free(r->out_notes[i]);
 	free(r->out_notes);
 	free(r->console_log);
+	free(r->kernel_elf);
 	free(r->guest_stderr_tail);
 	free(r->guest_files);
 	vm_record_init(r);
@@ -120,6 +121,22 @@ static json_t *strv_json(char *const *v, size_t n)
 	return a;
 }
 
+/* How a compare's run was placed: its device baseline, host CPUs, neighbours, and job list entry. */
+static void run_info_json(json_t *vm, const struct vm_run_info *ri)
+{
+	json_t *cpus = json_array();
+	size_t i;
+
+	json_object_set_new(vm, "device_baseline_from", str_or_null(ri->device_baseline_from));
+	for (i = 0; ri->pin_cpus && i < ri->nr_pin_cpus; i++)
+		json_array_append_new(cpus, json_integer(ri->pin_cpus[i]));
+	json_object_set_new(vm, "pinned_cpus", ri->pin_cpus ? cpus : (json_decref(cpus), json_null()));
+	json_object_set_new(vm, "parallel_guests", ri->jobs ? json_integer(ri->jobs) : json_null());
+	json_object_set_new(vm, "plan", ri->plan_id ? json_pack("{s:s,s:i,s:i}", "id", ri->plan_id, "index",
+								 ri->plan_index, "pairing", ri->pairing)
+						    : json_null());
+}
+
 json_t *vm_record_json(const struct vm_record *r)
 {
 	const struct vm_kernel *k = r->k;
@@ -141,6 +158,10 @@ json_t *vm_record_json(const struct vm_record *r)
 	json_object_set_new(vm, "guest_cpus", json_integer((json_int_t)r->cpus));
 	json_object_set_new(vm, "console_log", str_or_null(r->console_log));
 	json_object_set_new(vm, "initramfs", str_or_null(r->initramfs));
+	if (r->boot_entry[0]) {
+		json_object_set_new(vm, "boot_entry", json_string(r->boot_entry));
+		json_object_set_new(vm, "kernel_elf", str_or_null(r->kernel_elf));
+	}
 	json_object_set_new(vm, "data_disk", str_or_null(r->data_disk));
 	json_object_set_new(vm, "tools_disk", str_or_null(r->tools_disk));
 	json_object_set_new(vm, "guest_command", str_or_null(r->guest_command));
@@ -153,6 +174,7 @@ json_t *vm_record_json(const struct vm_record *r)
 		json_object_set_new(vm, "repetitions", json_integer(r->ri->reps));
 		json_object_set_new(vm, "variant_index", json_integer(r->ri->variant_index));
 		json_object_set_new(vm, "baseline", str_or_null(r->ri->baseline));
+		run_info_json(vm, r->ri);
 	}
 	json_object_set_new(vm, "timings", timings_json(&r->t));
 	if (r->kernel_features)

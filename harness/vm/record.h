@@ -46,6 +46,8 @@ struct vm_record {
 	const char *accel_reason;	/* NULL: not chosen */
 	bool kvm;
 	const char *initramfs;
+	char *kernel_elf;		/* the ELF booted through the PVH entry (owned); NULL: the bzImage */
+	char boot_entry[300];		/* "pvh", or "bzImage (why not pvh)"; "": not booted */
 	char **qemu_argv;		/* NULL-terminated; NULL: not booted (owned) */
 	double timeout_s;		/* NAN: not booted */
 	char *console_log;		/* file name beside the result; NULL: none (owned) */

@@ -252,20 +252,22 @@ int vm_session_start(struct vm_opts *o)
 
 int vm_session_run(struct vm_opts *o, size_t i, const struct vm_run_info *ri)
 {
-	/* not the run before's marks while this one prepares */
-	__atomic_store_n(&o->run_started_ns, 0, __ATOMIC_RELEASE);
-	__atomic_store_n(&o->measure_started_ns, 0, __ATOMIC_RELEASE);
 	return vm_variant_run(o, &o->kernels[i], ri);
 }
 
-uint64_t vm_session_run_started_ns(const struct vm_opts *o)
+char **vm_session_argv(const struct vm_opts *o, const bool *keep, int *argc)
 {
-	return __atomic_load_n(&o->run_started_ns, __ATOMIC_ACQUIRE);
+	return vm_opts_argv(o, keep, argc);
 }
 
-uint64_t vm_session_measure_started_ns(const struct vm_opts *o)
+unsigned int vm_session_guest_cpus(const struct vm_opts *o)
 {
-	return __atomic_load_n(&o->measure_started_ns, __ATOMIC_ACQUIRE);
+	return (unsigned int)o->cpus;
+}
+
+uint64_t vm_session_guest_mem(const struct vm_opts *o)
+{
+	return o->mem_bytes;
 }
 
 void vm_session_end(struct vm_opts *o)

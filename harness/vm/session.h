@@ -9,6 +9,7 @@
 #define MMSTALL_VM_SESSION_H
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,12 +28,35 @@ struct vm_extra_opts {
 	void (*usage)(FILE *f);		/* --help */
 };
 
-/* What a repetition adds to its result's "vm" object. */
+/* When (CLOCK_MONOTONIC ns) a run's guest got there, 0 until then; written by the run, read by others. */
+struct vm_run_marks {
+	uint64_t run_started_ns;	/* the guest started its command */
+	uint64_t measure_started_ns;	/* 'mmstall run' in it started the warm-up */
+	uint64_t qemu_pid;		/* QEMU's pid while it runs, else 0 */
+};
+
+/* What a repetition adds to its result's "vm" object, and how it runs. */
 struct vm_run_info {
 	const char *stem;	/* file names: <results>/<stem>.json, <stem>.console.log */
 	int rep, reps;		/* 1-based repetition, of reps */
 	int variant_index;	/* the variant's position in the compare */
 	const char *baseline;	/* the compare's baseline label */
+	/*
+	 * The device baseline is a property of the disk: measured by one run
+	 * of each variant per session (this run's stem in that run's record),
+	 * the others run with device-baseline off and name that run here.
+	 * NULL: the scenario's own setting.
+	 */
+	const char *device_baseline_from;
+	/* host CPUs every thread of this run's QEMU is confined to; NULL: not pinned */
+	const int *pin_cpus;
+	size_t nr_pin_cpus;
+	unsigned int jobs;	/* guests the caller runs at once (recorded); 0: not said */
+	/* the job list ('compare --plan') the run belongs to; plan_id NULL: none */
+	const char *plan_id;
+	int plan_index;		/* the entry, 0-based */
+	int pairing;		/* runs of one pairing must be made on one host (0-based) */
+	struct vm_run_marks *marks;	/* NULL: nobody watches */
 };
 
 /* vm's option help (kernels, QEMU, scenario settings), for the caller's --help. */
@@ -60,17 +84,22 @@ int vm_session_start(struct vm_opts *o);
  * Boot kernel i once into <results>/<stem>.json: 0 ok, 1 the run failed
  * (recorded as failed), -EINTR stop (a signal), or another -errno: its
  * result could not be written (message printed, naming the file and the
- * reason): stop, nothing more can be saved.
+ * reason): stop, nothing more can be saved.  Several threads may run at
+ * once on one session (distinct stems): what runs before QEMU starts
+ * (kernel, accelerator, initramfs) is done by one at a time.
  */
 int vm_session_run(struct vm_opts *o, size_t i, const struct vm_run_info *ri);
+
 /*
- * For another thread (a progress line) while vm_session_run() runs: when
- * (CLOCK_MONOTONIC ns) the guest started its command and when 'mmstall
- * run' in it started the warm-up; 0 until then.  Found once, as the
- * console passes (no re-reading of the console log).
+ * The session's settings as 'mmstall vm' options ("--kernel", "L=SPEC",
+ * "--accel", "tcg", ..., every scenario setting as --key=value): what a
+ * job list stores to run one entry elsewhere.  Only the kernels with
+ * keep[i] (NULL: all).  NULL-terminated, allocated (free each and the array).
  */
-uint64_t vm_session_run_started_ns(const struct vm_opts *o);
-uint64_t vm_session_measure_started_ns(const struct vm_opts *o);
+char **vm_session_argv(const struct vm_opts *o, const bool *keep, int *argc);
+/* Guest size, for placing guests on host CPUs and memory. */
+unsigned int vm_session_guest_cpus(const struct vm_opts *o);
+uint64_t vm_session_guest_mem(const struct vm_opts *o);
 /* Temporary files removed, signals restored, o freed. */
 void vm_session_end(struct vm_opts *o);
 

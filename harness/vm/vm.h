@@ -15,6 +15,7 @@
 #define MMSTALL_VM_VM_H
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -51,8 +52,12 @@ struct vm_opts {
 	bool accel_decided, kvm;
 	char accel_reason[2048];
 
-	/* the run under way: CLOCK_MONOTONIC times, 0 until seen (read by other threads) */
-	uint64_t run_started_ns, measure_started_ns;
+	/*
+	 * Runs of one session may go on at once (compare --jobs): what comes
+	 * before QEMU (kernel fetch, KVM probe, initramfs in workdir) is done
+	 * under this lock, one run at a time.
+	 */
+	pthread_mutex_t prep_lock;
 };
 
 /* options.c */
@@ -63,6 +68,7 @@ int vm_opts_add_kernel(struct vm_opts *o, const char *arg);
 /* With no --kernel given: Debian 6.1 and 6.12. */
 void vm_opts_default_kernels(struct vm_opts *o);
 void vm_opts_free(struct vm_opts *o);
+char **vm_opts_argv(const struct vm_opts *o, const bool *keep, int *argc);
 void vm_usage(FILE *f);
 
 /* pipeline.c: boot kernel k once into <results>/<stem>.json; as vm_session_run(). */
