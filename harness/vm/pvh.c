@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "harness/kconfig.h"
+#include "harness/kernel/kconfig.h"
 #include "harness/proc.h"
 #include "harness/util.h"
 #include "harness/vm/kernel.h"
