@@ -232,12 +232,30 @@ static void make_fixtures(void)
 	write_file_atomic(p, shape, strlen(shape));
 }
 
+/* Every line of a --help text fits a terminal of 80 columns. */
+static void check_help_width(char **argv)
+{
+	char *help = NULL, *line, *save = NULL;
+
+	TEST_CONTEXT("'%s %s' fits 80 columns", argv[1], argv[2] ? argv[2] : "");
+	if (!CHECK(proc_capture(argv, NULL, &help, NULL) == 0))
+		return;
+	for (line = strtok_r(help, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!CHECK(strlen(line) <= 80))
+			fprintf(stderr, "too long (%zu): %s\n", strlen(line), line);
+	free(help);
+}
+
 /* The README's command list is the command table's, as 'mmstall --readme-commands' prints it. */
 static void test_docs(void)
 {
 	const char *src = getenv("MMSTALL_SOURCE_DIR");
-	char path[PATH_MAX], *readme = NULL, *gen = NULL, *help = NULL, *line, *save = NULL;
-	char *argv[] = { (char *)mmstall, "--readme-commands", NULL }, *hargv[] = { (char *)mmstall, "--help", NULL };
+	char path[PATH_MAX], *readme = NULL, *gen = NULL;
+	char *argv[] = { (char *)mmstall, "--readme-commands", NULL };
+	static const char *const kernel_subcommands[] = { "build", "list", "rm" };
+	static const char *const commands[] = { "", "run", "vm", "compare", "gate", "report", "run-job", "scenarios",
+						"scenario", "kernel", "bisect-step", "bench" };
+	size_t i;
 
 	TEST_CONTEXT("README command list");
 	snprintf(path, sizeof(path), "%s/README.md", src ? src : ".");
@@ -248,14 +266,15 @@ static void test_docs(void)
 	}
 	if (!CHECK(strstr(readme, gen) != NULL))
 		fprintf(stderr, "README.md's command list differs from 'mmstall --readme-commands':\n%s", gen);
-	TEST_CONTEXT("--help fits 80 columns");
-	CHECK(proc_capture(hargv, NULL, &help, NULL) == 0);
-	for (line = strtok_r(help, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (!CHECK(strlen(line) <= 80))
-			fprintf(stderr, "too long: %s\n", line);
+	for (i = 0; i < ARRAY_SIZE(commands); i++) {
+		char *hargv[] = { (char *)mmstall, (char *)commands[i], "--help", NULL };
+
+		check_help_width(commands[i][0] ? hargv : (char *[]){ (char *)mmstall, "--help", NULL });
+	}
+	for (i = 0; i < ARRAY_SIZE(kernel_subcommands); i++)
+		check_help_width((char *[]){ (char *)mmstall, "kernel", (char *)kernel_subcommands[i], "--help", NULL });
 	free(readme);
 	free(gen);
-	free(help);
 	TEST_CONTEXT_CLEAR();
 }
 
