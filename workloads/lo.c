@@ -7,7 +7,7 @@
  * sleep, a queued writer makes every new reader -- including hi's
  * /proc/<pid>/maps readers -- wait behind it.
  *
- * --fault-mode picks the fault path (see kernel-notes.md), --writer what
+ * --fault-mode picks the fault path (see docs/kernel-notes.md), --writer what
  * the writers do.
  */
 #include <errno.h>

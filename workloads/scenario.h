@@ -17,7 +17,7 @@
 
 struct result_setting;
 
-/* How lo's faulters touch memory; see kernel-notes.md for each path. */
+/* How lo's faulters touch memory; see docs/kernel-notes.md for each path. */
 enum fault_mode {
 	FAULT_READ_SHARED,	/* read faults on a MAP_SHARED file mapping */
 	FAULT_READ_PRIVATE,	/* read faults on a MAP_PRIVATE file mapping */

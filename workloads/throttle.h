@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Throttles: what slows lo down (or, for io.latency, protects hi) so that
- * a fault can sleep while it holds mmap_lock.  See ../shared/kernel-notes.md
+ * a fault can sleep while it holds mmap_lock.  See docs/kernel-notes.md
  * "Throttles: who sleeps where".
  *
  * A throttle is one struct throttle_ops in a file of its own

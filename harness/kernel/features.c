@@ -13,7 +13,7 @@
 #include "harness/proc.h"
 #include "harness/util.h"
 
-/* Options per ../shared/kernel-notes.md "Kernel configuration". */
+/* Options per docs/kernel-notes.md "Configuration". */
 const struct kfeature kfeatures[] = {
 	{ "memcg", "CONFIG_MEMCG", 0, "memory controller: lo's memory.max/high, memory.stat" },
 	{ "blk-cgroup", "CONFIG_BLK_CGROUP", 0, "io controller: io.stat and every io.* throttle" },

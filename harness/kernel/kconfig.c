@@ -10,7 +10,7 @@
 #include "harness/proc.h"
 #include "harness/util.h"
 
-/* What the scenarios need; see ../shared/kernel-notes.md "Kernel configuration". */
+/* What the scenarios need; see docs/kernel-notes.md "Configuration". */
 static const char *const relevant_options[] = {
 	"CONFIG_BLK_CGROUP_IOLATENCY", "CONFIG_BLK_CGROUP_IOCOST", "CONFIG_BLK_DEV_THROTTLING",
 	"CONFIG_PER_VMA_LOCK", "CONFIG_PSI", "CONFIG_PSI_DEFAULT_DISABLED", "CONFIG_MEMCG",

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * /proc/<lo>/FILE readers: maps, smaps_rollup, cmdline, environ, status,
- * stat.  Which lock each takes: ../shared/kernel-notes.md "Fault and /proc
- * paths".
+ * stat.  Which lock each takes: docs/kernel-notes.md "Paths that
+ * sleep under the lock".
  */
 #include "workloads/probes/procfile.h"
 
