@@ -30,7 +30,14 @@ static void show_usage(FILE *f)
 		   "                             [--json]\n"
 		   "\n"
 		   "Print a scenario's settings after defaults, the scenario file and the given\n"
-		   "overrides are applied, exactly as 'mmstall run' and 'mmstall vm' would use them.\n");
+		   "overrides are applied, exactly as 'mmstall run' and 'mmstall vm' would use them,\n"
+		   "the probes as run, and the kernel features the scenario needs.\n");
+}
+
+static int print_need(const char *feature, const char *because, void *arg)
+{
+	fprintf(arg, "  %-18s %s\n", feature, because);
+	return 0;
 }
 
 int cmd_scenario(int argc, char **argv)
@@ -95,6 +102,9 @@ int cmd_scenario(int argc, char **argv)
 	} else {
 		scenario_print(stdout, &sc);
 		scenario_print_probes(stdout, &sc);
+		/* what 'mmstall vm' checks in each kernel's config before booting it */
+		printf("\nkernel needs (checked before a guest boots; a|b: either):\n");
+		scenario_kernel_needs(&sc, print_need, stdout);
 	}
 	return EXIT_OK;
 }

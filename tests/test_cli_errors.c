@@ -158,6 +158,8 @@ static const struct cli_case cases[] = {
 	{ "vm: bad device-baseline", { "vm", "--device-baseline", "yes" }, 0, NULL, 2,
 	  { "'yes' for --device-baseline", "one of: auto on off" } },
 	{ "scenario show: unknown", { "scenario", "show", "nope" }, 0, NULL, 2, { "unknown scenario 'nope'" } },
+	{ "scenario show: kernel needs", { "scenario", "show", "dirty-throttle", "--attribute", "on" }, 0, NULL, 0,
+	  { "kernel needs", "tracing ", "attribute on", "io.max " } },
 	{ "scenarios: lists all", { "scenarios" }, 0, NULL, 0,
 	  { "ps-latency", "mkwrite", "swap", "same-vma" } },
 	{ "report: missing path", { "report", "@/nope" }, 0, NULL, 2, { "no such result file or directory", "/nope" } },
