@@ -115,27 +115,6 @@ static int parse(int argc, char **argv, struct gate_opts *o)
 	return 0;
 }
 
-/* Why a variant could not be tested: its first failed run's error, one line. */
-static const char *first_error(const struct summary *s, size_t v)
-{
-	static char buf[256];
-	size_t i;
-
-	for (i = 0; i < s->rs->nr_runs; i++) {
-		const struct run *r = &s->rs->runs[i];
-
-		if (r->variant == (int)v && !r->ok) {
-			snprintf(buf, sizeof(buf), "%.200s",
-				 r->error ?: r->res.status == RUN_RUNNING ? "the run never finished (status running: "
-									     "interrupted or crashed)"
-									   : "no reason recorded");
-			buf[strcspn(buf, "\n")] = '\0';
-			return buf;
-		}
-	}
-	return "no run recorded a value";
-}
-
 /* The verdict in words, without contradicting itself. */
 static const char *verdict_words(const struct summary *s, const struct cell *c, const struct cell *b)
 {
@@ -189,7 +168,7 @@ static int judge(const struct summary *s, size_t v, size_t p, bool require)
 	if (!c->cmp) {
 		if (!s->ok[v])
 			printf("gate: %s %s: %s: could not test: 0 of %zu runs succeeded (first failure: %s)\n", probe,
-			       stat, var, s->runs[v], first_error(s, v));
+			       stat, var, s->runs[v], report_first_error(s, v));
 		else
 			printf("gate: %s %s: %s: could not test: none of its %zu successful runs has a %s %s "
 			       "value (too few samples, or the probe is missing)\n",
@@ -224,7 +203,7 @@ static int judge_kernel(const struct summary *s, size_t p, bool require)
 
 	if (k->verdict == KV_UNTESTABLE) {
 		printf("gate: %s: %s: could not test (%zu of %zu runs ok): %s\n", s->probes[p].name, s->rs->variants[0],
-		       s->ok[0], s->runs[0], first_error(s, 0));
+		       s->ok[0], s->runs[0], report_first_error(s, 0));
 		return EXIT_UNTESTABLE;
 	}
 	report_kcell(ci, sizeof(ci), k);
@@ -262,7 +241,7 @@ static int probe_missing(const struct summary *s, const char *probe)
 		msg_err("invalid --probe '%s': the results have the probes %s", probe, list);
 		return EXIT_USAGE;
 	}
-	printf("gate: %s: could not test: no run of any variant succeeded (%s)\n", probe, first_error(s, s->baseline));
+	printf("gate: %s: could not test: no run of any variant succeeded (%s)\n", probe, report_first_error(s, s->baseline));
 	return EXIT_UNTESTABLE;
 }
 
@@ -274,7 +253,7 @@ static int gate(const struct summary *s, const struct gate_opts *o)
 	if (o->probe && (p0 = summary_probe(s, o->probe)) < 0)
 		return probe_missing(s, o->probe);
 	if (!s->nr_probes) {
-		printf("gate: could not test: no run of any variant succeeded (%s)\n", first_error(s, s->baseline));
+		printf("gate: could not test: no run of any variant succeeded (%s)\n", report_first_error(s, s->baseline));
 		return EXIT_UNTESTABLE;
 	}
 	if (s->mixed[0])
@@ -293,7 +272,7 @@ static int gate(const struct summary *s, const struct gate_opts *o)
 			printf("gate: %s %s: could not test: baseline '%s' has no value in %zu runs (%zu succeeded%s%s)\n",
 			       s->probes[p].name, result_stats[s->rule.stat].name, s->rs->variants[s->baseline],
 			       s->runs[s->baseline], s->ok[s->baseline], s->ok[s->baseline] ? "" : "; first failure: ",
-			       s->ok[s->baseline] ? "" : first_error(s, s->baseline));
+			       s->ok[s->baseline] ? "" : report_first_error(s, s->baseline));
 			code = worse(code, EXIT_UNTESTABLE);
 			continue;
 		}

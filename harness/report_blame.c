@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "harness/report_blame.h"
 #include "harness/report_common.h"
 #include "harness/util.h"
 
@@ -53,65 +54,34 @@ static void frames_text(FILE *f, const char *const *fr, size_t n, size_t indent,
 	}
 }
 
-void report_share(char *buf, size_t len, double share)
-{
-	if (share <= 0)
-		snprintf(buf, len, "0%%");
-	else if (share < 0.0005)
-		snprintf(buf, len, "<0.1%%");
-	else if (share >= 0.9995 && share < 1.0005)
-		snprintf(buf, len, "100%%");
-	else
-		snprintf(buf, len, "%.1f%%", 100 * share);
-}
-
 /* ---- sentences ---- */
 
-struct line {
-	char buf[1536];
-	size_t n;
-};
-
-static void add(struct line *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct line *l, const char *fmt, ...)
-{
-	va_list ap;
-	int w;
-
-	if (l->n >= sizeof(l->buf))
-		return;
-	va_start(ap, fmt);
-	w = vsnprintf(l->buf + l->n, sizeof(l->buf) - l->n, fmt, ap);
-	va_end(ap);
-	if (w > 0)
-		l->n += (size_t)w;
-}
 
 static const char *plural(uint64_t n, const char *one, const char *many)
 {
 	return n == 1 ? one : many;
 }
 
-static void headline(const struct summary *s, size_t v, const struct blame *b, struct line *l)
+static void headline(const struct summary *s, size_t v, const struct blame *b, struct report_text *l)
 {
 	char min[32], wait[32], share[16], pw[32];
 	const char *sep = " (";
 	size_t i;
 
 	fmt_ns(min, sizeof(min), (double)b->min_ns);
-	add(l, "%zu of %zu runs traced and attributed", b->runs_traced, s->ok[v]);
+	report_text_add(l, "%zu of %zu runs traced and attributed", b->runs_traced, s->ok[v]);
 	if (!b->runs_traced) {
-		add(l, ": no attribution to merge.");
+		report_text_add(l, ": no attribution to merge.");
 		return;
 	}
 	if (!b->total.waits_over_min) {
-		add(l, "; no wait of hi of %s or more on lo's mmap_lock (%" PRIu64 " shorter %s).", min,
+		report_text_add(l, "; no wait of hi of %s or more on lo's mmap_lock (%" PRIu64 " shorter %s).", min,
 		    b->total.waits, plural(b->total.waits, "wait", "waits"));
 		return;
 	}
 	fmt_ns(wait, sizeof(wait), (double)b->total.wait_ns);
 	report_share(share, sizeof(share), blame_share(b->total.explained_ns, b->total.wait_ns));
-	add(l, "; %s of hi's %s of waits of %s or more on lo's mmap_lock (%" PRIu64 " %s) explained by a "
+	report_text_add(l, "; %s of hi's %s of waits of %s or more on lo's mmap_lock (%" PRIu64 " %s) explained by a "
 	    "holder path", share, wait, min, b->total.waits_over_min, plural(b->total.waits_over_min, "wait", "waits"));
 	for (i = 0; i < b->nr_probes; i++) {
 		const struct blame_sum *p = &b->probes[i].sum;
@@ -120,16 +90,16 @@ static void headline(const struct summary *s, size_t v, const struct blame *b, s
 			continue;
 		fmt_ns(pw, sizeof(pw), (double)p->wait_ns);
 		report_share(share, sizeof(share), blame_share(p->explained_ns, p->wait_ns));
-		add(l, "%s%s %s of %s", sep, b->probes[i].name, share, pw);
+		report_text_add(l, "%s%s %s of %s", sep, b->probes[i].name, share, pw);
 		sep = ", ";
 	}
-	add(l, "%s.", *sep == ',' ? ")" : "");
+	report_text_add(l, "%s.", *sep == ',' ? ")" : "");
 }
 
 void report_blame_lines(const struct summary *s, size_t v, void (*emit)(void *arg, const char *line), void *arg)
 {
 	const struct blame *b = summary_blame(s, v);
-	struct line l = { .n = 0 };
+	struct report_text l = { .n = 0 };
 	size_t i;
 
 	if (!b) {
@@ -144,31 +114,31 @@ void report_blame_lines(const struct summary *s, size_t v, void (*emit)(void *ar
 		snprintf(why, sizeof(why), "%s", b->first_error);
 		why[strcspn(why, "\n")] = '\0';
 		l.n = 0;
-		add(&l, "Attribution failed in %zu %s (counted, not merged): %s.", b->runs_failed,
+		report_text_add(&l, "Attribution failed in %zu %s (counted, not merged): %s.", b->runs_failed,
 		    plural(b->runs_failed, "run", "runs"), why);
 		emit(arg, l.buf);
 	}
 	for (i = 0; i < b->nr_unattributable; i++) {
 		l.n = 0;
-		add(&l, "Cannot be attributed on this kernel: %s (%s).", b->unattributable[i].probe,
+		report_text_add(&l, "Cannot be attributed on this kernel: %s (%s).", b->unattributable[i].probe,
 		    b->unattributable[i].why);
 		emit(arg, l.buf);
 	}
 	if (b->lost_events || b->runs_incomplete) {
 		l.n = 0;
-		add(&l, "Trace incomplete:");
+		report_text_add(&l, "Trace incomplete:");
 		if (b->lost_events)
-			add(&l, " %" PRIu64 " %s lost%s", b->lost_events, plural(b->lost_events, "event", "events"),
+			report_text_add(&l, " %" PRIu64 " %s lost%s", b->lost_events, plural(b->lost_events, "event", "events"),
 			    b->runs_incomplete ? ";" : "");
 		if (b->runs_incomplete)
-			add(&l, " in %zu of %zu runs the oldest events were overwritten (the trace is complete only "
+			report_text_add(&l, " in %zu of %zu runs the oldest events were overwritten (the trace is complete only "
 			    "from some time on)", b->runs_incomplete, b->runs_traced);
-		add(&l, ": a wait there may lack its holder.");
+		report_text_add(&l, ": a wait there may lack its holder.");
 		emit(arg, l.buf);
 	}
 	if (b->holders_dropped) {
 		l.n = 0;
-		add(&l, "%" PRIu64 " lesser holder %s left out by the runs (40 kept per run).", b->holders_dropped,
+		report_text_add(&l, "%" PRIu64 " lesser holder %s left out by the runs (40 kept per run).", b->holders_dropped,
 		    plural(b->holders_dropped, "entry", "entries"));
 		emit(arg, l.buf);
 	}
@@ -195,7 +165,7 @@ void report_blame_limits(const struct summary *s, void (*emit)(void *arg, const 
 		const struct blame *b = summary_blame(s, v);
 
 		for (k = 0; b && k < b->nr_limits; k++) {
-			struct line l = { .n = 0 };
+			struct report_text l = { .n = 0 };
 			size_t with = 0;
 			const char *sep = "(";
 
@@ -210,12 +180,12 @@ void report_blame_limits(const struct summary *s, void (*emit)(void *arg, const 
 				for (w = v; w < nv; w++) {
 					if (!has_limit(summary_blame(s, w), b->limits[k]))
 						continue;
-					add(&l, "%s%s", sep, s->rs->variants[w]);
+					report_text_add(&l, "%s%s", sep, s->rs->variants[w]);
 					sep = ", ";
 				}
-				add(&l, ") ");
+				report_text_add(&l, ") ");
 			}
-			add(&l, "%s", b->limits[k]);
+			report_text_add(&l, "%s", b->limits[k]);
 			emit(arg, l.buf);
 		}
 	}
@@ -300,19 +270,23 @@ static void writers_text(FILE *f, const struct blame *b, size_t cols)
 	}
 }
 
+const char report_blame_legend[] =
+	"Each wait of a hi probe on lo's mmap_lock at or above the threshold is charged, slice by slice, to the "
+	"hold that blocked it and to where its holder was (asleep: the stack it slept in; on CPU: the path that "
+	"took the lock), summed over each variant's traced runs.";
+
 void report_blame_text(FILE *f, const struct summary *s, size_t cols)
 {
+	char legend[sizeof(report_blame_legend) + 128];
 	struct wrap_to w = { .f = f, .cols = cols, .head = "", .indent = 2 };
 	size_t v;
 
 	if (!s->has_blame)
 		return;
 	fprintf(f, "\nWho held lo's mmap_lock\n");
-	text_wrap(f, "", 0, cols,
-		    "Each wait of a hi probe on lo's mmap_lock at or above the threshold is charged, slice by slice, "
-		    "to the hold that blocked it and to where its holder was (asleep: the stack it slept in; on CPU: "
-		    "the path that took the lock); summed over each variant's traced runs. Share: of the waits' "
-		    "total; runs: the traced runs a stack appears in; frames innermost first.");
+	snprintf(legend, sizeof(legend), "%s Share: of the waits' total; runs: the traced runs a stack appears in; "
+		 "frames innermost first.", report_blame_legend);
+	text_wrap(f, "", 0, cols, legend);
 	for (v = 0; v < s->rs->nr_variants; v++) {
 		const struct blame *b = summary_blame(s, v);
 		char line[256];

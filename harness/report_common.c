@@ -145,15 +145,21 @@ void report_scenario_text(const json_t *sc, char *buf, size_t len)
 	}
 }
 
+void report_share(char *buf, size_t len, double share)
+{
+	if (share <= 0)
+		snprintf(buf, len, "0%%");
+	else if (share < 0.0005)
+		snprintf(buf, len, "<0.1%%");
+	else if (share >= 0.9995 && share < 1.0005)
+		snprintf(buf, len, "100%%");
+	else
+		snprintf(buf, len, "%.1f%%", 100 * share);
+}
+
 /* ---- the conclusion ---- */
 
-struct text {
-	char buf[2048];
-	size_t n;
-};
-
-static void add(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void add(struct text *t, const char *fmt, ...)
+void report_text_add(struct report_text *t, const char *fmt, ...)
 {
 	va_list ap;
 	int w;
@@ -167,17 +173,16 @@ static void add(struct text *t, const char *fmt, ...)
 		t->n += (size_t)w;
 }
 
-/* Why a variant has no value: its first failed run's error, first line. */
-static const char *first_error(const struct summary *s, size_t v)
+const char *report_first_error(const struct summary *s, size_t v)
 {
-	static char buf[200];
+	static char buf[256];
 	size_t i;
 
 	for (i = 0; i < s->rs->nr_runs; i++) {
 		const struct run *r = &s->rs->runs[i];
 
 		if (r->variant == (int)v && !r->ok) {
-			snprintf(buf, sizeof(buf), "%s",
+			snprintf(buf, sizeof(buf), "%.200s",
 				 r->error ?: r->res.status == RUN_RUNNING ? "the run never finished (status running: "
 									     "interrupted or crashed)"
 									   : "no reason recorded");
@@ -185,80 +190,80 @@ static const char *first_error(const struct summary *s, size_t v)
 			return buf;
 		}
 	}
-	return "no run has the values";
+	return "no run recorded a value";
 }
 
 /* "cmdline 152x (95% CI 140x-160x, 5 runs)" */
-static void add_kcell(struct text *t, const struct summary *s, size_t p, const struct kcell *k)
+static void add_kcell(struct report_text *t, const struct summary *s, size_t p, const struct kcell *k)
 {
 	char buf[160];
 
 	report_kcell(buf, sizeof(buf), k);
-	add(t, "%s %s", s->probes[p].name, buf);
+	report_text_add(t, "%s %s", s->probes[p].name, buf);
 }
 
-static void kernel_line(const struct summary *s, size_t v, struct text *t)
+static void kernel_line(const struct summary *s, size_t v, struct report_text *t)
 {
 	const char *stat = result_stats[s->rule.stat].name, *sep = "";
 	enum kernel_verdict kv = summary_kernel_verdict(s, v);
 	size_t p, lock = 0;
 
-	add(t, "%s: ", s->rs->variants[v]);
+	report_text_add(t, "%s: ", s->rs->variants[v]);
 	for (p = 0; p < s->nr_probes; p++)
 		lock += summary_kcell(s, v, p)->applies;
 	if (!s->ok[v]) {
-		add(t, "could not test (0 of %zu runs ok): %s", s->runs[v], first_error(s, v));
+		report_text_add(t, "could not test (0 of %zu runs ok): %s", s->runs[v], report_first_error(s, v));
 		return;
 	}
 	if (!lock) {
-		add(t, "no probe of these runs waits on lo's mmap_lock on this kernel (from 6.17 maps reads use "
+		report_text_add(t, "no probe of these runs waits on lo's mmap_lock on this kernel (from 6.17 maps reads use "
 		    "per-VMA locks: add cmdline, smaps_rollup or ps to --probes)");
 		return;
 	}
 	if (kv == KV_REPRODUCED)
-		add(t, "inversion reproduced by ");
+		report_text_add(t, "inversion reproduced by ");
 	else if (kv == KV_NONE)
-		add(t, "no inversion (every lock probe's %s stall index below %gx): ", stat, s->rule.inversion_threshold);
+		report_text_add(t, "no inversion (every lock probe's %s stall index below %gx): ", stat, s->rule.inversion_threshold);
 	else if (kv == KV_UNTESTABLE)
-		add(t, "could not test (no lock probe has a %s stall index: too few samples, or the control stalled "
+		report_text_add(t, "could not test (no lock probe has a %s stall index: too few samples, or the control stalled "
 		    "too): ", stat);
 	else
-		add(t, "inconclusive (%s stall index against %gx): ", stat, s->rule.inversion_threshold);
+		report_text_add(t, "inconclusive (%s stall index against %gx): ", stat, s->rule.inversion_threshold);
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);
 
 		if (!k->applies || (kv == KV_REPRODUCED && k->verdict != KV_REPRODUCED))
 			continue;
-		add(t, "%s", sep);
+		report_text_add(t, "%s", sep);
 		add_kcell(t, s, p, k);
 		if (kv == KV_INCONCLUSIVE && k->verdict != KV_INCONCLUSIVE)
-			add(t, " %s", kernel_verdict_name(k->verdict));
+			report_text_add(t, " %s", kernel_verdict_name(k->verdict));
 		sep = ", ";
 	}
 	if (kv == KV_REPRODUCED) {
-		add(t, " (%s stall index above %gx)", stat, s->rule.inversion_threshold);
+		report_text_add(t, " (%s stall index above %gx)", stat, s->rule.inversion_threshold);
 		sep = "; not by ";
 		for (p = 0; p < s->nr_probes; p++) {
 			const struct kcell *k = summary_kcell(s, v, p);
 
 			if (!k->applies || k->verdict == KV_REPRODUCED)
 				continue;
-			add(t, "%s", sep);
+			report_text_add(t, "%s", sep);
 			add_kcell(t, s, p, k);
-			add(t, " %s", kernel_verdict_name(k->verdict));
+			report_text_add(t, " %s", kernel_verdict_name(k->verdict));
 			sep = ", ";
 		}
 	}
-	add(t, "; %zu of %zu runs ok", s->ok[v], s->runs[v]);
+	report_text_add(t, "; %zu of %zu runs ok", s->ok[v], s->runs[v]);
 }
 
-static void compare_line(const struct summary *s, size_t v, struct text *t)
+static void compare_line(const struct summary *s, size_t v, struct report_text *t)
 {
 	const char *base = s->rs->variants[s->baseline], *stat = result_stats[s->rule.stat].name, *sep = "";
 	const struct cell *ctl = summary_control_moved(s, v);
 	size_t p;
 
-	add(t, "%s vs %s (%s %s): ", s->rs->variants[v], base, stat,
+	report_text_add(t, "%s vs %s (%s %s): ", s->rs->variants[v], base, stat,
 	    s->rule.basis == BASIS_INDEX ? "stall index, lock-specific" : "latency, absolute");
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct cell *c = summary_verdict_cell(s, v, p);
@@ -266,17 +271,17 @@ static void compare_line(const struct summary *s, size_t v, struct text *t)
 
 		if (!s->probes[p].lo_lock)
 			continue;
-		add(t, "%s%s %s", sep, s->probes[p].name, report_verdict_word(s, v, c));
+		report_text_add(t, "%s%s %s", sep, s->probes[p].name, report_verdict_word(s, v, c));
 		if (c->cmp) {
 			snprintf(ci, sizeof(ci), "%.2fx-%.2fx", c->ratio.lo, c->ratio.hi);
-			add(t, " (%.2fx, 95%% CI %s, p=%.3g)", c->ratio.est, ci, c->mw.p);
+			report_text_add(t, " (%.2fx, 95%% CI %s, p=%.3g)", c->ratio.est, ci, c->mw.p);
 		}
 		sep = ", ";
 	}
 	if (!*sep)
-		add(t, "no probe waits on lo's mmap_lock");
+		report_text_add(t, "no probe waits on lo's mmap_lock");
 	if (ctl)
-		add(t, "; the control (%s %s) moved on its own: the whole guest got %.2fx %s (95%% CI %.2fx-%.2fx, "
+		report_text_add(t, "; the control (%s %s) moved on its own: the whole guest got %.2fx %s (95%% CI %.2fx-%.2fx, "
 		    "p=%.3g)%s", s->probes[s->control].name, stat, ctl->ratio.est >= 1 ? ctl->ratio.est : 1 / ctl->ratio.est,
 		    ctl->ratio.est >= 1 ? "slower" : "faster", ctl->ratio.lo, ctl->ratio.hi, ctl->mw.p,
 		    s->rule.basis == BASIS_INDEX ? ", which the stall index discounts" : "");
@@ -286,37 +291,37 @@ static void compare_line(const struct summary *s, size_t v, struct text *t)
  * "6.1: who held lo's mmap_lock: 94.5% of hi's waits over 5 ms explained;
  * most (86.4%) behind lo read page fault, asleep in balance_dirty_pages".
  */
-static void blame_line(const struct summary *s, size_t v, struct text *t)
+static void blame_line(const struct summary *s, size_t v, struct report_text *t)
 {
 	const struct blame *b = summary_blame(s, v);
 	const struct blame_holder *h;
 	char share[16], top[16];
 
 	report_share(share, sizeof(share), blame_share(b->total.explained_ns, b->total.wait_ns));
-	add(t, "%s: who held lo's mmap_lock (%zu traced run%s): ", s->rs->variants[v], b->runs_traced,
+	report_text_add(t, "%s: who held lo's mmap_lock (%zu traced run%s): ", s->rs->variants[v], b->runs_traced,
 	    b->runs_traced == 1 ? "" : "s");
 	if (!b->total.wait_ns) {
-		add(t, "no hi wait of %.0f ms or more on it", b->min_ns / 1e6);
+		report_text_add(t, "no hi wait of %.0f ms or more on it", b->min_ns / 1e6);
 		return;
 	}
-	add(t, "%s of hi's %.2f s of waits of %.0f ms or more explained", share, b->total.wait_ns / 1e9,
+	report_text_add(t, "%s of hi's %.2f s of waits of %.0f ms or more explained", share, b->total.wait_ns / 1e9,
 	    b->min_ns / 1e6);
 	if (!b->nr_holders)
 		return;
 	h = &b->holders[0];
 	report_share(top, sizeof(top), blame_share(h->stall_ns, b->total.wait_ns));
-	add(t, "; most (%s) behind %s %s %s, %s%s%s", top, h->thread, h->mode, h->call ?: "(call unknown)",
+	report_text_add(t, "; most (%s) behind %s %s %s, %s%s%s", top, h->thread, h->mode, h->call ?: "(call unknown)",
 	    h->state, h->nr_frames ? " in " : "", h->nr_frames ? h->frames[0] : "");
 }
 
 void report_conclusion(const struct summary *s, void (*emit)(void *arg, const char *line), void *arg)
 {
-	struct text t;
+	struct report_text t;
 	size_t v;
 
 	if (s->mixed[0]) {
 		t.n = 0;
-		add(&t, "WARNING: different experiments pooled (--allow-mixed): %s", s->mixed);
+		report_text_add(&t, "WARNING: different experiments pooled (--allow-mixed): %s", s->mixed);
 		emit(arg, t.buf);
 	}
 	for (v = 0; v < s->rs->nr_variants; v++) {

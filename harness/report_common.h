@@ -49,28 +49,18 @@ void report_conclusion(const struct summary *s, void (*emit)(void *arg, const ch
 /* The rule in words, one paragraph (no newline), for the legend of every format. */
 void report_rule_text(const struct summary *s, char *buf, size_t len);
 
-/* ---- the blame (attribute on): report_blame.c ---- */
-
 /* A share as a percentage: "95.1%", "<0.1%", "100%". */
 void report_share(char *buf, size_t len, double share);
-/*
- * Variant v's blame in sentences (no newline in them), for every format:
- * the headline (runs traced, the explained share of hi's wait time over the
- * threshold, per probe), then what was not merged or cannot be seen: failed
- * attributions, the probes that cannot be attributed on that kernel, lost
- * events.  A variant without attribution gets one line saying so.
- */
-void report_blame_lines(const struct summary *s, size_t v, void (*emit)(void *arg, const char *line), void *arg);
-/* The limits of every traced variant, each sentence once, "(6.12) " before it when not every variant's. */
-void report_blame_limits(const struct summary *s, void (*emit)(void *arg, const char *line), void *arg);
-/*
- * The "Who held lo's mmap_lock" section in plain text of at most cols
- * columns (80 for mail): per variant its lines, the top holder stacks
- * (stall time, share of it, runs, waits, thread, mode, call, state, and the
- * frames joined with " <- " on two lines of their own, cut to fit) and the
- * top queued writers; the limits last.  Nothing when no variant has blame.
- */
-void report_blame_text(FILE *f, const struct summary *s, size_t cols);
+
+/* Why variant v has no value: its first failed run's error, one line (static buffer). */
+const char *report_first_error(const struct summary *s, size_t v);
+
+/* A sentence built piece by piece; what does not fit is cut. */
+struct report_text {
+	char buf[2048];
+	size_t n;
+};
+void report_text_add(struct report_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /*
  * Where the time of the runs went, from their timings (results/README.md,

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "harness/report.h"
+#include "harness/report_blame.h"
 #include "harness/report_common.h"
 #include "harness/slowest.h"
 #include "harness/util.h"
@@ -555,11 +556,9 @@ static void blame_section(FILE *f, const struct summary *s)
 
 	if (!s->has_blame)
 		return;
-	fprintf(f, "<h2 id='blame'>Who held lo's mmap_lock</h2>\n<p>Each wait of a hi probe on lo's mmap_lock at "
-		   "or above the threshold is charged, slice by slice, to the hold that blocked it and to where its "
-		   "holder was (asleep: the stack it slept in; on CPU: the path that took the lock), summed over "
-		   "each variant's traced runs. A bar is a holder stack's share of hi's wait time; stacks innermost "
-		   "frame first.</p>\n");
+	fprintf(f, "<h2 id='blame'>Who held lo's mmap_lock</h2>\n<p>");
+	esc(f, report_blame_legend);
+	fprintf(f, " A bar is a holder stack's share of hi's wait time; stacks innermost frame first.</p>\n");
 	for (v = 0; v < s->rs->nr_variants; v++) {
 		const struct blame *b = summary_blame(s, v);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "harness/report.h"
+#include "harness/report_blame.h"
 #include "harness/report_common.h"
 #include "harness/util.h"
 

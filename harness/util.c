@@ -633,3 +633,17 @@ void text_wrap(FILE *f, const char *head, size_t indent, size_t cols, const char
 	}
 	fputc('\n', f);
 }
+
+uint64_t mem_available_bytes(void)
+{
+	char *text = NULL, *p;
+	uint64_t kb = 0;
+
+	if (read_file("/proc/meminfo", &text, NULL))
+		return 0;
+	p = strstr(text, "MemAvailable:");
+	if (p)
+		kb = strtoull(p + strlen("MemAvailable:"), NULL, 10);
+	free(text);
+	return kb << 10;
+}

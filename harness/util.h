@@ -81,6 +81,8 @@ int read_file(const char *path, char **out, size_t *len_out);
  * of at most max bytes (-EFBIG).  A symlink given by the user is followed.
  */
 int read_file_capped(const char *path, uint64_t max, char **out, size_t *len_out);
+/* MemAvailable of /proc/meminfo in bytes; 0 when it cannot be read. */
+uint64_t mem_available_bytes(void);
 /* Write a string to an existing file (cgroup knobs, /sys). */
 int write_file(const char *path, const char *s);
 /* Read one unsigned integer (e.g. memory.max: "max" gives UINT64_MAX). */

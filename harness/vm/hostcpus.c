@@ -90,23 +90,9 @@ void host_cpus_free(struct host_cpus *h)
 	memset(h, 0, sizeof(*h));
 }
 
-static uint64_t mem_available(void)
-{
-	char *text = NULL, *p;
-	uint64_t kb = 0;
-
-	if (read_file("/proc/meminfo", &text, NULL))
-		return 0;
-	p = strstr(text, "MemAvailable:");
-	if (p)
-		kb = strtoull(p + strlen("MemAvailable:"), NULL, 10);
-	free(text);
-	return kb << 10;
-}
-
 unsigned int host_jobs_fit(const struct host_cpus *h, unsigned int per, uint64_t mem, char *why, size_t len)
 {
-	uint64_t avail = mem_available(), room = avail > HOST_MEM_RESERVE_BYTES ? avail - HOST_MEM_RESERVE_BYTES : 0;
+	uint64_t avail = mem_available_bytes(), room = avail > HOST_MEM_RESERVE_BYTES ? avail - HOST_MEM_RESERVE_BYTES : 0;
 	uint64_t by_mem = room / (mem + QEMU_MEM_OVERHEAD_BYTES);
 	unsigned int by_cpu = per ? (unsigned int)(h->n / per) : 1, n;
 
