@@ -19,7 +19,6 @@
 #include "harness/kernel/kconfig.h"
 #include "harness/kernel/features.h"
 #include "harness/proc.h"
-#include "harness/report.h"
 #include "harness/result.h"
 #include "harness/util.h"
 #include "workloads/driver.h"
@@ -297,7 +296,7 @@ int cmd_run(int argc, char **argv)
 		json_t *one[1] = { root };
 		const char *label[1] = { o.label };
 
-		report_table(stdout, one, label, 1);
+		result_print_json_table(stdout, one, label, 1);
 		msg_info("result: %s", o.output);
 	} else {
 		msg_err("run failed: %s (partial result in %s)", err, o.output);

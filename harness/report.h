@@ -33,14 +33,5 @@ const char *report_format_list(const char *sep, const char *last_sep);
 /* The formats, as registered (report_<name>.c). */
 extern const struct report_format report_text, report_runs, report_kernels, report_mail, report_json, report_html;
 
-/*
- * One block per run: count, p50, p99, p99.9, max of the corrected latency
- * and the p99 stall index (over the control in the same run); percentiles
- * with too few samples as "n<N", lower bounds as ">=".  'mmstall run'
- * prints it for its one run.
- */
-void report_run_table(FILE *f, const struct run_result *const *runs, const char *const *labels, size_t n);
-/* The same from result documents (decoded here). */
-void report_table(FILE *f, json_t *const *results, const char *const *labels, int n);
 
 #endif

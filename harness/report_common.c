@@ -9,16 +9,6 @@
 
 #include "harness/util.h"
 
-static void fmt_index(char *buf, size_t len, double x)
-{
-	if (x < 9.995)
-		snprintf(buf, len, "%.2fx", x);
-	else if (x < 99.95)
-		snprintf(buf, len, "%.1fx", x);
-	else
-		snprintf(buf, len, "%.0fx", x);
-}
-
 void report_value(char *buf, size_t len, enum summary_basis b, double v, bool lower_bound)
 {
 	report_bounded(buf, len, b, v, lower_bound, false);

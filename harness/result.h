@@ -549,4 +549,16 @@ struct stat_value probe_stat_value(const struct probe_result *p, enum result_sta
 /* Does the probe wait on the low-priority task's mmap_lock ("lo")? */
 bool probe_takes_lo_lock(const struct probe_result *p);
 
+/* ---- one result as text: result_table.c ---- */
+
+/*
+ * One block per run: count, p50, p99, p99.9, max of the corrected latency
+ * and the p99 stall index (over the control in the same run); percentiles
+ * with too few samples as "n<N", lower bounds as ">=".  'mmstall run'
+ * prints it for its one run, 'report --format runs' for every run.
+ */
+void result_print_table(FILE *f, const struct run_result *const *runs, const char *const *labels, size_t n);
+/* The same from result documents (decoded here). */
+void result_print_json_table(FILE *f, json_t *const *results, const char *const *labels, int n);
+
 #endif

@@ -647,3 +647,13 @@ uint64_t mem_available_bytes(void)
 	free(text);
 	return kb << 10;
 }
+
+void fmt_index(char *buf, size_t len, double x)
+{
+	if (x < 9.995)
+		snprintf(buf, len, "%.2fx", x);
+	else if (x < 99.95)
+		snprintf(buf, len, "%.1fx", x);
+	else
+		snprintf(buf, len, "%.0fx", x);
+}

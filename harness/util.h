@@ -121,6 +121,8 @@ int parse_u64_range(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
 /* Human-readable latency ("812ns", "12.3us", "4.56ms", "1.20s"). */
 void fmt_ns(char *buf, size_t len, double ns);
+/* A ratio with three significant digits ("3.41x", "15.2x", "152x"). */
+void fmt_index(char *buf, size_t len, double x);
 
 /* snprintf for paths: -ENAMETOOLONG instead of a silently cut path. */
 int path_fmt(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));

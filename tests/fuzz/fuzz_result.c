@@ -80,7 +80,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!ret) {
 		read_probes(&r);
 		runs[0] = &r;
-		report_run_table(devnull, runs, labels, 1);
+		result_print_table(devnull, runs, labels, 1);
 		result_free(&r);
 		save_and_read_back(root);
 	}
