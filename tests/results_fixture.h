@@ -58,6 +58,10 @@ struct fx_spec {
 	double maps_censored_min;
 	uint64_t status_censored;	/* the same for the control */
 	double status_censored_min;
+	const char *status;		/* NULL: "ok", or "failed" with error; "running": left unfinished */
+	const char *throttle;		/* the throttle applied; NULL: io.max */
+	const char *accel;		/* the accelerator; NULL: tcg */
+	int guest_cpus, guest_memory_mib;	/* 0: 2 CPUs, 1024 MiB */
 };
 
 static inline json_t *fx_probe(const char *what, const char *lock, bool control, double p99)
@@ -77,7 +81,7 @@ static inline void fx_write(const char *dir, const struct fx_spec *s)
 
 	json_object_set_new(r, "format_version", json_integer(RESULT_FORMAT_VERSION));
 	json_object_set_new(r, "mmstall_version", json_string("test"));
-	json_object_set_new(r, "status", json_string(s->error ? "failed" : "ok"));
+	json_object_set_new(r, "status", json_string(s->status ?: s->error ? "failed" : "ok"));
 	json_object_set_new(r, "error", s->error ? json_string(s->error) : json_null());
 	json_object_set_new(r, "label", json_string(s->label));
 	json_object_set_new(r, "mode", json_string(s->error ? "vm" : "live"));
@@ -87,9 +91,9 @@ static inline void fx_write(const char *dir, const struct fx_spec *s)
 	json_object_set_new(r, "scenario", json_pack("{s:s,s:I,s:I}", "name", "ps-latency", "duration_ns",
 						     (json_int_t)((s->duration_s ?: 30) * 1e9),
 						     "warmup_ns", (json_int_t)5000000000LL));
-	json_object_set_new(r, "throttle", json_pack("{s:s,s:s,s:s}", "kind", "io.max", "group", "lo", "value",
-						     "254:0 riops=100"));
-	if (!s->error) {
+	json_object_set_new(r, "throttle", json_pack("{s:s,s:s,s:s}", "kind", s->throttle ?: "io.max", "group", "lo",
+						     "value", "254:0 riops=100"));
+	if (!s->error && !s->status) {
 		maps = fx_probe("read /proc/<lo>/maps", "lo", false, s->maps_p99);
 		if (s->maps_censored)
 			json_object_set_new(maps, "censored", json_pack("{s:I,s:f}", "count",
@@ -110,10 +114,12 @@ static inline void fx_write(const char *dir, const struct fx_spec *s)
 		json_decref(probes);
 	}
 	/* a run that failed before its boot has no accelerator, as mmstall vm's failed results */
-	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}", "label",
-					       s->label, "kernel_spec", "deb:linux-image-6.12", "package",
-					       "linux-image-6.12.0-test", "package_version", "6.12.0-1",
-					       "accelerator", s->error ? json_null() : json_string("tcg"), "repetition",
+	json_object_set_new(r, "vm", json_pack("{s:s,s:s,s:s,s:s,s:o,s:i,s:I,s:i,s:i,s:i,s:s,s:{s:s,s:i,s:I}}",
+					       "label", s->label, "kernel_spec", "deb:linux-image-6.12", "package",
+					       "linux-image-6.12.0-test", "package_version", "6.12.0-1", "accelerator",
+					       s->error ? json_null() : json_string(s->accel ?: "tcg"), "guest_cpus",
+					       s->guest_cpus ?: 2, "guest_memory_bytes",
+					       (json_int_t)(s->guest_memory_mib ?: 1024) << 20, "repetition",
 					       s->rep, "repetitions", s->reps, "variant_index", s->index, "baseline",
 					       "base", "host", "hostname", s->host ?: "host", "cpus", 2, "memory_bytes",
 					       (json_int_t)8 << 30));

@@ -23,7 +23,7 @@ struct gate_case {
 	const char *name;
 	const char *args[16];	/* after "mmstall"; "@" at the start means "<top>/" */
 	int exit_code;
-	const char *needles[6];	/* all must be in stdout + stderr */
+	const char *needles[6];	/* all must be in stdout + stderr; "!text": text must not be */
 };
 
 static const struct gate_case cases[] = {
@@ -33,7 +33,8 @@ static const struct gate_case cases[] = {
 	  { "gate: maps p99 stall index: new 15.0x vs base 10.0x", "ratio 1.5", "REGRESSED", "threshold +20%" } },
 	{ "regression within a larger threshold", { "gate", "@slow", "--max-regression", "60%" }, 0,
 	  { "no change (the whole CI within +-60%; a smaller difference is significant)", "threshold +60%" } },
-	{ "improvement", { "gate", "@fast", "--baseline", "base" }, 0, { "improved", "ratio 0.6" } },
+	/* a verdict that does not contradict itself: "improved", never "within the threshold" beside it */
+	{ "improvement", { "gate", "@fast", "--baseline", "base" }, 0, { "improved (threshold +20%)", "ratio 0.6", "!within the threshold" } },
 	{ "control probe unchanged", { "gate", "@slow", "--probe", "status" }, 0,
 	  { "status p99 latency", "no change" } },
 	/* the whole guest 2x slower, lock-specific nothing: the default passes, the absolute basis fails */
@@ -66,6 +67,14 @@ static const struct gate_case cases[] = {
 	{ "different experiments are refused", { "gate", "@mixed" }, 2,
 	  { "different experiments", "duration_ns (30000000000 vs 10000000000)", "base.rep1.json",
 	    "--allow-mixed" } },
+	{ "different throttles are refused", { "gate", "@mixthrottle" }, 2,
+	  { "different experiments", "the throttle applied (io.max vs io.cost)" } },
+	{ "different guest CPUs are refused", { "gate", "@mixcpus" }, 2, { "guest CPUs (2 vs 1)" } },
+	{ "different guest memory is refused", { "gate", "@mixmem" }, 2, { "guest memory (1024 vs 2048 MiB)" } },
+	{ "different accelerators are refused", { "gate", "@mixaccel" }, 2, { "accelerator (tcg vs kvm)" } },
+	/* a run left "running" (the host died mid-run) says so, and a bisection skips */
+	{ "a run that never finished", { "gate", "@unfinished" }, 125,
+	  { "could not test", "the run never finished (status running: interrupted or crashed)", "!no reason" } },
 	{ "--allow-mixed pools them and says so", { "gate", "@mixed", "--allow-mixed" }, 0,
 	  { "different experiments pooled (--allow-mixed)", "gate: maps p99" } },
 	{ "report says it pooled", { "report", "@mixed", "--allow-mixed" }, 0,
@@ -144,9 +153,13 @@ static void run_case(const struct gate_case *c)
 		abort();
 	if (!CHECK_INT(c->exit_code, code))
 		fprintf(stderr, "output:\n%s\n", both);
-	for (i = 0; c->needles[i]; i++)
-		if (!check_true(strstr(both, c->needles[i]) != NULL, c->needles[i], __FILE__, __LINE__))
-			fprintf(stderr, "expected \"%s\" in the output:\n%s\n", c->needles[i], both);
+	for (i = 0; c->needles[i]; i++) {
+		bool absent = c->needles[i][0] == '!';
+		const char *text = c->needles[i] + absent;
+
+		if (!check_true((strstr(both, text) == NULL) == absent, c->needles[i], __FILE__, __LINE__))
+			fprintf(stderr, "expected \"%s\" %sin the output:\n%s\n", text, absent ? "NOT " : "", both);
+	}
 	free(out);
 	free(err);
 	free(both);
@@ -413,6 +426,45 @@ static void fixtures(void)
 				     .status_censored = 4, .status_censored_min = 0.5e6 };
 
 		fx_write(dir, &s);
+	}
+	/* two experiments each: another throttle, guest size or accelerator on one side */
+	{
+		static const struct {
+			const char *name, *throttle, *accel;
+			int cpus, mib;
+		} mix[] = {
+			{ "mixthrottle", "io.cost", NULL, 0, 0 },
+			{ "mixcpus", NULL, "tcg", 1, 0 },
+			{ "mixmem", NULL, "tcg", 0, 2048 },
+			{ "mixaccel", NULL, "kvm", 0, 0 },
+		};
+		size_t m;
+
+		for (m = 0; m < ARRAY_SIZE(mix); m++) {
+			snprintf(dir, sizeof(dir), "%s/%s", top, mix[m].name);
+			mkdir_p(dir, 0755);
+			for (k = 1; k <= 3; k++) {
+				struct fx_spec b = { .label = "base", .rep = k, .reps = 3, .maps_p99 = 10e6 * jitter[k - 1],
+						     };
+				struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 3,
+						     .maps_p99 = 10e6 * jitter[k - 1], .throttle = mix[m].throttle,
+						     .accel = mix[m].accel, .guest_cpus = mix[m].cpus,
+						     .guest_memory_mib = mix[m].mib };
+
+				fx_write(dir, &b);
+				fx_write(dir, &n);
+			}
+		}
+	}
+	/* the new kernel's runs left "running": the host was killed while they ran */
+	snprintf(dir, sizeof(dir), "%s/unfinished", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 3; k++) {
+		struct fx_spec b = { .label = "base", .rep = k, .reps = 3, .maps_p99 = 10e6 * jitter[k - 1] };
+		struct fx_spec n = { .label = "new", .index = 1, .rep = k, .reps = 3, .status = "running" };
+
+		fx_write(dir, &b);
+		fx_write(dir, &n);
 	}
 	/* two experiments: 30 s and 10 s windows */
 	snprintf(dir, sizeof(dir), "%s/mixed", top);
