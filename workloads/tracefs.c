@@ -184,24 +184,10 @@ static int check_events(struct attrib_collect *ac, const struct attrib_collect_o
 	return 0;
 }
 
-static uint64_t mem_available_kb(void)
-{
-	char *s = NULL, *p;
-	uint64_t kb = 0;
-
-	if (read_file("/proc/meminfo", &s, NULL))
-		return 0;
-	p = strstr(s, "MemAvailable:");
-	if (p)
-		kb = strtoull(p + 13, NULL, 10);
-	free(s);
-	return kb;
-}
-
 /* Enough for the traced time at the measured rate, within a quarter of the free memory. */
 static uint64_t buffer_kb(uint64_t traced_ns, unsigned int cpus)
 {
-	uint64_t kb = (traced_ns / NSEC_PER_SEC + 1) * KB_PER_CPU_PER_S, avail = mem_available_kb();
+	uint64_t kb = (traced_ns / NSEC_PER_SEC + 1) * KB_PER_CPU_PER_S, avail = mem_available_bytes() >> 10;
 	const char *force = getenv("MMSTALL_ATTRIB_BUFFER_KB");
 
 	if (force && *force)
