@@ -87,7 +87,7 @@ static void print_run(FILE *f, const struct run_result *r, const char *label)
 	}
 	for (i = 0; i < r->nr_probes; i++) {
 		const struct probe_result *p = &r->probes[i];
-		char c50[24], c99[24], c999[24], cmax[24], idx[24];
+		char c50[40], c99[40], c999[40], cmax[40], idx[40];
 
 		stat_text(c50, sizeof(c50), p, STAT_P50);
 		stat_text(c99, sizeof(c99), p, STAT_P99);
