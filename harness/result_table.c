@@ -13,7 +13,7 @@
 /* "4.75ms", ">=4.01s" (a lower bound) */
 static void bounded(char *buf, size_t len, double v, bool lower_bound, void (*fmt)(char *, size_t, double))
 {
-	char x[32];
+	char x[24];	/* "123.4ms", "1234x": short */
 
 	fmt(x, sizeof(x), v);
 	snprintf(buf, len, "%s%s", lower_bound ? ">=" : "", x);
