@@ -349,9 +349,10 @@ static const struct vm_case cases[] = {
 	{ "interrupt",
 	  { SMALL_DISK, "--duration", "1s", "--warmup", "0", "--guest-cmd", "sleep 600" },
 	  130, true, 300, expect_interrupt },
+	/* vm says what its run means: the conclusion, a single boot's index without an interval */
 	{ "scenario",
 	  { "--duration", "8s", "--warmup", "2s" },
-	  0, false, 1800, expect_full },
+	  0, false, 1800, expect_full, .stderr_has = { "Conclusion:", "from 1 run (no interval below 3 runs)" } },
 	SCENARIO_CASE("ps-latency", ps_latency),
 	SCENARIO_CASE("mkwrite", mkwrite),
 	SCENARIO_CASE("reclaim", reclaim),
@@ -532,7 +533,7 @@ static int run_case(const struct vm_case *c, const char *dir, const char *errfil
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
-		/* mmstall's messages: on our stderr and in errfile */
+		/* mmstall's messages and its report: on our stderr and in errfile */
 		fd = open(errfile, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		if (fd >= 0) {
 			int p[2];
@@ -548,6 +549,7 @@ static int run_case(const struct vm_case *c, const char *dir, const char *errfil
 				_exit(0);
 			}
 			close(p[0]);
+			dup2(p[1], 1);
 			dup2(p[1], 2);
 			close(p[1]);
 			close(fd);

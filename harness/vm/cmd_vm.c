@@ -11,8 +11,32 @@
 
 #include "harness/cmds.h"
 #include "harness/proc.h"
+#include "harness/report.h"
+#include "harness/summary.h"
 #include "harness/util.h"
 #include "harness/vm/session.h"
+
+/*
+ * What the runs mean, as 'mmstall report DIR' says it: the conclusion first
+ * (per kernel its stall index; one boot gives no interval, and says so),
+ * then the per-probe tables.
+ */
+static void print_report(const struct vm_opts *o)
+{
+	char *paths[] = { (char *)vm_session_results(o) };
+	struct summary_given given = { 0 };
+	struct summary_rule rule;
+	struct runset rs;
+	struct summary s;
+
+	summary_rule_defaults(&rule);
+	if (summary_open(&s, &rs, paths, 1, vm_session_label(o, 0), &rule, &given))
+		return;
+	printf("\n");
+	report_text.render(stdout, &s);
+	fflush(stdout);
+	summary_close(&s, &rs);
+}
 
 int cmd_vm(int argc, char **argv)
 {
@@ -33,8 +57,11 @@ int cmd_vm(int argc, char **argv)
 	}
 	if (failed || (ret < 0 && ret != -EINTR))
 		code = EXIT_FAIL;
-	if (code == EXIT_OK || (failed && ret >= 0))
+	if (code == EXIT_OK || (failed && ret >= 0)) {
+		if (failed < n && vm_session_measures(o))
+			print_report(o);
 		msg_info("results in %s (%zu of %zu variants failed)", vm_session_results(o), failed, n);
+	}
 	else if (ret < 0 && ret != -EINTR)
 		msg_err("stopped after %zu of %zu variants: a result could not be written in %s", i, n,
 			vm_session_results(o));

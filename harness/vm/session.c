@@ -235,6 +235,11 @@ const char *vm_session_results(const struct vm_opts *o)
 	return o->results;
 }
 
+bool vm_session_measures(const struct vm_opts *o)
+{
+	return !o->guest_cmd;
+}
+
 const struct scenario *vm_session_scenario(const struct vm_opts *o)
 {
 	return &o->sc;
