@@ -521,8 +521,7 @@ static int add_aa(struct vm_opts *vo)
 	int ret = 0;
 
 	for (i = 0; i < n && !ret; i++) {
-		if (asprintf(&arg, "%s-aa=%s", vm_session_label(vo, i), vm_session_spec(vo, i)) < 0)
-			return -ENOMEM;
+		arg = xasprintf("%s-aa=%s", vm_session_label(vo, i), vm_session_spec(vo, i));
 		ret = vm_session_add_kernel(vo, arg);
 		free(arg);
 	}
