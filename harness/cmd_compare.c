@@ -449,28 +449,27 @@ static bool must_match(const char *key)
 static int prior_run(const char *path, const char *spec, const json_t *sc, bool retry_failed, enum prior *out)
 {
 	char err[1024];
-	json_t *res, *theirs, *v;
-	const char *st, *e, *key, *their_spec;
+	struct run_result res;
+	json_t *v;
+	const char *key;
 	int ret = 0;
 
 	*out = PRIOR_NONE;
 	if (!path_exists(path))
 		return 0;
-	res = result_load(path, err, sizeof(err));
-	if (!res) {
+	/* one that reports could not read is no run to keep */
+	if (result_read(path, &res, err, sizeof(err))) {
 		msg_warn("%s; running it again", err);
 		*out = PRIOR_REDO;
 		return 0;
 	}
-	their_spec = json_string_value(json_object_get(json_object_get(res, "vm"), "kernel_spec"));
-	theirs = json_object_get(res, "scenario");
-	if (their_spec && strcmp(their_spec, spec)) {
+	if (res.vm.kernel_spec && strcmp(res.vm.kernel_spec, spec)) {
 		msg_err("%s was run with kernel %s, not %s: this results directory belongs to another "
-			"compare; choose a new --results", path, their_spec, spec);
+			"compare; choose a new --results", path, res.vm.kernel_spec, spec);
 		ret = -EINVAL;
 	}
 	json_object_foreach((json_t *)sc, key, v) {
-		json_t *t = json_object_get(theirs, key);
+		json_t *t = json_object_get(res.scenario, key);
 
 		if (ret || !t || !must_match(key) || json_equal(t, v))
 			continue;
@@ -479,17 +478,15 @@ static int prior_run(const char *path, const char *spec, const json_t *sc, bool 
 			path, key);
 		ret = -EINVAL;
 	}
-	st = json_string_value(json_object_get(res, "status"));
-	e = json_string_value(json_object_get(res, "error"));
 	if (!ret) {
-		if (st && !strcmp(st, "ok"))
+		if (res.status == RUN_OK)
 			*out = PRIOR_KEEP;
-		else if (st && !strcmp(st, "failed") && !retry_failed && !(e && strstr(e, "interrupted")))
+		else if (res.status == RUN_FAILED && !retry_failed && !(res.error && strstr(res.error, "interrupted")))
 			*out = PRIOR_KEEP;
 		else
 			*out = PRIOR_REDO;
 	}
-	json_decref(res);
+	result_free(&res);
 	return ret;
 }
 
@@ -524,8 +521,7 @@ static int add_aa(struct vm_opts *vo)
 	int ret = 0;
 
 	for (i = 0; i < n && !ret; i++) {
-		if (asprintf(&arg, "%s-aa=%s", vm_session_label(vo, i), vm_session_spec(vo, i)) < 0)
-			return -ENOMEM;
+		arg = xasprintf("%s-aa=%s", vm_session_label(vo, i), vm_session_spec(vo, i));
 		ret = vm_session_add_kernel(vo, arg);
 		free(arg);
 	}

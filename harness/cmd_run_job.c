@@ -181,17 +181,15 @@ static int settings_file(const struct plan *p, const char *results)
 /* Is this entry's result already in DIR, ok, from this plan? */
 static bool done_before(const struct plan *p, const struct plan_entry *e, const char *results)
 {
-	char path[PATH_MAX + 128], err[512];
-	json_t *r, *vm;
+	char path[PATH_MAX + 128], err[PATH_MAX + 640];
+	struct run_result r;
 	bool yes;
 
 	snprintf(path, sizeof(path), "%s/%s.json", results, e->stem);
-	if (!path_exists(path) || !(r = result_load(path, err, sizeof(err))))
+	if (!path_exists(path) || result_read(path, &r, err, sizeof(err)))
 		return false;
-	vm = json_object_get(r, "vm");
-	yes = !strcmp(json_string_value(json_object_get(r, "status")) ?: "", "ok") &&
-	      !strcmp(json_string_value(json_object_get(json_object_get(vm, "plan"), "id")) ?: "", p->id);
-	json_decref(r);
+	yes = r.status == RUN_OK && r.vm.plan_id && !strcmp(r.vm.plan_id, p->id);
+	result_free(&r);
 	return yes;
 }
 

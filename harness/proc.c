@@ -174,7 +174,7 @@ static int exit_code(int status)
 }
 
 /* A pidfd becomes readable when the child exits: no polling for short children. */
-static int pidfd_of(pid_t pid)
+int proc_pidfd(pid_t pid)
 {
 #ifdef SYS_pidfd_open
 	return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -214,7 +214,7 @@ static void pause_for(int pidfd, int fd, uint64_t ns, bool *fd_hup)
 int proc_watch(pid_t pid, struct proc_watch *w)
 {
 	uint64_t term_at = 0, pause = NSEC_PER_MSEC, now, wait;
-	int pidfd = pidfd_of(pid), fd = w->fd, status, ret;
+	int pidfd = proc_pidfd(pid), fd = w->fd, status, ret;
 	bool timed_out = false, hup = false;
 
 	for (;;) {
@@ -346,3 +346,92 @@ out:
 	return ret;
 }
 
+/* ---- children reaped by their parent (cg_run_nowait()) ---- */
+
+#define KID_NAP_NS (5 * NSEC_PER_MSEC)	/* without pidfds: how often to look */
+
+void proc_kid_set(struct proc_kid *k, pid_t pid)
+{
+	k->pid = pid;
+	k->pidfd = proc_pidfd(pid);
+	k->status = -1;
+}
+
+static void kid_done(struct proc_kid *k, int status)
+{
+	k->status = status;
+	k->pid = 0;
+	if (k->pidfd >= 0)
+		close(k->pidfd);
+	k->pidfd = -1;
+}
+
+bool proc_kid_gone(struct proc_kid *k)
+{
+	int st = -1;
+	pid_t w;
+
+	if (k->pid <= 0)
+		return true;
+	w = waitpid(k->pid, &st, WNOHANG);
+	if (w == 0)
+		return false;
+	kid_done(k, w == k->pid ? st : -1);
+	return true;
+}
+
+void proc_kid_pause(struct proc_kid *const *ks, int n, uint64_t deadline_ns)
+{
+	struct pollfd p[8];
+	uint64_t now = now_ns(), left;
+	int i, k = 0, running = 0;
+
+	if (deadline_ns <= now)
+		return;
+	left = deadline_ns - now;
+	for (i = 0; i < n; i++) {
+		if (ks[i]->pid <= 0)
+			continue;
+		running++;
+		if (ks[i]->pidfd >= 0 && k < (int)ARRAY_SIZE(p))
+			p[k++] = (struct pollfd){ .fd = ks[i]->pidfd, .events = POLLIN };
+	}
+	if (k && k == running) {
+		poll(p, k, (int)((left + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
+	} else {
+		/* a child without a pidfd (pre-5.3 kernel): look again soon */
+		uint64_t ns = left < KID_NAP_NS ? left : KID_NAP_NS;
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)ns };
+
+		nanosleep(&ts, NULL);
+	}
+}
+
+bool proc_kid_reap(struct proc_kid *k, uint64_t deadline_ns)
+{
+	while (!proc_kid_gone(k)) {
+		if (now_ns() >= deadline_ns)
+			return false;
+		proc_kid_pause(&k, 1, deadline_ns);
+	}
+	return true;
+}
+
+bool proc_kid_kill(struct proc_kid *k, bool group, uint64_t timeout_ns)
+{
+	pid_t w;
+	int st;
+
+	if (k->pid <= 0)
+		return true;
+	kill(group ? -k->pid : k->pid, SIGKILL);
+	if (timeout_ns)
+		return proc_kid_reap(k, now_ns() + timeout_ns);
+	w = waitpid(k->pid, &st, 0);
+	if (w != k->pid) {
+		kid_done(k, -1);	/* a signal interrupted the wait: forgotten */
+		return false;
+	}
+	kid_done(k, st);
+	return true;
+}

@@ -71,4 +71,46 @@ int proc_run(char *const argv[], const char *cwd, int in_fd, int out_fd, int err
  */
 int proc_capture(char *const argv[], const char *cwd, char **out, char **err);
 
+
+/*
+ * Children we start and reap ourselves: cg_run_nowait()'s lo, hi and fio,
+ * which run our own code or must be born in a cgroup, so proc_spawn()
+ * neither starts nor registers them.  A pidfd (Linux 5.3+) lets the
+ * parent sleep until one exits instead of polling waitpid().
+ */
+struct proc_kid {
+	pid_t pid;	/* 0: none, or reaped */
+	int pidfd;	/* -1: none (no pidfd_open, or it failed) */
+	int status;	/* wait status once reaped; -1 before (or waitpid failed) */
+};
+#define PROC_KID_NONE { .pid = 0, .pidfd = -1, .status = -1 }
+
+/* A pidfd of pid (readable once it exits), -1 with errno if none. */
+int proc_pidfd(pid_t pid);
+
+/* k now holds the child pid (just started): its pidfd, no status yet. */
+void proc_kid_set(struct proc_kid *k, pid_t pid);
+
+/* Has it exited?  Then it is reaped: status set, pid 0, pidfd closed.  True with no child. */
+bool proc_kid_gone(struct proc_kid *k);
+
+/*
+ * Sleep until one of the n children exits, deadline_ns (CLOCK_MONOTONIC)
+ * passes or a signal arrives.  Reaped ones (pid 0) are skipped; without a
+ * pidfd for each running one it naps at most 5 ms, to be called again.
+ */
+void proc_kid_pause(struct proc_kid *const *ks, int n, uint64_t deadline_ns);
+
+/* Wait until it exits, at most until deadline_ns (signals do not end the wait); true when reaped. */
+bool proc_kid_reap(struct proc_kid *k, uint64_t deadline_ns);
+
+/*
+ * SIGKILL it (with group: its process group, kill(-pid)) and reap it,
+ * waiting at most timeout_ns; false when it outlived that (a task in D
+ * state exits when its I/O ends) and k still holds it.  timeout_ns 0: a
+ * blocking waitpid(), ended also by a signal, after which k forgets it.
+ * True with no child.
+ */
+bool proc_kid_kill(struct proc_kid *k, bool group, uint64_t timeout_ns);
+
 #endif

@@ -98,6 +98,17 @@ static json_t *blame_json(const struct blame *b)
 	return o;
 }
 
+/* The machine that ran QEMU (vm.host), as decoded; null when not stored, 0 (not stored) as null. */
+static json_t *host_json(const struct vm_result *vm)
+{
+	if (!vm->host_present)
+		return json_null();
+	return json_pack("{s:o,s:o,s:o,s:o}", "hostname", str_or_null(vm->host_name), "cpus",
+			 vm->host_cpus ? json_integer(vm->host_cpus) : json_null(), "memory_bytes",
+			 vm->host_memory_bytes ? json_integer((json_int_t)vm->host_memory_bytes) : json_null(),
+			 "kernel_release", str_or_null(vm->host_kernel_release));
+}
+
 static json_t *variant_json(const struct summary *s, size_t v)
 {
 	const struct run_result *r = summary_result(s, v);
@@ -116,7 +127,7 @@ static json_t *variant_json(const struct summary *s, size_t v)
 	json_object_set_new(o, "kernel_image", str_or_null(r->vm.kernel_image));
 	json_object_set_new(o, "accelerator", str_or_null(r->vm.accelerator));
 	json_object_set_new(o, "machine", json_deep_copy(json_object_get(r->raw, "machine")));
-	json_object_set_new(o, "host", json_deep_copy(json_object_get(json_object_get(r->raw, "vm"), "host")));
+	json_object_set_new(o, "host", host_json(&r->vm));
 	json_object_set_new(o, "inversion", json_string(kernel_verdict_name(summary_kernel_verdict(s, v))));
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);

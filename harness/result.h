@@ -357,19 +357,39 @@ struct fio_side {
 
 enum run_status { RUN_UNKNOWN, RUN_OK, RUN_FAILED, RUN_RUNNING };
 
+/* vm.timings' keys, in results/README.md's order (seconds each). */
+#define RESULT_VM_TIMINGS(X)                                                                        \
+	X(prepare_s) X(boot_s) X(qemu_s) X(guest_run_s) X(boot_to_result_s) X(teardown_s) X(transfer_s) \
+	X(poweroff_s) X(collect_s) X(wall_s) X(overhead_s)
+
+/* vm.timings, typed: NAN where the value is null or absent (not booted, never started). */
+struct vm_result_timings {
+	bool present;		/* the object was stored */
+#define RESULT_VM_TIMING_FIELD(k) double k;
+	RESULT_VM_TIMINGS(RESULT_VM_TIMING_FIELD)
+#undef RESULT_VM_TIMING_FIELD
+};
+
 struct vm_result {
 	bool present;
 	const char *label, *kernel_spec, *kernel_image, *kernel_release, *package, *package_version;
 	const char *accelerator, *accelerator_reason, *could_not_test, *baseline;
+	bool host_present;		/* vm.host was stored */
 	const char *host_name;
 	int host_cpus;
 	uint64_t host_memory_bytes;
+	const char *host_kernel_release;	/* NULL: not stored */
 	int guest_cpus;
 	uint64_t guest_memory_bytes;
 	int repetition, repetitions, variant_index;	/* 0 / -1: not stored */
+	int parallel_guests;		/* guests run at once ('compare --jobs'); 0: not stored */
+	/* the job list entry ('compare --plan', vm.plan): plan_id NULL when none */
+	const char *plan_id;
+	int plan_index, plan_pairing;	/* -1: not stored */
 	json_t *kernel_features;	/* {"io.latency": true, ...} or NULL (borrowed from raw) */
 	json_t *timings;		/* borrowed from raw */
 	double overhead_s;		/* -1: not stored */
+	struct vm_result_timings t;	/* the same, typed */
 };
 
 /*

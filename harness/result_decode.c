@@ -644,9 +644,25 @@ static void decode_attribution(struct dec *d, const json_t *o, struct attributio
 	oarr(d, o, "attribution", "long_holds");
 }
 
+/* Any number (a difference of two clocks may be below 0), NAN when null or absent. */
+static double osecs(struct dec *d, const json_t *o, const char *where, const char *key)
+{
+	const json_t *v = opt(d, o, where, key, JSON_REAL, "a number");
+
+	return v ? json_number_value(v) : NAN;
+}
+
+static void decode_vm_timings(struct dec *d, const json_t *t, struct vm_result_timings *out)
+{
+	out->present = true;
+#define X(k) out->k = osecs(d, t, "vm.timings", #k);
+	RESULT_VM_TIMINGS(X)
+#undef X
+}
+
 static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 {
-	const json_t *h = oobj(d, o, "vm", "host"), *t;
+	const json_t *h = oobj(d, o, "vm", "host"), *t, *p;
 
 	vm->present = true;
 	vm->label = ostr(d, o, "vm", "label");
@@ -667,10 +683,21 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	vm->kernel_features = (json_t *)oobj(d, o, "vm", "kernel_features");
 	vm->timings = (json_t *)(t = oobj(d, o, "vm", "timings"));
 	vm->overhead_s = t ? onum(d, t, "vm.timings", "overhead_s", -1) : -1;
+	if (t)
+		decode_vm_timings(d, t, &vm->t);
+	vm->parallel_guests = oint(d, o, "vm", "parallel_guests", 0);
+	vm->plan_index = vm->plan_pairing = -1;
+	if ((p = oobj(d, o, "vm", "plan"))) {
+		vm->plan_id = ostr(d, p, "vm.plan", "id");
+		vm->plan_index = oint(d, p, "vm.plan", "index", -1);
+		vm->plan_pairing = oint(d, p, "vm.plan", "pairing", -1);
+	}
 	if (h) {
+		vm->host_present = true;
 		vm->host_name = ostr(d, h, "vm.host", "hostname");
 		vm->host_cpus = oint(d, h, "vm.host", "cpus", 0);
 		vm->host_memory_bytes = ou64(d, h, "vm.host", "memory_bytes", 0);
+		vm->host_kernel_release = ostr(d, h, "vm.host", "kernel_release");
 	}
 }
 

@@ -277,7 +277,6 @@ static int place_of(struct runset *rs, const char *file)
 static int add_run(struct runset *rs, char *path, int source, char *err, size_t errlen)
 {
 	struct run *r;
-	json_t *plan;
 
 	rs->runs = xrealloc(rs->runs, (rs->nr_runs + 1) * sizeof(*rs->runs));
 	r = &rs->runs[rs->nr_runs];
@@ -292,10 +291,8 @@ static int add_run(struct runset *rs, char *path, int source, char *err, size_t 
 	r->ok = r->res.status == RUN_OK;
 	r->error = r->res.error;
 	r->host = host_of(&r->res);
-	plan = json_object_get(json_object_get(r->res.raw, "vm"), "plan");
-	r->plan_id = json_string_value(json_object_get(plan, "id"));
-	r->pairing = json_is_integer(json_object_get(plan, "pairing")) ?
-			     (int)json_integer_value(json_object_get(plan, "pairing")) : -1;
+	r->plan_id = r->res.vm.plan_id;
+	r->pairing = r->res.vm.present ? r->res.vm.plan_pairing : -1;
 	if (!r->plan_id || r->pairing < 0)
 		r->plan_id = NULL;
 	return 0;

@@ -215,7 +215,7 @@ static void test_run_real(void)
 	/* "measurement" of 1 s: MMSTALL_RUNTIME=2000ms, and fio ends by itself */
 	if (!CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err))))
 		fprintf(stderr, "  %s\n", err);
-	pid = f.bg[FIO_LO].pid;
+	pid = f.bg[FIO_LO].kid.pid;
 	CHECK(pid > 0);
 	CHECK_STR("2000ms", f.bg[FIO_LO].runtime);
 	sleep(1);
@@ -257,7 +257,7 @@ static void test_run_real(void)
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
 	CHECK_INT(0, fio_run_baseline(&f, &stop_flag, err, sizeof(err)));
 	CHECK_INT(0, fio_run_start(&f, FIO_LO, 10 * NSEC_PER_SEC, NULL, err, sizeof(err)));
-	pid = f.bg[FIO_LO].pid;
+	pid = f.bg[FIO_LO].kid.pid;
 	for (int i = 0; i < 300 && !fio_run_check(&f, err, sizeof(err)); i++)
 		usleep(50000);
 	CHECK(strstr(err, "ended before the measurement did"));
@@ -281,7 +281,7 @@ static void test_run_real(void)
 	}
 	CHECK_INT(0, fio_run_init(&f, &sc, dir, rf, err, sizeof(err)));
 	CHECK_INT(0, fio_run_start(&f, FIO_LO, NSEC_PER_SEC, NULL, err, sizeof(err)));
-	pid = f.bg[FIO_LO].pid;
+	pid = f.bg[FIO_LO].kid.pid;
 	sleep(1);
 	fio_run_stop(&f, &stop_flag);
 	CHECK(gone(pid));

@@ -19,6 +19,9 @@
 #include "harness/result.h"
 #include "harness/slowest.h"
 #include "harness/util.h"
+#include "harness/vm/kernel.h"
+#include "harness/vm/record.h"
+#include "harness/vm/session.h"
 #include "tests/test_util.h"
 #include "workloads/scenario.h"
 #include "workloads/shared.h"
@@ -1387,6 +1390,72 @@ static json_t *full_result(void)
 	return r;
 }
 
+/*
+ * The vm object as the host writes it (vm/record.c), decoded: every
+ * timing (null ones unknown), the job list entry, the guests at once and
+ * the host, as reports and 'compare' read them.
+ */
+static void test_vm_roundtrip(void)
+{
+	struct vm_kernel k = { .label = "6.12", .spec = "deb:linux-image-6.12" };
+	struct vm_run_info ri = { .stem = "6.12-r2", .rep = 2, .reps = 3, .variant_index = 1, .baseline = "6.1",
+				  .jobs = 2, .plan_id = "0123456789abcdef", .plan_index = 7, .pairing = 1 };
+	json_t *root = reparse(full_result());
+	struct run_result res;
+	struct vm_record r;
+	char err[512], host[256] = "";
+
+	TEST_CONTEXT("vm record round trip");
+	vm_record_init(&r);
+	r.k = &k;
+	r.ri = &ri;
+	r.t = (struct vm_timings){ .booted = true, .prepare_s = 1.5, .boot_s = 4.25, .qemu_s = 40, .guest_run_s = 30,
+				   .boot_to_result_s = 34, .teardown_s = 0.5, .transfer_s = 0.125, .poweroff_s = 0.25,
+				   .collect_s = 0.75, .wall_s = 40.75, .overhead_s = NAN };
+	json_object_set_new(root, "vm", vm_record_json(&r));
+	root = reparse(root);
+	if (!CHECK_INT(0, result_decode(root, &res, err, sizeof(err)))) {
+		fprintf(stderr, "decode: %s\n", err);
+		json_decref(root);
+		vm_record_free(&r);
+		return;
+	}
+	CHECK(res.vm.t.present);
+#define X(key) CHECK(isnan(r.t.key) ? isnan(res.vm.t.key) : fabs(r.t.key - res.vm.t.key) < 1e-3);
+	RESULT_VM_TIMINGS(X)
+#undef X
+	CHECK(isnan(res.vm.t.overhead_s));	/* null: the run never started */
+	CHECK_STR("0123456789abcdef", res.vm.plan_id);
+	CHECK_INT(7, res.vm.plan_index);
+	CHECK_INT(1, res.vm.plan_pairing);
+	CHECK_INT(2, res.vm.parallel_guests);
+	CHECK_INT(2, res.vm.repetition);
+	gethostname(host, sizeof(host) - 1);
+	CHECK(res.vm.host_present);
+	CHECK_STR(host, res.vm.host_name);
+	CHECK(res.vm.host_cpus > 0 && res.vm.host_memory_bytes > 0);
+	CHECK(res.vm.host_kernel_release && *res.vm.host_kernel_release);
+	result_free(&res);
+	json_decref(root);
+
+	/* not booted: only prepare_s is written, the rest unknown */
+	TEST_CONTEXT("vm record round trip, not booted");
+	r.t.booted = false;
+	r.ri = NULL;
+	root = reparse(full_result());
+	json_object_set_new(root, "vm", vm_record_json(&r));
+	if (CHECK_INT(0, result_decode(root, &res, err, sizeof(err)))) {
+		CHECK_DBL(1.5, res.vm.t.prepare_s, 1e-9);
+		CHECK(isnan(res.vm.t.boot_s) && isnan(res.vm.t.wall_s));
+		CHECK(!res.vm.plan_id && res.vm.plan_pairing == -1);
+		CHECK_INT(0, res.vm.parallel_guests);
+		result_free(&res);
+	}
+	json_decref(root);
+	vm_record_free(&r);
+	TEST_CONTEXT_CLEAR();
+}
+
 static void test_decode(void)
 {
 	const struct probe_result *maps, *cmdline, *status;
@@ -1417,6 +1486,12 @@ static void test_decode(void)
 	CHECK_STR("6.1", res.vm.baseline);
 	CHECK_STR("box", res.vm.host_name);
 	CHECK_DBL(3.5, res.vm.overhead_s, 1e-9);
+	CHECK(res.vm.t.present);
+	CHECK_DBL(3.5, res.vm.t.overhead_s, 1e-9);
+	CHECK(isnan(res.vm.t.wall_s) && isnan(res.vm.t.prepare_s));	/* absent: unknown, not 0 */
+	CHECK(res.vm.host_present && !res.vm.host_kernel_release);
+	CHECK(!res.vm.plan_id && res.vm.plan_pairing == -1 && res.vm.plan_index == -1);
+	CHECK_INT(0, res.vm.parallel_guests);
 	CHECK_INT(3, res.nr_probes);
 	status = result_probe(&res, "status");
 	maps = result_probe(&res, "maps");
@@ -1655,6 +1730,7 @@ int main(void)
 	test_rt_whole();
 	test_documented();
 	test_decode();
+	test_vm_roundtrip();
 	test_saved_index();
 	test_decode_shapes();
 	test_decode_shapes_written();

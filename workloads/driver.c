@@ -5,14 +5,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -41,9 +39,7 @@ struct run_ctx {
 	struct cg_session cg;
 	struct throttle_run tp;
 	struct run_shared *sh;
-	pid_t lo_pid, hi_pid;
-	int lo_fd, hi_fd;	/* pidfds (-1: none, or a kernel without pidfd_open) */
-	int hi_status;		/* hi's wait status once reaped, -1 before */
+	struct proc_kid lo, hi;	/* hi.status: its wait status once reaped, -1 before */
 	char lo_file[PATH_MAX + 16], hi_file[PATH_MAX + 16], swap_file[PATH_MAX + 16];
 	bool swap_on;
 	struct cg_sample lo_start, lo_end, hi_start, hi_end;
@@ -93,77 +89,17 @@ static int hi_child(void *arg)
 	return hi_main(r->sc, r->hi_file, r->sh);
 }
 
-static int pidfd_of(pid_t pid)
+/* SIGKILL and reap; a child that outlives KILL_WAIT_NS is left (and said so). */
+static void kill_and_reap(struct proc_kid *k)
 {
-#ifdef SYS_pidfd_open
-	return (int)syscall(SYS_pidfd_open, pid, 0);
-#else
-	(void)pid;
-	return -1;
-#endif
-}
+	pid_t pid = k->pid;
 
-/* Has the child exited (reaped then, *pid cleared)? */
-static bool gone(pid_t *pid, int *fd, int *status)
-{
-	int st = -1;
-	pid_t w;
-
-	if (*pid <= 0)
-		return true;
-	w = waitpid(*pid, &st, WNOHANG);
-	if (w == 0)
-		return false;
-	if (status)
-		*status = w == *pid ? st : -1;
-	*pid = 0;
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-	return true;
-}
-
-/* Sleep until a child of fds exits or deadline passes (or a signal): poll on pidfds, no fixed sleep. */
-static void wait_children(const int *fds, int n, uint64_t deadline_ns)
-{
-	struct pollfd p[2];
-	uint64_t now = now_ns();
-	int i, k = 0, ms;
-
-	if (deadline_ns <= now)
-		return;
-	ms = (int)((deadline_ns - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC);
-	for (i = 0; i < n && k < 2; i++)
-		if (fds[i] >= 0)
-			p[k++] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
-	if (k)
-		poll(p, k, ms);
-	else
-		usleep(ms < 5 ? ms * 1000 : 5000);	/* no pidfd_open (pre-5.3): poll waitpid */
-}
-
-/* Wait for a child to exit until deadline_ns; true when it did (reaped). */
-static bool wait_exit(pid_t *pid, int *fd, uint64_t deadline_ns, int *status)
-{
-	while (!gone(pid, fd, status)) {
-		if (now_ns() >= deadline_ns)
-			return false;
-		wait_children(fd, 1, deadline_ns);
-	}
-	return true;
-}
-
-static void kill_and_reap(pid_t *pid, int *fd)
-{
-	if (*pid <= 0)
-		return;
-	kill(*pid, SIGKILL);
-	if (!wait_exit(pid, fd, now_ns() + KILL_WAIT_NS, NULL))
-		msg_warn("pid %d did not exit within %llu s of SIGKILL", (int)*pid,
+	if (!proc_kid_kill(k, false, KILL_WAIT_NS))
+		msg_warn("pid %d did not exit within %llu s of SIGKILL", (int)pid,
 			 (unsigned long long)(KILL_WAIT_NS / NSEC_PER_SEC));
 }
 
-static int start_child(struct run_ctx *r, const struct cg_group *g, int (*fn)(void *), pid_t *pid, int *fd)
+static int start_child(struct run_ctx *r, const struct cg_group *g, int (*fn)(void *), struct proc_kid *k)
 {
 	pid_t p = cg_run_nowait(g->path, fn, r);
 
@@ -171,18 +107,17 @@ static int start_child(struct run_ctx *r, const struct cg_group *g, int (*fn)(vo
 		snprintf(r->err, r->errlen, "cannot start a process in cgroup %s: %s", g->path, strerror((int)-p));
 		return (int)p;
 	}
-	*pid = p;
-	*fd = pidfd_of(p);
+	proc_kid_set(k, p);
 	return 0;
 }
 
 /* Wait for a flag set by a worker (a futex on the shared page); false on timeout, signal or its death. */
-static bool wait_flag(struct run_ctx *r, int *flag, pid_t *pid, int *fd, uint64_t timeout_ns)
+static bool wait_flag(struct run_ctx *r, int *flag, struct proc_kid *k, uint64_t timeout_ns)
 {
 	uint64_t deadline = now_ns() + timeout_ns;
 
 	while (!shared_load(flag)) {
-		if (proc_stop_signal || now_ns() > deadline || gone(pid, fd, NULL))
+		if (proc_stop_signal || now_ns() > deadline || proc_kid_gone(k))
 			return false;
 		/* woken at once by the flag; its death is checked every 100 ms */
 		shared_wait(flag, 0, 100 * NSEC_PER_MSEC);
@@ -431,11 +366,11 @@ static int start_workers(struct run_ctx *r)
 		return -ENOMEM;
 	}
 	r->sh = sh;
-	ret = start_child(r, &r->cg.lo, lo_child, &r->lo_pid, &r->lo_fd);
+	ret = start_child(r, &r->cg.lo, lo_child, &r->lo);
 	if (ret)
 		return ret;
-	sh->lo_pid = r->lo_pid;
-	if (!wait_flag(r, &sh->lo_ready, &r->lo_pid, &r->lo_fd, READY_TIMEOUT_NS) || sh->lo_error[0]) {
+	sh->lo_pid = r->lo.pid;
+	if (!wait_flag(r, &sh->lo_ready, &r->lo, READY_TIMEOUT_NS) || sh->lo_error[0]) {
 		if (proc_stop_signal)
 			return -EINTR;
 		snprintf(r->err, r->errlen, "the low-priority workload did not start: %s",
@@ -445,10 +380,10 @@ static int start_workers(struct run_ctx *r)
 	ret = apply_throttle(r);
 	if (ret)
 		return ret;
-	ret = start_child(r, &r->cg.hi, hi_child, &r->hi_pid, &r->hi_fd);
+	ret = start_child(r, &r->cg.hi, hi_child, &r->hi);
 	if (ret)
 		return ret;
-	if (!wait_flag(r, &sh->hi_ready, &r->hi_pid, &r->hi_fd, READY_TIMEOUT_NS) || sh->hi_error[0]) {
+	if (!wait_flag(r, &sh->hi_ready, &r->hi, READY_TIMEOUT_NS) || sh->hi_error[0]) {
 		if (proc_stop_signal)
 			return -EINTR;
 		snprintf(r->err, r->errlen, "the probes did not start: %s", sh->hi_error[0] ? sh->hi_error : "no answer");
@@ -491,7 +426,7 @@ static void progress(struct run_ctx *r, uint64_t now)
 /* hi ended with an error or a signal: what it said, or how it ended. */
 static int probes_died(struct run_ctx *r)
 {
-	int st = r->hi_status;
+	int st = r->hi.status;
 
 	if (r->sh->hi_error[0])
 		snprintf(r->err, r->errlen, "%s", r->sh->hi_error);
@@ -523,15 +458,15 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 	uint64_t now;
 
 	while ((now = now_ns()) < t) {
-		int fds[2] = { r->lo_fd, r->hi_fd };
+		struct proc_kid *kids[2] = { &r->lo, &r->hi };
 		uint64_t wake = min_u64(t, min_u64(r->next_note, r->next_checkpoint));
 
 		if (proc_stop_signal)
 			return -EINTR;
 		/* hi ends by itself at most one probe period before the end: reap it, or its pidfd stays ready */
-		if (r->hi_pid > 0 && gone(&r->hi_pid, &r->hi_fd, &r->hi_status) && r->hi_status)
+		if (r->hi.pid > 0 && proc_kid_gone(&r->hi) && r->hi.status)
 			return probes_died(r);
-		if (shared_load(&r->sh->stop) || gone(&r->lo_pid, &r->lo_fd, NULL)) {
+		if (shared_load(&r->sh->stop) || proc_kid_gone(&r->lo)) {
 			snprintf(r->err, r->errlen, "%s", r->sh->lo_error[0] ? r->sh->lo_error
 					 : "the low-priority workload died before the end of the run");
 			return -ECHILD;
@@ -555,9 +490,9 @@ static int wait_until(struct run_ctx *r, uint64_t t)
 			r->next_checkpoint = now + CHECKPOINT_NS;
 		}
 		/* background fio has no pidfd here: look at it every 100 ms while it runs */
-		if (r->fio.bg[FIO_LO].pid > 0 || r->fio.bg[FIO_HI].pid > 0)
+		if (r->fio.bg[FIO_LO].kid.pid > 0 || r->fio.bg[FIO_HI].kid.pid > 0)
 			wake = min_u64(wake, now + 100 * NSEC_PER_MSEC);
-		wait_children(fds, 2, wake);
+		proc_kid_pause(kids, 2, wake);
 	}
 	return 0;
 }
@@ -573,21 +508,20 @@ static int drain(struct run_ctx *r)
 	uint64_t t = now_ns(), censored, stop;
 
 	fio_run_stop(&r->fio, &proc_stop_signal);
-	if (!wait_exit(&r->hi_pid, &r->hi_fd, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS, &r->hi_status)) {
+	if (!proc_kid_reap(&r->hi, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS)) {
 		stop = now_ns();
-		kill_and_reap(&r->hi_pid, &r->hi_fd);
+		kill_and_reap(&r->hi);
 		censored = probes_censor(r->sc, sh, stop);
 		msg_warn("probes did not finish within %.1f s of the end; killed, %" PRIu64 " unfinished sample%s "
 			 "counted as censored (with the time they had waited)",
 			 (double)DRIVER_DRAIN_GRACE_NS / 1e9, censored, censored == 1 ? "" : "s");
-	} else if (r->hi_status) {
+	} else if (r->hi.status) {
 		return probes_died(r);
 	}
 	/* lo shares the same grace (a faulter stuck under the throttle does not see the flag) */
 	shared_store(&sh->stop, 1);
-	if (!wait_exit(&r->lo_pid, &r->lo_fd, max_u64(now_ns() + LO_STOP_MIN_NS, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS),
-		       NULL))
-		kill_and_reap(&r->lo_pid, &r->lo_fd);
+	if (!proc_kid_reap(&r->lo, max_u64(now_ns() + LO_STOP_MIN_NS, sh->measure_end_ns + DRIVER_DRAIN_GRACE_NS)))
+		kill_and_reap(&r->lo);
 	phase_add(r, RESULT_PH_DRAIN, t > sh->measure_end_ns ? sh->measure_end_ns : t, now_ns());
 	return proc_stop_signal ? -EINTR : 0;
 }
@@ -628,16 +562,16 @@ static void teardown(struct run_ctx *r)
 
 	if (r->sh)
 		shared_store(&r->sh->stop, 1);
-	if (r->hi_pid > 0)
-		kill(r->hi_pid, SIGKILL);
-	if (r->lo_pid > 0)
-		kill(r->lo_pid, SIGKILL);
+	if (r->hi.pid > 0)
+		kill(r->hi.pid, SIGKILL);
+	if (r->lo.pid > 0)
+		kill(r->lo.pid, SIGKILL);
 	/* throttle off first: a killed O_DIRECT job must drain its I/O before it exits */
 	if (!r->o->disposable)
 		throttle_lift(r->sc, &r->cg, &r->tp);
 	fio_run_end(&r->fio);
-	kill_and_reap(&r->hi_pid, &r->hi_fd);
-	kill_and_reap(&r->lo_pid, &r->lo_fd);
+	kill_and_reap(&r->hi);
+	kill_and_reap(&r->lo);
 	if (!r->o->disposable)
 		cg_session_destroy(&r->cg);
 	if (r->swap_on && !r->o->disposable)
@@ -685,7 +619,7 @@ static int run_steps(struct run_ctx *r)
 	if (!ret)
 		ret = start_workers(r);
 	if (!ret && r->ac)
-		ret = attrib_collect_start(r->ac, r->lo_pid, r->hi_pid);
+		ret = attrib_collect_start(r->ac, r->lo.pid, r->hi.pid);
 	record_throttle(r);
 	if (!ret)
 		ret = start_fio(r);
@@ -705,7 +639,7 @@ static int run_steps(struct run_ctx *r)
 
 int driver_run(const struct driver_opts *o, json_t *root, char *err, size_t errlen)
 {
-	struct run_ctx r = { .o = o, .sc = o->sc, .root = root, .lo_fd = -1, .hi_fd = -1, .hi_status = -1,
+	struct run_ctx r = { .o = o, .sc = o->sc, .root = root, .lo = PROC_KID_NONE, .hi = PROC_KID_NONE,
 			     .err = err, .errlen = errlen };
 	struct result_setting *settings;
 	size_t nr_settings;

@@ -12,10 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <poll.h>
 #include <sys/prctl.h>
 #include <sys/shm.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -329,7 +327,7 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 	snprintf(p->job, sizeof(p->job), "%s/%s.fio", f->tmpdir, tag);
 	snprintf(p->out, sizeof(p->out), "%s/%s.json", f->tmpdir, tag);
 	snprintf(p->errf, sizeof(p->errf), "%s/%s.stderr", f->tmpdir, tag);
-	p->status_code = -1;
+	p->kid.status = -1;
 	ret = fio_job_text(p->spec, &text, err, errlen);
 	if (!ret) {
 		ret = write_text(p->job, text);
@@ -351,42 +349,28 @@ static int spawn(struct fio_run *f, struct fio_proc *p, const char *tag, bool re
 		return (int)pid;
 	}
 	setpgid(pid, pid);
-	p->pid = pid;
-	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	proc_kid_set(&p->kid, pid);
 	return 0;
 }
 
 /* Reap if it exited: true when it is gone. */
 static bool exited(struct fio_proc *p)
 {
-	if (p->pid <= 0)
-		return true;
-	if (waitpid(p->pid, &p->status_code, WNOHANG) != p->pid)
+	pid_t pid = p->kid.pid;
+
+	if (!proc_kid_gone(&p->kid))
 		return false;
-	kill(-p->pid, SIGKILL);	/* stragglers of its group, if any */
-	p->pid = 0;
-	if (p->pidfd >= 0)
-		close(p->pidfd);
-	p->pidfd = -1;
+	if (pid > 0)
+		kill(-pid, SIGKILL);	/* stragglers of its group, if any */
 	return true;
 }
 
-/* Sleep until one of the n fio processes exits, deadline_ns passes or a signal arrives. */
-static void wait_procs(struct fio_proc *const *ps, int n, uint64_t deadline_ns)
+/* Sleep until it exits, deadline_ns passes or a signal arrives. */
+static void pause_one(struct fio_proc *p, uint64_t deadline_ns)
 {
-	struct pollfd pfd[FIO_NR_BG + 1];
-	uint64_t now = now_ns();
-	int i, k = 0;
+	struct proc_kid *k = &p->kid;
 
-	if (now >= deadline_ns)
-		return;
-	for (i = 0; i < n && k < (int)ARRAY_SIZE(pfd); i++)
-		if (ps[i]->pid > 0 && ps[i]->pidfd >= 0)
-			pfd[k++] = (struct pollfd){ .fd = ps[i]->pidfd, .events = POLLIN };
-	if (k < n)
-		usleep(10000);	/* no pidfd (pre-5.3 kernel): look again in 10 ms */
-	else
-		poll(pfd, k, (int)((deadline_ns - now + NSEC_PER_MSEC - 1) / NSEC_PER_MSEC));
+	proc_kid_pause(&k, 1, deadline_ns);
 }
 
 /*
@@ -397,30 +381,26 @@ static void wait_procs(struct fio_proc *const *ps, int n, uint64_t deadline_ns)
 static void stop(struct fio_proc *p, uint64_t timeout_ns)
 {
 	uint64_t deadline = now_ns() + timeout_ns;
+	pid_t pid = p->kid.pid;
 
-	if (p->pid <= 0)
+	if (pid <= 0)
 		return;
 	if (!timeout_ns) {
-		kill(-p->pid, SIGKILL);
+		kill(-pid, SIGKILL);
 		p->how = "SIGKILL";
 	} else if (!exited(p) && !(p->how && !strcmp(p->how, "SIGTERM"))) {
 		/* once only: each SIGTERM may hit fio 3.33's helper thread */
 		p->stopping = true;
-		kill(p->pid, SIGTERM);
+		kill(pid, SIGTERM);
 		p->how = "SIGTERM";
 	}
 	while (!exited(p)) {
 		if (now_ns() > deadline) {
-			kill(-p->pid, SIGKILL);
-			waitpid(p->pid, &p->status_code, 0);
-			p->pid = 0;
-			if (p->pidfd >= 0)
-				close(p->pidfd);
-			p->pidfd = -1;
+			proc_kid_kill(&p->kid, true, 0);	/* then a blocking wait */
 			p->how = "SIGKILL";
 			break;
 		}
-		wait_procs(&p, 1, deadline + 1);
+		pause_one(p, deadline + 1);
 	}
 }
 
@@ -447,7 +427,7 @@ static bool collect(struct fio_proc *p, bool expect_stop)
 	char *out = NULL, err[1024], st[64], why[1600];
 	bool ok;
 
-	describe_status(p->status_code, st, sizeof(st));
+	describe_status(p->kid.status, st, sizeof(st));
 	p->reaped = true;
 	fio_summary_free(&p->sum);
 	p->has_sum = false;
@@ -457,8 +437,8 @@ static bool collect(struct fio_proc *p, bool expect_stop)
 		snprintf(err, sizeof(err), "fio wrote no output");
 	free(out);
 	/* stopped by us, fio exits non-zero after a signal: its JSON is what counts */
-	ok = p->has_sum && (expect_stop || (p->status_code >= 0 && WIFEXITED(p->status_code) &&
-					    !WEXITSTATUS(p->status_code)));
+	ok = p->has_sum && (expect_stop || (p->kid.status >= 0 && WIFEXITED(p->kid.status) &&
+					    !WEXITSTATUS(p->kid.status)));
 	if (!ok) {
 		const char *line = last_line_of(p->errf);
 
@@ -507,7 +487,7 @@ int fio_run_init(struct fio_run *f, const struct scenario *sc, const char *data_
 	int g;
 
 	memset(f, 0, sizeof(*f));
-	f->base.pidfd = f->bg[FIO_LO].pidfd = f->bg[FIO_HI].pidfd = -1;
+	f->base.kid.pidfd = f->bg[FIO_LO].kid.pidfd = f->bg[FIO_HI].kid.pidfd = -1;
 	f->sc = sc;
 	snprintf(f->data_dir, sizeof(f->data_dir), "%s", data_dir);
 	snprintf(f->read_file, sizeof(f->read_file), "%s", read_file);
@@ -572,7 +552,7 @@ int fio_run_baseline(struct fio_run *f, volatile sig_atomic_t *stop_flag, char *
 			ret = -ETIMEDOUT;
 		}
 		if (!ret)
-			wait_procs(&p, 1, deadline + 1);	/* a stop signal interrupts it */
+			pause_one(p, deadline + 1);	/* a stop signal interrupts it */
 	}
 	if (!ret && !collect(p, false)) {
 		snprintf(err, errlen, "the device baseline failed: %s", p->error);
@@ -616,7 +596,7 @@ int fio_run_start(struct fio_run *f, int g, uint64_t runtime_ns, const char *cgr
 		return ret;
 	}
 	p->started = true;
-	msg_info("background I/O: fio %s in %s (pid %d)", p->spec, group_names[g], (int)p->pid);
+	msg_info("background I/O: fio %s in %s (pid %d)", p->spec, group_names[g], (int)p->kid.pid);
 	return 0;
 }
 
@@ -629,7 +609,7 @@ int fio_run_check(struct fio_run *f, char *err, size_t errlen)
 
 		if (!p->spec[0] || p->stopping || !p->recorded || p->status)
 			continue;
-		if (p->pid > 0 && !exited(p))
+		if (p->kid.pid > 0 && !exited(p))
 			continue;
 		collect(p, false);
 		snprintf(err, errlen, "the background fio job %s in %s ended before the measurement did: %s",
@@ -647,11 +627,11 @@ void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 	bool waiting = true;
 
 	for (g = 0; g < FIO_NR_BG; g++)
-		if (f->bg[g].pid > 0)
+		if (f->bg[g].kid.pid > 0)
 			f->bg[g].stopping = true;
 	/* jobs on MMSTALL_RUNTIME end by themselves just after the measurement */
 	while (waiting && !*interrupted) {
-		struct fio_proc *running[FIO_NR_BG];
+		struct proc_kid *running[FIO_NR_BG];
 		uint64_t until = 0;
 		int n = 0;
 
@@ -661,20 +641,20 @@ void fio_run_stop(struct fio_run *f, volatile sig_atomic_t *interrupted)
 
 			if (p->ends_itself && !exited(p) && now_ns() < p->end_ns + NATURAL_GRACE_NS) {
 				waiting = true;
-				running[n++] = p;
+				running[n++] = &p->kid;
 				if (p->end_ns + NATURAL_GRACE_NS > until)
 					until = p->end_ns + NATURAL_GRACE_NS;
-			} else if (p->ends_itself && p->pid <= 0 && !p->how) {
+			} else if (p->ends_itself && p->kid.pid <= 0 && !p->how) {
 				p->how = "runtime";
 			}
 		}
 		if (waiting)
-			wait_procs(running, n, until);
+			proc_kid_pause(running, n, until);
 	}
 	/* the others (and late ones): both asked first, so neither runs alone while the other drains */
 	for (g = 0; g < FIO_NR_BG; g++)
-		if (f->bg[g].pid > 0 && !exited(&f->bg[g])) {
-			kill(f->bg[g].pid, SIGTERM);
+		if (f->bg[g].kid.pid > 0 && !exited(&f->bg[g])) {
+			kill(f->bg[g].kid.pid, SIGTERM);
 			f->bg[g].how = "SIGTERM";
 		}
 	for (g = 0; g < FIO_NR_BG; g++) {
@@ -696,7 +676,7 @@ void fio_run_end(struct fio_run *f)
 	for (g = 0; g < FIO_NR_BG; g++) {
 		struct fio_proc *p = &f->bg[g];
 
-		if (p->pid > 0) {
+		if (p->kid.pid > 0) {
 			stop(p, 0);
 			if (p->recorded && !p->status)
 				set_status(p, "failed", "killed: the run ended early");
@@ -723,7 +703,7 @@ static void proc_result(const struct fio_run *f, const struct fio_proc *p, struc
 		.runtime = p->started ? p->runtime : NULL,
 		.ended_by = p->ended_by,
 		.reaped = p->reaped,
-		.exit_status = { p->status_code >= 0 && WIFEXITED(p->status_code), WEXITSTATUS(p->status_code) },
+		.exit_status = { p->kid.status >= 0 && WIFEXITED(p->kid.status), WEXITSTATUS(p->kid.status) },
 		.has_output = p->has_sum,
 		.fio_version = p->sum.version,
 		.jobs = p->sum.jobs,

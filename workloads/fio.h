@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "harness/proc.h"
+
 struct scenario;
 struct result_fio;
 struct result_fio_job;
@@ -87,9 +89,7 @@ int fio_summary_parse(const char *output, struct fio_summary *s, char *err, size
 void fio_summary_free(struct fio_summary *s);
 
 struct fio_proc {
-	pid_t pid;		/* 0: not running (also its process group) */
-	int pidfd;		/* to wait on its exit; -1: none (or no pidfd_open) */
-	int status_code;	/* wait status once reaped; -1 before */
+	struct proc_kid kid;	/* pid 0: not running (also its process group); status once reaped */
 	bool stopping;		/* the measurement ended: its end is expected */
 	bool ends_itself;	/* its job file runs for ${MMSTALL_RUNTIME} */
 	const char *how;	/* how it ended: "runtime", "SIGTERM", "SIGKILL" */
@@ -106,7 +106,7 @@ struct fio_proc {
 	char *job_text;		/* the job file as fio read it (owned); NULL before */
 	bool started;		/* a background job started: runtime is in force */
 	const char *ended_by;	/* a background job stopped: how */
-	bool reaped;		/* exited and waited for: status_code is its exit */
+	bool reaped;		/* exited and waited for: kid.status is its exit */
 	bool has_sum;		/* its output parsed into sum */
 	struct fio_summary sum;
 	bool has_read;		/* the baseline succeeded: its first job's reads are the headline */

@@ -503,17 +503,14 @@ json_t *scenario_to_json(const struct scenario *sc)
 
 char **scenario_to_argv(const struct scenario *sc, int *argc_out)
 {
-	char **argv = calloc(scenario_nr_keys + 1, sizeof(char *));
+	char **argv = xcalloc(scenario_nr_keys + 1, sizeof(char *));
 	size_t i;
 
-	if (!argv)
-		return NULL;
 	for (i = 0; i < scenario_nr_keys; i++) {
 		char buf[128];
 
 		format_value(sc, scenario_key_at(i), buf, sizeof(buf));
-		if (asprintf(&argv[i], "--%s=%s", scenario_key_at(i)->name, buf) < 0)
-			abort();
+		argv[i] = xasprintf("--%s=%s", scenario_key_at(i)->name, buf);
 	}
 	*argc_out = (int)scenario_nr_keys;
 	return argv;
@@ -743,11 +740,9 @@ json_t *scenario_probes_json(const struct scenario *sc)
 
 struct option *scenario_longopts(const struct option *own, size_t n_own)
 {
-	struct option *lo = calloc(n_own + 2 + scenario_nr_keys + 1, sizeof(*lo));
+	struct option *lo = xcalloc(n_own + 2 + scenario_nr_keys + 1, sizeof(*lo));
 	size_t i;
 
-	if (!lo)
-		return NULL;
 	memcpy(lo, own, n_own * sizeof(*own));
 	lo[n_own] = (struct option){ "scenario", required_argument, NULL, SCENARIO_OPT_SCENARIO };
 	lo[n_own + 1] = (struct option){ "set", required_argument, NULL, SCENARIO_OPT_SET };

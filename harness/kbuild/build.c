@@ -47,7 +47,7 @@ struct build {
 	char tree_id[17], key[17], frag_hash[17], config_hash[17];
 	char *tree, *src, *obj, *log_path, *fragment_text;
 	char fragment[PATH_MAX];	/* absolute: merge_config.sh runs in the work tree */
-	bool err_says_all;	/* b->err is the whole story (patch, fragment check): no log line */
+	off_t failed_cmd_at;	/* where the log's failed command begins; -1: no command failed (b->err says all) */
 	char base[64];		/* the work tree's base commit */
 	struct kb_fragment frag;
 	struct kb_patchset ps;
@@ -156,6 +156,7 @@ static void log_cmd(struct build *b, char *const argv[], const char *cwd)
 static int run_logged(struct build *b, char *const argv[], const char *cwd)
 {
 	struct proc_child c = { .argv = argv, .cwd = cwd, .in_fd = -1, .out_fd = b->log_fd, .err_fd = b->log_fd };
+	off_t at = lseek(b->log_fd, 0, SEEK_END);
 	pid_t pid;
 	int ret;
 
@@ -169,6 +170,8 @@ static int run_logged(struct build *b, char *const argv[], const char *cwd)
 		snprintf(b->err, sizeof(b->err), "cannot run %s: %s", argv[0], strerror(-ret));
 	else if (ret)
 		snprintf(b->err, sizeof(b->err), "%s exited with status %d", argv[0], ret);
+	/* its lines are where report_failure() looks for the error */
+	b->failed_cmd_at = ret && at >= 0 ? at : -1;
 	return ret < 0 ? ret : ret ? -EIO : 0;
 }
 
@@ -577,10 +580,8 @@ static int step_tree(struct build *b)
 	if (b->ps.kind) {
 		step_begin(b, "patch");
 		ret = kb_patchset_apply(&b->ps, b->src, b->base, b->err, sizeof(b->err));
-		if (ret) {
-			b->err_says_all = true;
+		if (ret)
 			return ret;
-		}
 		step_end(b);
 	}
 	return 0;
@@ -638,7 +639,6 @@ static int step_config(struct build *b)
 			snprintf(b->err + used, sizeof(b->err) - used,
 				 "(a dependency is off, or the option does not exist in this kernel version; see "
 				 "'make O=%s menuconfig' and fix the fragment, or pass --fragment FILE)", b->obj);
-		b->err_says_all = true;
 		ret = -EINVAL;
 		goto out;
 	}
@@ -865,7 +865,7 @@ static int build_locked(struct build *b, const char *final)
 	return ret;
 }
 
-/* The first line of the log's tail that says "error", else its last line. */
+/* The first line of the failed command's tail in the log that says "error", else its last line. */
 static void log_error_line(const struct build *b, char *buf, size_t len)
 {
 	char *text = NULL, *p, *hit = NULL;
@@ -875,6 +875,8 @@ static void log_error_line(const struct build *b, char *buf, size_t len)
 	if (read_file(b->log_path, &text, &n))
 		return;
 	p = n > 16384 ? text + n - 16384 : text;
+	if ((size_t)b->failed_cmd_at <= n && text + b->failed_cmd_at > p)
+		p = text + b->failed_cmd_at;
 	hit = strstr(p, "error:");
 	if (!hit)
 		hit = strstr(p, "Error ");
@@ -898,8 +900,8 @@ static void report_failure(struct build *b)
 		return;
 	}
 	fmt_elapsed(el, sizeof(el), now_ns() - b->step_t0);
-	/* a patch or fragment check failure says all in b->err; a command's, the log says more */
-	if (b->err_says_all) {
+	/* a failed command's log says more; anything else (a patch, the fragment check) b->err says */
+	if (b->failed_cmd_at < 0) {
 		msg_err("[%s] step '%s' failed after %s: %s\n  full log: %s", b->o->label, b->step, el, b->err,
 			b->log_path);
 		return;
@@ -964,7 +966,7 @@ int kb_build_opt(int c, const char *arg, struct kb_build_opts *o)
 
 int kb_build_run(const struct kb_build_opts *o, char *key_out)
 {
-	struct build b = { .o = o, .log_fd = -1, .tty = progress_tty(), .t0 = now_ns() };
+	struct build b = { .o = o, .log_fd = -1, .failed_cmd_at = -1, .tty = progress_tty(), .t0 = now_ns() };
 	char final[PATH_MAX], total[16];
 	int ret, lock_fd = -1;
 

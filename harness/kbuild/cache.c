@@ -57,9 +57,7 @@ static size_t list_entries(const char *sub, const char *stamp, struct entry **ou
 
 		if (de->d_name[0] == '.')
 			continue;
-		v = realloc(v, (n + 1) * sizeof(*v));
-		if (!v)
-			abort();
+		v = xrealloc(v, (n + 1) * sizeof(*v));
 		v[n].path = xasprintf("%s/%s", dir, de->d_name);
 		snprintf(v[n].name, sizeof(v[n].name), "%s", de->d_name);
 		p = xasprintf("%s/%s", v[n].path, stamp);

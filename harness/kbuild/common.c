@@ -15,11 +15,7 @@
 
 static void strv_add(struct kb_strv *sv, char *s)
 {
-	char **v = realloc(sv->v, (sv->n + 2) * sizeof(char *));
-
-	if (!v)
-		abort();
-	sv->v = v;
+	sv->v = xrealloc(sv->v, (sv->n + 2) * sizeof(char *));
 	sv->v[sv->n++] = s;
 	sv->v[sv->n] = NULL;
 }

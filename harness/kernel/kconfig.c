@@ -29,9 +29,7 @@ int kconfig_load_file(const char *path, struct kconfig **out)
 	size_t n = strlen(path);
 	int ret;
 
-	kc = calloc(1, sizeof(*kc));
-	if (!kc)
-		return -ENOMEM;
+	kc = xcalloc(1, sizeof(*kc));
 	if (n > 3 && !strcmp(path + n - 3, ".gz")) {
 		char *argv[] = { "gzip", "-dc", (char *)path, NULL };
 

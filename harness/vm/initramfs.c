@@ -263,18 +263,13 @@ static size_t stage_prefix;
 
 static int collect(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	char **n;
-
 	(void)sb;
 	(void)flag;
 	if (!ftw->level)
 		return 0;
-	n = realloc(entries, (nr_entries + 1) * sizeof(char *));
-	if (!n)
-		return -1;
-	entries = n;
-	entries[nr_entries] = strdup(path + stage_prefix + 1);
-	return entries[nr_entries++] ? 0 : -1;
+	entries = xrealloc(entries, (nr_entries + 1) * sizeof(char *));
+	entries[nr_entries++] = xstrdup(path + stage_prefix + 1);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -547,12 +542,8 @@ static int base_name(const struct vm_kernel *k, const char *busybox, const char 
 		ret = hash_file(busybox, &h);
 	if (ret)
 		return ret;
-	if (asprintf(dir, "%s/initramfs", cache_dir()) < 0)
-		return -ENOMEM;
-	if (asprintf(path, "%s/%s-%016llx.cpio", *dir, k->id, (unsigned long long)h) < 0) {
-		free(*dir);
-		return -ENOMEM;
-	}
+	*dir = xasprintf("%s/initramfs", cache_dir());
+	*path = xasprintf("%s/%s-%016llx.cpio", *dir, k->id, (unsigned long long)h);
 	return 0;
 }
 

@@ -639,9 +639,7 @@ static int add_with_deps(const char *dep, const char *line, char ***list, size_t
 			return ret;
 		p += len;
 	}
-	*list = realloc(*list, (*n + 2) * sizeof(char *));
-	if (!*list)
-		abort();
+	*list = xrealloc(*list, (*n + 2) * sizeof(char *));
 	(*list)[(*n)++] = xasprintf("%.*s", (int)(colon - line), line);
 	(*list)[*n] = NULL;
 	return 0;
@@ -722,7 +720,7 @@ out:
 		return ret;
 	}
 	if (!list)
-		list = calloc(1, sizeof(char *));
+		list = xcalloc(1, sizeof(char *));
 	*mods_out = list;
 	return 0;
 }

@@ -122,8 +122,6 @@ static struct option *build_longopts(const struct vm_extra_opts *x)
 	struct option *base = scenario_longopts(own, ARRAY_SIZE(own));
 	struct option *lo;
 
-	if (!base)
-		return NULL;
 	lo = xrealloc(base, (n + nx + 1) * sizeof(*lo));
 	/* --scenario, --set and every key come from the shared scenario layer */
 	for (i = 0; i < nx; i++)
@@ -222,8 +220,6 @@ int vm_opts_parse(int argc, char **argv, struct vm_opts *o, const struct vm_extr
 	char err[1024];
 	int c, ret = 0;
 
-	if (!longopts)
-		abort();
 	optind = 1;
 	while (!ret && (c = getopt_long(argc, argv, "vh", longopts, NULL)) != -1) {
 		if (c == 'v') {
@@ -306,8 +302,6 @@ char **vm_opts_argv(const struct vm_opts *o, const bool *keep, int *argc)
 		push_arg(&v, &n, xstrdup(o->guest_cmd));
 	}
 	sargv = scenario_to_argv(&o->sc, &sargc);
-	if (!sargv)
-		abort();
 	for (i = 0; i < sargc; i++)
 		push_arg(&v, &n, sargv[i]);
 	free(sargv);

@@ -537,7 +537,8 @@ static json_t *guest_result(struct variant *v)
 	char *stderr_txt = xstrdup(guest_out_text(o, GUEST_OUT_STDERR));
 	const char *note;
 	int exit_code = v->rec.guest_exit_code, ret;
-	json_t *root = NULL, *st, *e;
+	struct run_result res = { .status = RUN_UNKNOWN };
+	json_t *root = NULL;
 
 	if (*init_err)
 		fail(v, "guest setup failed: %s", guest_out_last_lines(init_err, 5));
@@ -546,14 +547,16 @@ static json_t *guest_result(struct variant *v)
 		fail(v, "the guest's result.json did not fit on the results disk (%u MiB)", GUEST_OUT_DISK_BYTES >> 20);
 	else if (ret && ret != -ENOENT)
 		fail(v, "%s", err);
-	/* the run's own reason is the most precise one */
-	st = root ? json_object_get(root, "status") : NULL;
-	e = root ? json_object_get(root, "error") : NULL;
-	if (json_is_string(st) && !strcmp(json_string_value(st), "running"))
+	/* the run's own reason is the most precise one (root has the shape of a result: it decodes) */
+	if (root && result_decode(root, &res, err, sizeof(err)))
+		fail(v, "the guest's result.json has the wrong shape: %s", err);
+	else if (res.status == RUN_RUNNING)
 		fail(v, "the run in the guest did not finish: its result still says \"running\" (guest command exit "
 			"status %d)", exit_code);
-	else if (json_is_string(st) && strcmp(json_string_value(st), "ok"))
-		fail(v, "the run in the guest failed: %s", json_is_string(e) ? json_string_value(e) : "(no reason given)");
+	else if (root && res.status != RUN_OK)
+		fail(v, "the run in the guest failed: %s", res.error ?: "(no reason given)");
+	if (root)
+		result_free(&res);
 	if (ret == -ENOENT && (note = out_note(o, "result.json")))
 		fail(v, "the guest sent no result: %s", note);
 	if (exit_code < 0)
