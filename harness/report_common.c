@@ -2,6 +2,7 @@
 #include "harness/report_common.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,32 +390,34 @@ void report_puts_trimmed(FILE *f, char *line)
 
 /* ---- where the time went ---- */
 
-static double num_of(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	return json_is_number(v) ? json_number_value(v) : 0;
-}
-
 /* The phases of a run in time order, what reports call them, and where each is read. */
+enum phase_src { FROM_VM, FROM_GUEST, COMPUTED };
 static const struct {
 	const char *key;	/* in "time_spent.phases" */
-	const char *src;	/* "guest": the result's top-level timings; else vm.timings */
-	const char *from;	/* the key read there ("": computed) */
+	enum phase_src src;
+	size_t vm_off;		/* FROM_VM: the field of struct vm_result_timings */
+	enum result_phase guest;	/* FROM_GUEST: the phase of the result's own timings */
 } time_phases[] = {
-	{ "prepare_s", "vm", "prepare_s" },
-	{ "boot_s", "vm", "boot_s" },
-	{ "setup_s", "guest", "setup_s" },
-	{ "device_baseline_s", "guest", "device_baseline_s" },
-	{ "warmup_s", "guest", "warmup_s" },
-	{ "window_s", "guest", "window_s" },
-	{ "drain_s", "guest", "drain_s" },
-	{ "guest_teardown_s", "guest", "teardown_s" },
-	{ "guest_other_s", "guest", "" },	/* the guest command's run beyond its phases: start-up, exit */
-	{ "results_s", "vm", "teardown_s" },	/* the command's exit to QEMU's: sending /out, power off */
-	{ "collect_s", "vm", "collect_s" },
-	{ "other_s", "vm", "" },		/* what the clocks leave: the host's and guest's marks differ */
+	{ "prepare_s", FROM_VM, offsetof(struct vm_result_timings, prepare_s), 0 },
+	{ "boot_s", FROM_VM, offsetof(struct vm_result_timings, boot_s), 0 },
+	{ "setup_s", FROM_GUEST, 0, RESULT_PH_SETUP },
+	{ "device_baseline_s", FROM_GUEST, 0, RESULT_PH_BASELINE },
+	{ "warmup_s", FROM_GUEST, 0, RESULT_PH_WARMUP },
+	{ "window_s", FROM_GUEST, 0, RESULT_PH_WINDOW },
+	{ "drain_s", FROM_GUEST, 0, RESULT_PH_DRAIN },
+	{ "guest_teardown_s", FROM_GUEST, 0, RESULT_PH_TEARDOWN },
+	{ "guest_other_s", COMPUTED, 0, 0 },	/* the guest command's run beyond its phases: start-up, exit */
+	/* the command's exit to QEMU's: sending /out, power off */
+	{ "results_s", FROM_VM, offsetof(struct vm_result_timings, teardown_s), 0 },
+	{ "collect_s", FROM_VM, offsetof(struct vm_result_timings, collect_s), 0 },
+	{ "other_s", COMPUTED, 0, 0 },	/* what the clocks leave: the host's and guest's marks differ */
 };
+
+/* A stored time, 0 when null or absent (NAN in the typed result). */
+static double secs(double v)
+{
+	return isnan(v) ? 0 : v;
+}
 
 json_t *report_time_spent(const struct summary *s)
 {
@@ -422,41 +425,45 @@ json_t *report_time_spent(const struct summary *s)
 	double sum[ARRAY_SIZE(time_phases)] = { 0 }, total = 0, over = 0, known;
 	json_t *root, *phases = json_object(), *hosts = json_object();
 	size_t i, p, n = 0, nover = 0, baselines = 0;
-	json_int_t jobs = 0;
+	int jobs = 0;
 
 	for (i = 0; i < rs->nr_runs; i++) {
-		const json_t *raw = rs->runs[i].res.raw, *vm = json_object_get(raw, "vm");
-		const json_t *vt = json_object_get(vm, "timings"), *gt = json_object_get(raw, "timings");
-		const json_t *pg = json_object_get(vm, "parallel_guests");
+		const struct run_result *r = &rs->runs[i].res;
+		const struct vm_result_timings *vt = &r->vm.t;
 		const char *host = rs->runs[i].host ?: "unknown";
 		double run_total, guest = 0;
 
-		if (!json_is_object(vt) || !json_is_number(json_object_get(vt, "wall_s")))
+		if (!r->vm.present || !vt->present || isnan(vt->wall_s))
 			continue;
 		n++;
-		run_total = num_of(vt, "prepare_s") + num_of(vt, "wall_s");
+		run_total = secs(vt->prepare_s) + vt->wall_s;
 		known = 0;
 		for (p = 0; p < ARRAY_SIZE(time_phases); p++) {
-			const json_t *src = !strcmp(time_phases[p].src, "guest") ? gt : vt;
-			double v = time_phases[p].from[0] ? num_of(src, time_phases[p].from) : 0;
+			double v = 0;
 
-			if (!strcmp(time_phases[p].key, "guest_other_s"))
-				v = json_is_number(json_object_get(vt, "guest_run_s")) ? num_of(vt, "guest_run_s") - guest : 0;
-			else if (!strcmp(time_phases[p].key, "other_s"))
-				v = run_total - known;
-			if (!strcmp(time_phases[p].src, "guest"))
+			if (time_phases[p].src == FROM_VM) {
+				v = secs(*(const double *)((const char *)vt + time_phases[p].vm_off));
+			} else if (time_phases[p].src == FROM_GUEST) {
+				if (r->timings.present && r->timings.t.known[time_phases[p].guest])
+					v = r->timings.t.s[time_phases[p].guest];
 				guest += v;
+			} else if (!strcmp(time_phases[p].key, "guest_other_s")) {
+				v = isnan(vt->guest_run_s) ? 0 : vt->guest_run_s - guest;
+			} else {
+				v = run_total - known;
+			}
 			sum[p] += v;
 			known += v;
 		}
 		total += run_total;
-		if (json_is_number(json_object_get(vt, "overhead_s"))) {
-			over += num_of(vt, "overhead_s");
+		if (!isnan(vt->overhead_s)) {
+			over += vt->overhead_s;
 			nover++;
 		}
-		baselines += num_of(gt, "device_baseline_s") > 0;
-		if (json_is_integer(pg) && json_integer_value(pg) > jobs)
-			jobs = json_integer_value(pg);
+		baselines += r->timings.present && r->timings.t.known[RESULT_PH_BASELINE] &&
+			     r->timings.t.s[RESULT_PH_BASELINE] > 0;
+		if (r->vm.parallel_guests > jobs)
+			jobs = r->vm.parallel_guests;
 		json_object_set_new(hosts, host, json_integer(json_integer_value(json_object_get(hosts, host)) + 1));
 	}
 	if (!n) {
@@ -473,7 +480,7 @@ json_t *report_time_spent(const struct summary *s)
 	json_object_set_new(root, "measurement_share", json_real(total > 0 ? (sum[4] + sum[5]) / total : 0));
 	json_object_set_new(root, "overhead_s_mean", nover ? json_real(round(over / nover * 1e3) / 1e3) : json_null());
 	json_object_set_new(root, "device_baselines", json_integer((json_int_t)baselines));
-	json_object_set_new(root, "parallel_guests", jobs ? json_integer(jobs) : json_null());
+	json_object_set_new(root, "parallel_guests", jobs ? json_integer((json_int_t)jobs) : json_null());
 	json_object_set_new(root, "hosts", hosts);
 	json_object_set_new(root, "phases", phases);
 	return root;

@@ -387,9 +387,7 @@ struct vm_result {
 	const char *plan_id;
 	int plan_index, plan_pairing;	/* -1: not stored */
 	json_t *kernel_features;	/* {"io.latency": true, ...} or NULL (borrowed from raw) */
-	json_t *timings;		/* borrowed from raw */
-	double overhead_s;		/* -1: not stored */
-	struct vm_result_timings t;	/* the same, typed */
+	struct vm_result_timings t;	/* vm.timings */
 };
 
 /*

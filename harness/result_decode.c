@@ -681,9 +681,7 @@ static void decode_vm(struct dec *d, const json_t *o, struct vm_result *vm)
 	vm->repetitions = oint(d, o, "vm", "repetitions", 0);
 	vm->variant_index = oint(d, o, "vm", "variant_index", -1);
 	vm->kernel_features = (json_t *)oobj(d, o, "vm", "kernel_features");
-	vm->timings = (json_t *)(t = oobj(d, o, "vm", "timings"));
-	vm->overhead_s = t ? onum(d, t, "vm.timings", "overhead_s", -1) : -1;
-	if (t)
+	if ((t = oobj(d, o, "vm", "timings")))
 		decode_vm_timings(d, t, &vm->t);
 	vm->parallel_guests = oint(d, o, "vm", "parallel_guests", 0);
 	vm->plan_index = vm->plan_pairing = -1;

@@ -1485,7 +1485,7 @@ static void test_decode(void)
 	CHECK_INT(1, res.vm.variant_index);
 	CHECK_STR("6.1", res.vm.baseline);
 	CHECK_STR("box", res.vm.host_name);
-	CHECK_DBL(3.5, res.vm.overhead_s, 1e-9);
+	CHECK_DBL(3.5, res.vm.t.overhead_s, 1e-9);
 	CHECK(res.vm.t.present);
 	CHECK_DBL(3.5, res.vm.t.overhead_s, 1e-9);
 	CHECK(isnan(res.vm.t.wall_s) && isnan(res.vm.t.prepare_s));	/* absent: unknown, not 0 */
