@@ -446,8 +446,12 @@ static bool must_match(const char *key)
  * keep, or one to run again.  -EINVAL (message printed) when it was made
  * with another kernel or other scenario settings.
  */
-static int prior_run(const char *path, const char *spec, const json_t *sc, bool retry_failed, enum prior *out)
+static int prior_run(const struct vm_opts *vo, const char *path, const char *spec, const json_t *sc,
+		     bool retry_failed, enum prior *out)
 {
+	const char *accel;
+	uint64_t mem;
+	int cpus;
 	char err[1024];
 	struct run_result res;
 	json_t *v;
@@ -476,6 +480,19 @@ static int prior_run(const char *path, const char *spec, const json_t *sc, bool 
 		msg_err("%s was run with scenario setting %s different from this compare's: this results "
 			"directory belongs to another compare; choose a new --results, or repeat its settings",
 			path, key);
+		ret = -EINVAL;
+	}
+	/* like with like: a guest of another size, or under another accelerator, is another experiment */
+	vm_session_guest(vo, &cpus, &mem, &accel);
+	if (!ret && res.status == RUN_OK &&
+	    ((res.vm.guest_cpus && res.vm.guest_cpus != cpus) ||
+	     (res.vm.guest_memory_bytes && res.vm.guest_memory_bytes != mem) ||
+	     (accel && res.vm.accelerator && strcmp(res.vm.accelerator, accel)))) {
+		msg_err("%s was run in a guest of %d CPUs and %llu MiB under %s, not %d CPUs and %llu MiB%s%s: this "
+			"results directory belongs to another compare; choose a new --results, or repeat its "
+			"--cpus, --mem and --accel", path, res.vm.guest_cpus,
+			(unsigned long long)(res.vm.guest_memory_bytes >> 20), res.vm.accelerator ?: "?", cpus,
+			(unsigned long long)(mem >> 20), accel ? " under " : "", accel ?: "");
 		ret = -EINVAL;
 	}
 	if (!ret) {
@@ -553,7 +570,7 @@ static int scan_prior(struct vm_opts *vo, const struct compare_opts *o, bool *ke
 		for (i = 0; i < nk && !ret; i++) {
 			snprintf(path, sizeof(path), "%s/%s.rep%u.json", vm_session_results(vo),
 				 vm_session_label(vo, i), k);
-			ret = prior_run(path, vm_session_spec(vo, i), sc, o->retry_failed, &p);
+			ret = prior_run(vo, path, vm_session_spec(vo, i), sc, o->retry_failed, &p);
 			kept[(k - 1) * nk + i] = p == PRIOR_KEEP;
 			if (p == PRIOR_KEEP)
 				nkept++;

@@ -148,6 +148,15 @@ static void aa(void)
 	has(err, "choose a new --results");
 	free(out);
 	free(err);
+
+	TEST_CONTEXT("resume in a guest of another size is refused");
+	code = fx_exec((const char *[]){ "compare", "--kernel", KERNEL, "--aa", "--reps", "2", "--results", dir,
+					 "--cpus", "1", SHORT, NULL }, &out, &err);
+	CHECK_INT(2, code);
+	has(err, "not 1 CPUs");
+	CHECK(!strstr(err, "booting"));
+	free(out);
+	free(err);
 	TEST_CONTEXT_CLEAR();
 }
 

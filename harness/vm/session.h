@@ -73,6 +73,8 @@ const char *vm_session_label(const struct vm_opts *o, size_t i);
 const char *vm_session_spec(const struct vm_opts *o, size_t i);
 /* The results directory (chosen by vm_session_start() when not given). */
 const char *vm_session_results(const struct vm_opts *o);
+/* The guest's size, and the accelerator when --accel forces one (NULL: auto, decided at the first boot). */
+void vm_session_guest(const struct vm_opts *o, int *cpus, uint64_t *mem_bytes, const char **accel);
 /* Do the guests run the scenario (not a --guest-cmd of their own)? */
 bool vm_session_measures(const struct vm_opts *o);
 const struct scenario *vm_session_scenario(const struct vm_opts *o);
