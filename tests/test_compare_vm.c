@@ -24,15 +24,6 @@
 
 static char top[] = "/tmp/mmstall-test-compare-XXXXXX";
 
-static bool has(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		return test_report(true, __FILE__, __LINE__);
-	test_report(false, __FILE__, __LINE__);
-	fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, hay);
-	return false;
-}
-
 static void check_file(const char *dir, const char *name, const char *status)
 {
 	char path[PATH_MAX + 64];

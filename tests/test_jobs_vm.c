@@ -37,15 +37,6 @@
 static char top[] = "/tmp/mmstall-test-jobs-XXXXXX";
 static const char *const stems[] = { "6.12.rep1", "6.12-aa.rep1", "6.12.rep2", "6.12-aa.rep2" };
 
-static bool has(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		return test_report(true, __FILE__, __LINE__);
-	test_report(false, __FILE__, __LINE__);
-	fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, hay);
-	return false;
-}
-
 static json_t *result(const char *dir, const char *stem)
 {
 	char path[PATH_MAX + 64];

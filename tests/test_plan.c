@@ -29,15 +29,6 @@
 
 static char top[] = "/tmp/mmstall-test-plan-XXXXXX";
 
-static bool has(const char *hay, const char *needle)
-{
-	if (strstr(hay, needle))
-		return test_report(true, __FILE__, __LINE__);
-	test_report(false, __FILE__, __LINE__);
-	fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, hay);
-	return false;
-}
-
 static json_t *load(const char *path)
 {
 	json_t *j = json_load_file(path, 0, NULL);

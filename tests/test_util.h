@@ -110,4 +110,14 @@ static inline int test_summary(void)
 	return test_passed ? 0 : 77;
 }
 
+/* A check that needle is in hay, printing hay when it is not. */
+static inline bool has(const char *hay, const char *needle)
+{
+	if (strstr(hay, needle))
+		return test_report(true, __FILE__, __LINE__);
+	test_report(false, __FILE__, __LINE__);
+	fprintf(stderr, "expected \"%s\" in:\n%s\n", needle, hay);
+	return false;
+}
+
 #endif
