@@ -664,22 +664,28 @@ int summary_rule_option(struct summary_rule *rule, struct summary_given *given, 
 
 void summary_rule_help(FILE *f)
 {
+	struct summary_rule d;
+
+	/* the defaults in brackets come from summary_rule_defaults(), where they are written once */
+	summary_rule_defaults(&d);
 	fprintf(f,
 		"  --basis index|absolute   what verdicts compare: the stall index (a probe's\n"
 		"                           statistic over the control probe's in the same\n"
 		"                           boot, so general guest noise cancels) or the\n"
-		"                           latency itself; the other is shown beside [index]\n"
-		"  --stat STAT              p50, p99, p99.9 or max of the corrected latency [p99]\n"
-		"  --max-regression PCT     how large a change counts: 20%%, 12.5 [20%%]\n"
+		"                           latency itself; the other is shown beside [%s]\n"
+		"  --stat STAT              p50, p99, p99.9 or max of the corrected latency [%s]\n"
+		"  --max-regression PCT     how large a change counts: 20%%, 12.5 [%g%%]\n"
 		"  --alpha P                the Mann-Whitney level over all looks, 0 < P < 1\n"
-		"                           [0.05]\n"
+		"                           [%g]\n"
 		"  --inversion-threshold X  per kernel: the inversion is reproduced when the\n"
 		"                           whole 95%% CI of the runs' stall index (geometric\n"
 		"                           mean, 3 runs or more) is above X, none when wholly\n"
-		"                           below [2]\n"
+		"                           below [%g]\n"
 		"  --allow-mixed            pool runs of different experiments (scenario\n"
 		"                           settings, guest size, accelerator) anyway; the\n"
-		"                           report says so\n");
+		"                           report says so\n",
+		summary_basis_names[d.basis], result_stats[d.stat].name, d.cmp.max_regression * 100, d.cmp.alpha,
+		d.inversion_threshold);
 }
 
 json_t *summary_rule_to_json(const struct summary_rule *rule)
