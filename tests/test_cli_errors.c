@@ -158,6 +158,10 @@ static const struct cli_case cases[] = {
 	{ "vm: bad device-baseline", { "vm", "--device-baseline", "yes" }, 0, NULL, 2,
 	  { "'yes' for --device-baseline", "one of: auto on off" } },
 	{ "scenario show: unknown", { "scenario", "show", "nope" }, 0, NULL, 2, { "unknown scenario 'nope'" } },
+	{ "scenario over its size cap", { "scenario", "show", "@/huge-scenario.json" }, 0, NULL, 2,
+	  { "huge-scenario.json", "larger than" } },
+	{ "result over its size cap", { "report", "@/huge-result.json" }, 0, NULL, 2,
+	  { "huge-result.json", "larger than any result can be" } },
 	{ "scenario show: kernel needs", { "scenario", "show", "dirty-throttle", "--attribute", "on" }, 0, NULL, 0,
 	  { "kernel needs", "tracing ", "attribute on", "io.max " } },
 	{ "scenarios: lists all", { "scenarios" }, 0, NULL, 0,
@@ -209,6 +213,19 @@ static void test_controllers_missing(void)
 	run_case(&c);
 }
 
+static void make_sparse(const char *name, off_t size)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	fd = open(p, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	if (fd < 0 || ftruncate(fd, size))
+		perror(p);
+	if (fd >= 0)
+		close(fd);
+}
+
 static void make_fixtures(void)
 {
 	char p[PATH_MAX];
@@ -229,6 +246,9 @@ static void make_fixtures(void)
 	/* inputs that are not files: a FIFO (no writer) and a device must be refused at once */
 	snprintf(p, sizeof(p), "%s/fifo.json", tmpdir);
 	mkfifo(p, 0644);
+	/* regular files over their cap, sparse: refused by their size, never read */
+	make_sparse("huge-scenario.json", (off_t)2 << 20);
+	make_sparse("huge-result.json", (off_t)300 << 20);
 	snprintf(p, sizeof(p), "%s/shape.json", tmpdir);
 	const char *shape = "{\"format_version\": 1, \"status\": \"ok\", \"scenario\": {}, \"probes\": \"x\"}";
 	write_file_atomic(p, shape, strlen(shape));
