@@ -449,9 +449,9 @@ static bool must_match(const char *key)
 static int prior_run(const struct vm_opts *vo, const char *path, const char *spec, const json_t *sc,
 		     bool retry_failed, enum prior *out)
 {
-	const char *accel;
-	uint64_t mem;
-	int cpus;
+	const char *accel = vm_session_accel_forced(vo);
+	uint64_t mem = vm_session_guest_mem(vo);
+	int cpus = (int)vm_session_guest_cpus(vo);
 	char err[1024];
 	struct run_result res;
 	json_t *v;
@@ -483,7 +483,6 @@ static int prior_run(const struct vm_opts *vo, const char *path, const char *spe
 		ret = -EINVAL;
 	}
 	/* like with like: a guest of another size, or under another accelerator, is another experiment */
-	vm_session_guest(vo, &cpus, &mem, &accel);
 	if (!ret && res.status == RUN_OK &&
 	    ((res.vm.guest_cpus && res.vm.guest_cpus != cpus) ||
 	     (res.vm.guest_memory_bytes && res.vm.guest_memory_bytes != mem) ||

@@ -235,11 +235,9 @@ const char *vm_session_results(const struct vm_opts *o)
 	return o->results;
 }
 
-void vm_session_guest(const struct vm_opts *o, int *cpus, uint64_t *mem_bytes, const char **accel)
+const char *vm_session_accel_forced(const struct vm_opts *o)
 {
-	*cpus = (int)o->cpus;
-	*mem_bytes = o->mem_bytes;
-	*accel = o->accel == ACCEL_KVM ? "kvm" : o->accel == ACCEL_TCG ? "tcg" : NULL;
+	return o->accel == ACCEL_KVM ? "kvm" : o->accel == ACCEL_TCG ? "tcg" : NULL;
 }
 
 bool vm_session_measures(const struct vm_opts *o)

@@ -73,8 +73,6 @@ const char *vm_session_label(const struct vm_opts *o, size_t i);
 const char *vm_session_spec(const struct vm_opts *o, size_t i);
 /* The results directory (chosen by vm_session_start() when not given). */
 const char *vm_session_results(const struct vm_opts *o);
-/* The guest's size, and the accelerator when --accel forces one (NULL: auto, decided at the first boot). */
-void vm_session_guest(const struct vm_opts *o, int *cpus, uint64_t *mem_bytes, const char **accel);
 /* Do the guests run the scenario (not a --guest-cmd of their own)? */
 bool vm_session_measures(const struct vm_opts *o);
 const struct scenario *vm_session_scenario(const struct vm_opts *o);
@@ -104,6 +102,8 @@ char **vm_session_argv(const struct vm_opts *o, const bool *keep, int *argc);
 /* Guest size, for placing guests on host CPUs and memory. */
 unsigned int vm_session_guest_cpus(const struct vm_opts *o);
 uint64_t vm_session_guest_mem(const struct vm_opts *o);
+/* The accelerator --accel forces, "kvm" or "tcg"; NULL for auto (decided at the first boot). */
+const char *vm_session_accel_forced(const struct vm_opts *o);
 /* Temporary files removed, signals restored, o freed. */
 void vm_session_end(struct vm_opts *o);
 
