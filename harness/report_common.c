@@ -220,16 +220,29 @@ static void kernel_line(const struct summary *s, size_t v, struct report_text *t
 		    "too): ", stat);
 	else
 		report_text_add(t, "inconclusive (%s stall index against %gx): ", stat, s->rule.inversion_threshold);
+	/* the probes that carry the kernel's verdict first; under inconclusive, those decided after them */
 	for (p = 0; p < s->nr_probes; p++) {
 		const struct kcell *k = summary_kcell(s, v, p);
 
-		if (!k->applies || (kv == KV_REPRODUCED && k->verdict != KV_REPRODUCED))
+		if (!k->applies || ((kv == KV_REPRODUCED || kv == KV_INCONCLUSIVE) && k->verdict != kv))
 			continue;
 		report_text_add(t, "%s", sep);
 		add_kcell(t, s, p, k);
-		if (kv == KV_INCONCLUSIVE && k->verdict != KV_INCONCLUSIVE)
-			report_text_add(t, " %s", kernel_verdict_name(k->verdict));
 		sep = ", ";
+	}
+	if (kv == KV_INCONCLUSIVE) {
+		sep = "; none by ";
+		for (p = 0; p < s->nr_probes; p++) {
+			const struct kcell *k = summary_kcell(s, v, p);
+
+			if (!k->applies || k->verdict == KV_INCONCLUSIVE)
+				continue;
+			report_text_add(t, "%s", sep);
+			add_kcell(t, s, p, k);
+			if (k->verdict != KV_NONE)
+				report_text_add(t, " %s", kernel_verdict_name(k->verdict));
+			sep = ", ";
+		}
 	}
 	if (kv == KV_REPRODUCED) {
 		report_text_add(t, " (%s stall index above %gx)", stat, s->rule.inversion_threshold);
