@@ -115,6 +115,9 @@ static const struct gate_case cases[] = {
 	  { "Conclusion:", "new vs base (p99 stall index, lock-specific): maps regressed", "ratio", "95% CI" } },
 	{ "report: conclusion per kernel", { "report", "@inverted" }, 0,
 	  { "Conclusion:", "inv: inversion reproduced by maps" } },
+	/* an open kernel names what leaves it open, then what is decided */
+	{ "report: an inconclusive kernel", { "report", "@kvmixed" }, 0,
+	  { "k: inconclusive (p99 stall index against 2x): cmdline 1.82x", "; none by", "maps 1.00x (95% CI" } },
 	{ "report kernels: each directory judged on its own", { "report", "--format", "kernels", "@inverted", "@clean",
 	  "@slow" }, 0,
 	  { "ps-latency: reproduced on inv (maps)", "ps-latency: none on inv",
@@ -455,6 +458,16 @@ static void fixtures(void)
 				fx_write(dir, &n);
 			}
 		}
+	}
+	/* one kernel: maps clearly none, cmdline straddling the threshold */
+	snprintf(dir, sizeof(dir), "%s/kvmixed", top);
+	mkdir_p(dir, 0755);
+	for (k = 1; k <= 3; k++) {
+		static const double cmd[] = { 1.0e6, 4.0e6, 1.5e6 };
+		struct fx_spec sp = { .label = "k", .rep = k, .reps = 3, .maps_p99 = 1.0e6 * jitter[k - 1],
+				      .cmdline_p99 = cmd[k - 1] };
+
+		fx_write(dir, &sp);
 	}
 	/* the new kernel's runs left "running": the host was killed while they ran */
 	snprintf(dir, sizeof(dir), "%s/unfinished", top);
