@@ -1253,7 +1253,7 @@ static void frames_key(char *buf, size_t len, const struct frames *f)
 		used += (size_t)snprintf(buf + used, len - used, "%s;", f->f[i]);
 }
 
-static const char *const state_names[] = { "running", "sleeping", "preempted", "unknown" };
+static const char *const state_names[] = { "running", "sleeping", "preempted", "unknown", "queued" };
 
 static enum attrib_state state_of(char s)
 {
@@ -1266,10 +1266,11 @@ static enum attrib_state state_of(char s)
 
 /* A piece of a wait charged to one holder in one state. */
 struct piece {
-	size_t hold;
+	size_t hold;		/* index in c->h; in c->w when queued */
 	enum attrib_state state;
 	uint32_t stack;		/* sleep stack, or the hold's acquisition stack when running */
 	uint64_t ns;
+	bool queued;		/* a queued writer's time (ATTRIB_QUEUED), not a hold's */
 };
 
 static struct attrib_blame *blame_entry(struct ctx *c, const struct hold *h, enum attrib_state st, uint32_t stack,
@@ -1361,7 +1362,7 @@ static size_t split_by_state(const struct ctx *c, size_t hi, uint64_t a, uint64_
 			*cap = *cap ? *cap * 2 : 16;                            \
 			*pc = xrealloc(*pc, *cap * sizeof(**pc));               \
 		}                                                               \
-		(*pc)[np++] = (struct piece){ hi, (st_), (stack_), (ns_) };     \
+		(*pc)[np++] = (struct piece){ hi, (st_), (stack_), (ns_), false };      \
 	} while (0)
 
 	if (k) {
@@ -1539,11 +1540,17 @@ static void cut_wait(struct ctx *c, const struct wait *w, struct wait_cut *k, ui
 			k->unseen += b - a;	/* around lost events: a hold may be missing */
 		} else if (wri >= 0) {
 			/*
-			 * A writer queued on a free lock: not yet woken and running,
-			 * or passed by readers stealing the lock (rwsem lets them
-			 * until the handoff).
+			 * A writer queued on a free lock: the lock is reserved for
+			 * it while it is woken and not yet running (or readers
+			 * steal it until the handoff).  The writer is what hi
+			 * waits behind: its call and request stack are the path.
 			 */
-			k->handoff += b - a;
+			if (k->np == k->capp) {
+				k->capp = k->capp ? k->capp * 2 : 16;
+				k->pc = xrealloc(k->pc, k->capp * sizeof(*k->pc));
+			}
+			k->pc[k->np++] = (struct piece){ .hold = k->ws[wri], .state = ATTRIB_QUEUED,
+							 .stack = c->w[k->ws[wri]].stack, .ns = b - a, .queued = true };
 		} else {
 			k->lock_free += b - a;
 		}
@@ -1559,7 +1566,13 @@ static uint64_t charge_pieces(struct ctx *c, const struct wait_cut *k, int probe
 
 	for (i = 0; i < k->np; i++) {
 		const struct piece *p = &k->pc[i];
-		struct attrib_blame *be = blame_entry(c, &c->h[p->hold], p->state, p->stack, &e);
+		const struct wait *qw = p->queued ? &c->w[p->hold] : NULL;
+		/* a queued writer stands in as the holder: its thread, mode and request stack */
+		const struct hold as_hold = qw ? (struct hold){ .t0 = qw->t0, .t1 = qw->t1, .mm = qw->mm, .comm = qw->comm,
+							       .stack = qw->stack, .tid = qw->tid, .tgid = qw->tgid,
+							       .write = qw->write }
+					       : c->h[p->hold];
+		struct attrib_blame *be = blame_entry(c, &as_hold, p->state, p->stack, &e);
 
 		if (!be->call && !be->n_frames) {
 			*no_path += p->ns;
@@ -1572,7 +1585,8 @@ static uint64_t charge_pieces(struct ctx *c, const struct wait_cut *k, int probe
 			c->blame_last_wait[e] = wait_id;
 			be->waits++;
 		}
-		if (u64set_add(&c->blame_holds, (uint64_t)e << 32 | (uint64_t)p->hold))
+		/* distinct holds (a queued writer's request counts as one, in its own key space) */
+		if (u64set_add(&c->blame_holds, (uint64_t)e << 32 | (uint64_t)p->hold << 1 | p->queued))
 			be->holds++;
 	}
 	return explained;
@@ -1582,6 +1596,8 @@ static int cmp_piece(const void *a, const void *b)
 {
 	const struct piece *x = a, *y = b;
 
+	if (x->queued != y->queued)
+		return x->queued ? 1 : -1;
 	if (x->hold != y->hold)
 		return x->hold < y->hold ? -1 : 1;
 	if (x->state != y->state)
@@ -1610,7 +1626,7 @@ static void chain_holder(struct ctx *c, struct wait_cut *k, size_t hi_idx, struc
 	for (i = 0; i < k->np; i++) {
 		const struct piece *p = &k->pc[i];
 
-		if (p->hold != k->hs[hi_idx])
+		if (p->queued || p->hold != k->hs[hi_idx])
 			continue;
 		if (p->state == ATTRIB_SLEEPING || p->state == ATTRIB_PREEMPTED)
 			hi->off_cpu_ns += p->ns;

@@ -115,6 +115,12 @@ enum attrib_state {
 	ATTRIB_SLEEPING,	/* off CPU, blocked (prev_state S, D, ...) */
 	ATTRIB_PREEMPTED,	/* off CPU, runnable (prev_state R) */
 	ATTRIB_UNKNOWN_STATE,
+	/*
+	 * a queued writer, not a holder: the lock was free and reserved for it
+	 * (a fair rwsem lets no new reader pass a waiting writer) while it was
+	 * woken and had not yet run; charged to its call and request stack
+	 */
+	ATTRIB_QUEUED,
 };
 
 /* Where a stall's time went when no holder path explains it. */

@@ -273,7 +273,8 @@ static void writers_text(FILE *f, const struct blame *b, size_t cols)
 const char report_blame_legend[] =
 	"Each wait of a hi probe on lo's mmap_lock at or above the threshold is charged, slice by slice, to the "
 	"hold that blocked it and to where its holder was (asleep: the stack it slept in; on CPU: the path that "
-	"took the lock), summed over each variant's traced runs.";
+	"took the lock), or, while the lock was free but reserved for a queued writer that had not yet run, to "
+	"that writer (queued); summed over each variant's traced runs.";
 
 void report_blame_text(FILE *f, const struct summary *s, size_t cols)
 {
