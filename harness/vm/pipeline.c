@@ -220,6 +220,56 @@ static int kvm_probe(struct variant *v, char *why, size_t len)
 	return ret;
 }
 
+/*
+ * The KVM probe's verdict, kept for the rest of the host's boot: a KVM that
+ * fails the probe (QEMU asserting under it, on some hosts) fails it again
+ * until the host reboots or QEMU changes, and each probe costs up to 10 s of
+ * every command.  Keyed on the host's boot id and QEMU's version.
+ */
+static void probe_key(const struct vm_opts *o, char *key, size_t len)
+{
+	char *boot = NULL;
+
+	if (read_file("/proc/sys/kernel/random/boot_id", &boot, NULL))
+		boot = NULL;
+	snprintf(key, len, "%.36s qemu %s", boot ? boot : "unknown", o->qemu_version);
+	free(boot);
+}
+
+/* 1 and the verdict when the cache holds this host boot's probe, else 0. */
+static int probe_cached(const struct vm_opts *o, bool *kvm, char *why, size_t len)
+{
+	char key[512], path[PATH_MAX], *text = NULL, *nl, *tab;
+	int hit = 0;
+
+	probe_key(o, key, sizeof(key));
+	if (path_fmt(path, sizeof(path), "%s/kvm-probe", cache_dir()) || read_file(path, &text, NULL))
+		return 0;
+	/* "KEY\n" then "ok" or "failed: WHY" */
+	nl = strchr(text, '\n');
+	if (nl && (size_t)(nl - text) == strlen(key) && !strncmp(text, key, strlen(key))) {
+		tab = nl + 1;
+		tab[strcspn(tab, "\n")] = '\0';
+		*kvm = !strcmp(tab, "ok");
+		snprintf(why, len, "%s", *kvm ? "" : (strncmp(tab, "failed: ", 8) ? tab : tab + 8));
+		hit = 1;
+	}
+	free(text);
+	return hit;
+}
+
+static void probe_remember(const struct vm_opts *o, bool kvm, const char *why)
+{
+	char key[512], path[PATH_MAX], *text;
+
+	probe_key(o, key, sizeof(key));
+	if (path_fmt(path, sizeof(path), "%s/kvm-probe", cache_dir()) || mkdir_p(cache_dir(), 0755))
+		return;
+	text = xasprintf("%s\n%s%s\n", key, kvm ? "ok" : "failed: ", kvm ? "" : why);
+	write_file_atomic(path, text, strlen(text));	/* a cache: a failed write costs only the next probe */
+	free(text);
+}
+
 static int choose_accel(struct variant *v)
 {
 	struct vm_opts *o = v->o;
@@ -232,6 +282,9 @@ static int choose_accel(struct variant *v)
 	} else if (!o->accel_decided && !qemu_kvm_usable(why, sizeof(why))) {
 		o->kvm = false;
 		snprintf(o->accel_reason, sizeof(o->accel_reason), "%s", why);
+	} else if (!o->accel_decided && probe_cached(o, &o->kvm, why, sizeof(why))) {
+		snprintf(o->accel_reason, sizeof(o->accel_reason), "KVM probe boot %s earlier in this host boot%s%s",
+			 o->kvm ? "succeeded" : "failed", o->kvm ? "" : ": ", o->kvm ? "" : why);
 	} else if (!o->accel_decided) {
 		msg_info("[%s] probing KVM (once for all variants)", v->k->label);
 		ret = kvm_probe(v, why, sizeof(why));
@@ -244,6 +297,7 @@ static int choose_accel(struct variant *v)
 			snprintf(o->accel_reason, sizeof(o->accel_reason), "KVM probe boot failed: %s", why);
 		else
 			snprintf(o->accel_reason, sizeof(o->accel_reason), "KVM probe boot succeeded");
+		probe_remember(o, o->kvm, why);
 	}
 	o->accel_decided = true;
 	v->rec.kvm = o->kvm;
